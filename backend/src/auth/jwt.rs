@@ -1,0 +1,369 @@
+//! SimpleJWT-compatible tokens: HS256 over the UTF-8 bytes of `SECRET_KEY`, the claims
+//! `token_type, exp, iat, jti, user_id` in that order, and PyJWT's validation order so that
+//! every rejection carries the message SimpleJWT would give.
+//!
+//! Encoding is done here rather than with `jsonwebtoken` because its header serialises `typ`
+//! before `alg`, which cannot reproduce SimpleJWT's byte-identical tokens, and its validation
+//! cannot report SimpleJWT's distinct messages in SimpleJWT's order.
+
+use std::collections::BTreeMap;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::Sha256;
+
+use crate::auth::{lenient_base64, random};
+use crate::messages;
+use crate::pycompat;
+
+/// `base64url({"alg":"HS256","typ":"JWT"})`, the header of every token SimpleJWT issues.
+const HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    Access,
+    Refresh,
+}
+
+impl TokenType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// Claims that are replaced, not copied, when a token is derived from another.
+const RESERVED: [&str; 5] = ["token_type", "exp", "iat", "jti", "user_id"];
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    token_type: &'static str,
+    exp: i64,
+    iat: i64,
+    jti: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a Value>,
+    #[serde(flatten)]
+    extra: BTreeMap<&'a str, &'a Value>,
+}
+
+/// The payload of a token whose signature and time claims have been checked.
+#[derive(Debug, Clone)]
+pub struct Claims(Map<String, Value>);
+
+impl Claims {
+    pub fn jti(&self) -> Option<&str> {
+        self.0.get("jti").and_then(Value::as_str)
+    }
+
+    pub fn has_jti(&self) -> bool {
+        self.0.contains_key("jti")
+    }
+
+    pub fn exp(&self) -> Option<i64> {
+        self.0.get("exp").and_then(pycompat::int_of)
+    }
+
+    pub fn user_id(&self) -> Option<&Value> {
+        self.0.get("user_id")
+    }
+
+    /// SimpleJWT's `Token.verify()` after the blacklist check: `exp` and `jti` present, then the
+    /// type (`None` = untyped, as jwt/verify uses it).
+    pub fn check(&self, expected: Option<TokenType>) -> Result<(), &'static str> {
+        if !self.0.contains_key("exp") {
+            return Err(messages::TOKEN_NO_EXP);
+        }
+        if !self.0.contains_key("jti") {
+            return Err(messages::TOKEN_NO_ID);
+        }
+        if let Some(expected) = expected {
+            match self.0.get("token_type") {
+                None => return Err(messages::TOKEN_NO_TYPE),
+                Some(Value::String(kind)) if kind == expected.as_str() => {}
+                Some(_) => return Err(messages::TOKEN_WRONG_TYPE),
+            }
+        }
+        Ok(())
+    }
+
+    fn extra(&self) -> BTreeMap<&str, &Value> {
+        self.0
+            .iter()
+            .filter(|(name, _)| !RESERVED.contains(&name.as_str()))
+            .map(|(name, value)| (name.as_str(), value))
+            .collect()
+    }
+}
+
+/// A freshly issued refresh/access pair.
+pub struct Pair {
+    pub refresh: String,
+    pub access: String,
+    pub refresh_jti: String,
+    pub refresh_exp: i64,
+}
+
+/// Signs and checks tokens. The keyed HMAC state is built once and cloned per use.
+#[derive(Clone)]
+pub struct JwtCodec {
+    mac: Hmac<Sha256>,
+    access_lifetime: i64,
+    refresh_lifetime: i64,
+}
+
+impl JwtCodec {
+    pub fn new(secret: &str, access_lifetime: i64, refresh_lifetime: i64) -> Self {
+        let mac =
+            Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+        Self {
+            mac,
+            access_lifetime,
+            refresh_lifetime,
+        }
+    }
+
+    fn sign(&self, payload: &Payload<'_>) -> String {
+        let json = serde_json::to_vec(payload).expect("claims serialise");
+        let mut token = String::with_capacity(HEADER.len() + json.len() * 4 / 3 + 48);
+        token.push_str(HEADER);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(json, &mut token);
+        let mut mac = self.mac.clone();
+        mac.update(token.as_bytes());
+        let signature = mac.finalize().into_bytes();
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+        token
+    }
+
+    /// The login answer: a refresh token and an access token sharing `iat`.
+    pub fn issue_pair(&self, user_id: i64, now: i64) -> Pair {
+        let user_id = Value::String(user_id.to_string());
+        let refresh_jti = random::uuid4_hex();
+        let refresh_exp = now + self.refresh_lifetime;
+        let refresh = self.sign(&Payload {
+            token_type: TokenType::Refresh.as_str(),
+            exp: refresh_exp,
+            iat: now,
+            jti: refresh_jti.clone(),
+            user_id: Some(&user_id),
+            extra: BTreeMap::new(),
+        });
+        let access = self.sign(&Payload {
+            token_type: TokenType::Access.as_str(),
+            exp: now + self.access_lifetime,
+            iat: now,
+            jti: random::uuid4_hex(),
+            user_id: Some(&user_id),
+            extra: BTreeMap::new(),
+        });
+        Pair {
+            refresh,
+            access,
+            refresh_jti,
+            refresh_exp,
+        }
+    }
+
+    /// A new access token carrying the refresh token's claims.
+    pub fn access_from(&self, refresh: &Claims, now: i64) -> String {
+        self.derive(refresh, TokenType::Access, now, self.access_lifetime)
+            .0
+    }
+
+    /// The rotated refresh token: the same claims with a new id and lifetime. Returns the
+    /// token, its id and its expiry.
+    pub fn rotate(&self, refresh: &Claims, now: i64) -> (String, String, i64) {
+        self.derive(refresh, TokenType::Refresh, now, self.refresh_lifetime)
+    }
+
+    fn derive(
+        &self,
+        from: &Claims,
+        kind: TokenType,
+        now: i64,
+        lifetime: i64,
+    ) -> (String, String, i64) {
+        let jti = random::uuid4_hex();
+        let exp = now + lifetime;
+        let token = self.sign(&Payload {
+            token_type: kind.as_str(),
+            exp,
+            iat: now,
+            jti: jti.clone(),
+            user_id: from.user_id(),
+            extra: from.extra(),
+        });
+        (token, jti, exp)
+    }
+
+    /// PyJWT's `decode` as SimpleJWT calls it: structure, algorithm, signature, then the
+    /// `iat`, `nbf`, `exp`, `aud`, `sub` and `jti` claim checks. `now` is in seconds.
+    pub fn decode(&self, token: &[u8], now: f64) -> Result<Claims, &'static str> {
+        let invalid = messages::TOKEN_INVALID;
+        let dot = token.iter().rposition(|b| *b == b'.').ok_or(invalid)?;
+        let (signing_input, signature) = (&token[..dot], &token[dot + 1..]);
+        let first = signing_input
+            .iter()
+            .position(|b| *b == b'.')
+            .ok_or(invalid)?;
+        let (header, payload) = (&signing_input[..first], &signing_input[first + 1..]);
+
+        let header = lenient_base64::decode_jwt_segment(header).ok_or(invalid)?;
+        let header: Map<String, Value> = serde_json::from_slice(&header).map_err(|_| invalid)?;
+        if header.get("alg").and_then(Value::as_str) != Some("HS256") {
+            return Err(invalid);
+        }
+        if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+            return Err(invalid);
+        }
+        let payload = lenient_base64::decode_jwt_segment(payload).ok_or(invalid)?;
+        let signature = lenient_base64::decode_jwt_segment(signature).ok_or(invalid)?;
+        let mut mac = self.mac.clone();
+        mac.update(signing_input);
+        mac.verify_slice(&signature).map_err(|_| invalid)?;
+        let claims: Map<String, Value> = serde_json::from_slice(&payload).map_err(|_| invalid)?;
+
+        if let Some(iat) = claims.get("iat") {
+            let iat = pycompat::int_of(iat).ok_or(invalid)?;
+            if iat as f64 > now {
+                return Err(invalid);
+            }
+        }
+        if let Some(nbf) = claims.get("nbf") {
+            let nbf = pycompat::int_of(nbf).ok_or(invalid)?;
+            if nbf as f64 > now {
+                return Err(invalid);
+            }
+        }
+        if let Some(exp) = claims.get("exp") {
+            let exp = pycompat::int_of(exp).ok_or(invalid)?;
+            if exp as f64 <= now {
+                return Err(messages::TOKEN_EXPIRED);
+            }
+        }
+        if claims.get("aud").is_some_and(is_truthy) {
+            return Err(invalid);
+        }
+        if claims.get("sub").is_some_and(|sub| !sub.is_string()) {
+            return Err(invalid);
+        }
+        if claims.get("jti").is_some_and(|jti| !jti.is_string()) {
+            return Err(invalid);
+        }
+        Ok(Claims(claims))
+    }
+}
+
+fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64() != Some(0.0),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "test-secret-key-for-spec";
+    const VECTOR: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIiwiZXhwIjoxODAwMDAwMzAwLCJpYXQiOjE4MDAwMDAwMDAsImp0aSI6IjAxMjM0NTY3ODlhYmNkZWYwMTIzNDU2Nzg5YWJjZGVmIiwidXNlcl9pZCI6IjQyIn0.4lhv_m4TZ-PeIGcz1ojCR1YfWzi5RloPN7jnIVsAJtU";
+
+    #[test]
+    fn signing_the_spec_payload_gives_the_spec_token() {
+        let codec = JwtCodec::new(KEY, 300, 86400);
+        let user_id = Value::String("42".into());
+        let token = codec.sign(&Payload {
+            token_type: "access",
+            exp: 1_800_000_300,
+            iat: 1_800_000_000,
+            jti: "0123456789abcdef0123456789abcdef".into(),
+            user_id: Some(&user_id),
+            extra: BTreeMap::new(),
+        });
+        assert_eq!(token, VECTOR);
+    }
+
+    #[test]
+    fn the_spec_token_decodes_before_its_expiry_and_is_expired_after() {
+        let codec = JwtCodec::new(KEY, 300, 86400);
+        let claims = codec
+            .decode(VECTOR.as_bytes(), 1_800_000_100.0)
+            .expect("valid");
+        assert_eq!(claims.jti(), Some("0123456789abcdef0123456789abcdef"));
+        assert_eq!(claims.check(Some(TokenType::Access)), Ok(()));
+        assert_eq!(
+            claims.check(Some(TokenType::Refresh)),
+            Err(messages::TOKEN_WRONG_TYPE)
+        );
+        assert_eq!(
+            codec
+                .decode(VECTOR.as_bytes(), 1_800_000_300.0)
+                .unwrap_err(),
+            messages::TOKEN_EXPIRED
+        );
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_invalid() {
+        let codec = JwtCodec::new(KEY, 300, 86400);
+        assert_eq!(
+            codec
+                .decode(VECTOR.as_bytes(), 1_799_999_999.0)
+                .unwrap_err(),
+            messages::TOKEN_INVALID
+        );
+    }
+
+    #[test]
+    fn another_key_or_a_tampered_payload_is_invalid() {
+        let codec = JwtCodec::new("another key", 300, 86400);
+        assert_eq!(
+            codec
+                .decode(VECTOR.as_bytes(), 1_800_000_100.0)
+                .unwrap_err(),
+            messages::TOKEN_INVALID
+        );
+        let codec = JwtCodec::new(KEY, 300, 86400);
+        let tampered = VECTOR.replacen(".eyJ0", ".eyJ1", 1);
+        assert_eq!(
+            codec
+                .decode(tampered.as_bytes(), 1_800_000_100.0)
+                .unwrap_err(),
+            messages::TOKEN_INVALID
+        );
+        assert_eq!(
+            codec.decode(b"garbage", 1_800_000_100.0).unwrap_err(),
+            messages::TOKEN_INVALID
+        );
+    }
+
+    #[test]
+    fn an_issued_pair_shares_iat_and_carries_the_user_id_as_a_string() {
+        let codec = JwtCodec::new(KEY, 300, 86400);
+        let pair = codec.issue_pair(7, 1_900_000_000);
+        let refresh = codec
+            .decode(pair.refresh.as_bytes(), 1_900_000_000.5)
+            .unwrap();
+        let access = codec
+            .decode(pair.access.as_bytes(), 1_900_000_000.5)
+            .unwrap();
+        assert_eq!(refresh.0["iat"], access.0["iat"]);
+        assert_eq!(refresh.0["exp"], 1_900_086_400);
+        assert_eq!(access.0["exp"], 1_900_000_300);
+        assert_eq!(access.user_id(), Some(&Value::String("7".into())));
+        let keys: Vec<&str> = access.0.keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 5);
+        assert!(pair.access.starts_with(HEADER));
+    }
+}

@@ -1,0 +1,107 @@
+//! Base64 decoding with the leniency of Python's `binascii.a2b_base64` in non-strict mode,
+//! which Django (uids) and PyJWT (token segments) rely on: characters outside the alphabet are
+//! skipped, decoding stops at the first complete padding, and a dangling sextet is an error.
+
+fn sextet(byte: u8) -> Option<u8> {
+    match byte {
+        b'A'..=b'Z' => Some(byte - b'A'),
+        b'a'..=b'z' => Some(byte - b'a' + 26),
+        b'0'..=b'9' => Some(byte - b'0' + 52),
+        b'+' | b'-' => Some(62),
+        b'/' | b'_' => Some(63),
+        _ => None,
+    }
+}
+
+/// Decodes like `base64.urlsafe_b64decode` (which also accepts `+` and `/`).
+pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() * 3 / 4);
+    let mut quad_pos = 0u8;
+    let mut left = 0u8;
+    let mut pads = 0u8;
+    for &byte in input {
+        if byte == b'=' {
+            if quad_pos >= 2 {
+                pads += 1;
+                if quad_pos + pads >= 4 {
+                    return Some(out);
+                }
+            }
+            continue;
+        }
+        let Some(value) = sextet(byte) else { continue };
+        pads = 0;
+        match quad_pos {
+            0 => {
+                left = value;
+                quad_pos = 1;
+            }
+            1 => {
+                out.push((left << 2) | (value >> 4));
+                left = value & 0x0f;
+                quad_pos = 2;
+            }
+            2 => {
+                out.push((left << 4) | (value >> 2));
+                left = value & 0x03;
+                quad_pos = 3;
+            }
+            _ => {
+                out.push((left << 6) | value);
+                quad_pos = 0;
+            }
+        }
+    }
+    (quad_pos == 0).then_some(out)
+}
+
+/// PyJWT's segment decoding: pad to a multiple of four, then decode leniently.
+pub fn decode_jwt_segment(segment: &[u8]) -> Option<Vec<u8>> {
+    let mut padded = segment.to_vec();
+    let rem = padded.len() % 4;
+    if rem > 0 {
+        padded.resize(padded.len() + 4 - rem, b'=');
+    }
+    decode(&padded)
+}
+
+/// Django's `urlsafe_base64_decode`: pads with `len % 4` signs (sic), then decodes leniently.
+pub fn decode_django(text: &str) -> Option<Vec<u8>> {
+    let mut padded = text.as_bytes().to_vec();
+    padded.resize(padded.len() + padded.len() % 4, b'=');
+    decode(&padded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn django_uid_spellings_decode_like_python() {
+        for text in ["MQ", "MQ==", "MQ=", " MQ", "M Q", "M\u{e9}Q="] {
+            assert_eq!(decode_django(text).as_deref(), Some(&b"1"[..]), "{text:?}");
+        }
+        assert_eq!(decode_django("MTIz").as_deref(), Some(&b"123"[..]));
+        assert_eq!(decode_django("MTI").as_deref(), Some(&b"12"[..]));
+    }
+
+    #[test]
+    fn a_dangling_character_or_missing_padding_is_an_error() {
+        assert_eq!(decode_django("M"), None);
+        assert_eq!(decode_django("MTIzM"), None);
+        assert_eq!(decode(b"MTI"), None);
+    }
+
+    #[test]
+    fn decoding_stops_at_the_first_complete_padding() {
+        assert_eq!(decode(b"MQ==MQ==").as_deref(), Some(&b"1"[..]));
+    }
+
+    #[test]
+    fn jwt_segments_are_padded_before_decoding() {
+        assert_eq!(
+            decode_jwt_segment(b"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9").as_deref(),
+            Some(&br#"{"alg":"HS256","typ":"JWT"}"#[..])
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! Password hashes in Django's encoded form. New hashes are Argon2id
+//! (`argon2$argon2id$v=19$m=…,t=…,p=…$salt$hash`); Django's `pbkdf2_sha256$…` hashes verify and
+//! are replaced by Argon2id after a successful check. Hashing runs on the blocking pool, at
+//! most `max_concurrent` at a time, so it never stalls the async workers.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+use tokio::sync::Semaphore;
+
+/// OWASP's minimum for Argon2id: 19 MiB, two passes, one lane.
+pub const ARGON2_MEMORY_KIB: u32 = 19_456;
+pub const ARGON2_ITERATIONS: u32 = 2;
+pub const ARGON2_LANES: u32 = 1;
+
+/// The outcome of checking a password.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    Mismatch,
+    /// The password is right; `rehashed` is set when the stored hash should be replaced.
+    Match {
+        rehashed: Option<String>,
+    },
+}
+
+impl Verification {
+    pub fn is_match(&self) -> bool {
+        matches!(self, Self::Match { .. })
+    }
+}
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    hasher: Argon2<'static>,
+    /// Checked for unknown usernames so they cost as much as a wrong password.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    pub fn new(max_concurrent: usize) -> Self {
+        let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None)
+            .expect("the Argon2 parameters are valid");
+        let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy_hash = encode_argon2(&hasher, "gatehouse dummy password")
+            .expect("hashing works")
+            .into();
+        Self {
+            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
+            hasher,
+            dummy_hash,
+        }
+    }
+
+    /// Hashes a new password.
+    pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
+        let hasher = self.hasher.clone();
+        self.run(move || encode_argon2(&hasher, password.expose_secret()))
+            .await?
+    }
+
+    /// Checks `password` against `encoded`, or against a dummy hash when there is no user, so
+    /// the answer takes as long either way.
+    pub async fn verify(
+        &self,
+        encoded: Option<String>,
+        password: SecretString,
+    ) -> anyhow::Result<Verification> {
+        let hasher = self.hasher.clone();
+        let known = encoded.is_some();
+        let encoded = encoded.unwrap_or_else(|| self.dummy_hash.to_string());
+        self.run(move || {
+            let password = password.expose_secret();
+            if !verify_encoded(&encoded, password) || !known {
+                return Ok(Verification::Mismatch);
+            }
+            let rehashed = if needs_rehash(&hasher, &encoded) {
+                Some(encode_argon2(&hasher, password)?)
+            } else {
+                None
+            };
+            Ok(Verification::Match { rehashed })
+        })
+        .await?
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .context("Failed to wait for a hashing slot")?;
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(work))
+            .await
+            .context("Failed to run password hashing on the blocking pool")
+    }
+}
+
+fn encode_argon2(hasher: &Argon2<'_>, password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    let phc = hasher
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("Failed to hash a password: {e}"))?;
+    Ok(format!("argon2{phc}"))
+}
+
+/// Whether `password` matches a Django-encoded hash. Unusable (`!…`) and unknown formats never do.
+pub fn verify_encoded(encoded: &str, password: &str) -> bool {
+    if let Some(phc) = encoded.strip_prefix("argon2$") {
+        let phc = format!("${phc}");
+        return match PasswordHash::new(&phc) {
+            Ok(parsed) => Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok(),
+            Err(_) => false,
+        };
+    }
+    if encoded.starts_with("pbkdf2_sha256$") {
+        return pbkdf2_sha256_encode_like(encoded, password)
+            .is_some_and(|computed| bool::from(computed.as_bytes().ct_eq(encoded.as_bytes())));
+    }
+    false
+}
+
+/// Recomputes a `pbkdf2_sha256$<iterations>$<salt>$<hash>` string with the stored iterations
+/// and salt.
+fn pbkdf2_sha256_encode_like(encoded: &str, password: &str) -> Option<String> {
+    let mut parts = encoded.splitn(4, '$');
+    let (_algorithm, iterations, salt, _hash) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let iterations: u32 = crate::pycompat::parse_int(iterations)?
+        .try_into()
+        .ok()
+        .filter(|n| *n > 0)?;
+    Some(pbkdf2_sha256(password, salt, iterations))
+}
+
+/// Django's PBKDF2-SHA256 encoding of a password.
+pub fn pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
+    let mut derived = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(
+        password.as_bytes(),
+        salt.as_bytes(),
+        iterations,
+        &mut derived,
+    );
+    format!(
+        "pbkdf2_sha256${iterations}${salt}${}",
+        STANDARD.encode(derived)
+    )
+}
+
+/// Anything but Argon2id with at least the current parameters is re-hashed after a match.
+fn needs_rehash(hasher: &Argon2<'_>, encoded: &str) -> bool {
+    let Some(phc) = encoded.strip_prefix("argon2") else {
+        return true;
+    };
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    let current = hasher.params();
+    parsed.algorithm.as_str() != "argon2id"
+        || params.m_cost() < current.m_cost()
+        || params.t_cost() < current.t_cost()
+        || params.p_cost() < current.p_cost()
+}
+
+/// Django's unusable password: `!` and 40 random characters. It never verifies.
+pub fn unusable() -> String {
+    format!("!{}", crate::auth::random::alphanumeric(40))
+}
+
+/// Whether a stored hash can ever verify (Django's `has_usable_password`).
+pub fn is_usable(encoded: &str) -> bool {
+    !encoded.starts_with('!')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWORD: &str = "s3cretPassw0rd!";
+    const SALT: &str = "saltsaltsaltsaltsalt22";
+
+    #[test]
+    fn pbkdf2_matches_the_spec_vector_for_django_5_2() {
+        assert_eq!(
+            pbkdf2_sha256(PASSWORD, SALT, 1_000_000),
+            "pbkdf2_sha256$1000000$saltsaltsaltsaltsalt22$nBXXmcMzFD6MEpL7cIe/PTymaCoonMHVLEJAI4r3rt8="
+        );
+    }
+
+    #[test]
+    fn pbkdf2_hashes_of_django_6_0_and_6_1_verify() {
+        assert!(verify_encoded(
+            "pbkdf2_sha256$1200000$saltsaltsaltsaltsalt22$AP4Olgd8djVo8+0y15iKAj8V+6ymc6ZNmePoxrCsW48=",
+            PASSWORD
+        ));
+        assert!(verify_encoded(
+            "pbkdf2_sha256$1500000$saltsaltsaltsaltsalt22$Pr/8GR2drI3CuBCf943fZVL2MGxDn33B4JYVdxKeygs=",
+            PASSWORD
+        ));
+        assert!(!verify_encoded(
+            "pbkdf2_sha256$1500000$saltsaltsaltsaltsalt22$Pr/8GR2drI3CuBCf943fZVL2MGxDn33B4JYVdxKeygs=",
+            "wrong"
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_new_hash_is_django_argon2id_and_verifies() {
+        let passwords = Passwords::new(2);
+        let encoded = passwords
+            .hash(SecretString::from("correct horse"))
+            .await
+            .unwrap();
+        assert!(
+            encoded.starts_with("argon2$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{encoded}"
+        );
+        assert!(verify_encoded(&encoded, "correct horse"));
+        assert!(!verify_encoded(&encoded, "correct horse!"));
+        let verification = passwords
+            .verify(Some(encoded), SecretString::from("correct horse"))
+            .await
+            .unwrap();
+        assert_eq!(verification, Verification::Match { rehashed: None });
+    }
+
+    #[tokio::test]
+    async fn a_matching_pbkdf2_hash_is_rehashed_to_argon2id() {
+        let passwords = Passwords::new(1);
+        let encoded = pbkdf2_sha256(PASSWORD, SALT, 1000);
+        match passwords
+            .verify(Some(encoded), SecretString::from(PASSWORD))
+            .await
+            .unwrap()
+        {
+            Verification::Match {
+                rehashed: Some(new),
+            } => assert!(verify_encoded(&new, PASSWORD)),
+            other => panic!("expected a rehash, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unknown_user_never_matches() {
+        let passwords = Passwords::new(1);
+        let verification = passwords
+            .verify(None, SecretString::from("gatehouse dummy password"))
+            .await
+            .unwrap();
+        assert_eq!(verification, Verification::Mismatch);
+    }
+
+    #[test]
+    fn unusable_and_unknown_formats_never_verify() {
+        assert!(!verify_encoded(&unusable(), ""));
+        assert!(!is_usable(&unusable()));
+        assert!(!verify_encoded("md5$salt$hash", "x"));
+        assert!(!verify_encoded("argon2$garbage", "x"));
+    }
+}

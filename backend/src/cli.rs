@@ -1,0 +1,153 @@
+//! The command line: `serve` (the default), `migrate` and `createsuperuser`.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::auth::password::Passwords;
+use crate::configuration::{Environment, Settings};
+use crate::domain::password_policy::{PasswordPolicy, UserAttributes};
+use crate::domain::{email, username};
+use crate::startup::Application;
+use crate::store::Store;
+use crate::{clock, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Accounts, JWTs and e-mailed links, compatible with Djoser + SimpleJWT"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply the migrations, then serve the API under /auth/ and the browser app.
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Create a staff superuser, or update the one of that name.
+    Createsuperuser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Take the password from GATEHOUSE_SUPERUSER_PASSWORD instead of prompting.
+        #[arg(long)]
+        noinput: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load() {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("gatehouse: {error:#}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.environment == Environment::Production);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a Tokio runtime");
+    let outcome = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => serve(settings).await,
+            Command::Migrate => migrate(&settings).await,
+            Command::Createsuperuser {
+                username,
+                email,
+                noinput,
+            } => create_superuser(&settings, &username, &email, noinput).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("gatehouse: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bind = settings.bind.clone();
+    let frontend = settings.frontend_url.clone();
+    let application = Application::build(settings).await?;
+    tracing::info!(
+        bind = %bind,
+        port = application.port(),
+        frontend = %frontend,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "Gatehouse is listening"
+    );
+    application
+        .run_until_stopped()
+        .await
+        .context("The server stopped with an error")
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let store = Store::connect(&settings.database_url, 1).await?;
+    store.migrate().await?;
+    println!("Migrations applied.");
+    Ok(())
+}
+
+async fn create_superuser(
+    settings: &Settings,
+    name: &str,
+    address: &str,
+    noinput: bool,
+) -> anyhow::Result<()> {
+    let name = username::normalize(crate::pycompat::strip(name));
+    let problems = username::errors(&name, false);
+    if !problems.is_empty() {
+        bail!("--username: {}", problems.join(" "));
+    }
+    let address = email::normalize(address);
+    if !address.is_empty() && !email::is_valid(&address) {
+        bail!("--email: Enter a valid email address.");
+    }
+    let password = if noinput {
+        std::env::var("GATEHOUSE_SUPERUSER_PASSWORD")
+            .context("GATEHOUSE_SUPERUSER_PASSWORD: required with --noinput")?
+    } else {
+        let first =
+            rpassword::prompt_password("Password: ").context("Failed to read the password")?;
+        let second = rpassword::prompt_password("Password (again): ")
+            .context("Failed to read the password")?;
+        if first != second {
+            bail!("Error: Your passwords didn't match.");
+        }
+        let attributes = UserAttributes {
+            username: &name,
+            email: &address,
+            ..Default::default()
+        };
+        let problems = PasswordPolicy::load().errors(&first, Some(&attributes));
+        if !problems.is_empty() {
+            bail!("{}", problems.join("\n"));
+        }
+        first
+    };
+    if password.is_empty() {
+        bail!("GATEHOUSE_SUPERUSER_PASSWORD: the password may not be blank");
+    }
+    let store = Store::connect(&settings.database_url, 1).await?;
+    store.migrate().await?;
+    let hash = Passwords::new(1).hash(SecretString::from(password)).await?;
+    let user = store
+        .upsert_superuser(&name, &address, &hash, clock::now_micros())
+        .await?;
+    println!("Superuser {:?} (id {}) is ready.", user.username, user.id);
+    Ok(())
+}

@@ -1,0 +1,223 @@
+//! The e-mail templates: one `<kind>.txt` (subject on the first line, a blank line, then the
+//! text) and one `<kind>.html` per message. The built-in copies can be replaced file by file
+//! from `GATEHOUSE_EMAIL_TEMPLATES_DIR`. Placeholders: `{site_name}`, `{username}`, `{link}`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context as _};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKind {
+    Activation,
+    Confirmation,
+    PasswordReset,
+    PasswordChangedConfirmation,
+    UsernameReset,
+    UsernameChangedConfirmation,
+}
+
+impl EmailKind {
+    pub const ALL: [EmailKind; 6] = [
+        Self::Activation,
+        Self::Confirmation,
+        Self::PasswordReset,
+        Self::PasswordChangedConfirmation,
+        Self::UsernameReset,
+        Self::UsernameChangedConfirmation,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Activation => "activation",
+            Self::Confirmation => "confirmation",
+            Self::PasswordReset => "password_reset",
+            Self::PasswordChangedConfirmation => "password_changed_confirmation",
+            Self::UsernameReset => "username_reset",
+            Self::UsernameChangedConfirmation => "username_changed_confirmation",
+        }
+    }
+
+    fn built_in(self) -> (&'static str, &'static str) {
+        macro_rules! files {
+            ($name:literal) => {
+                (
+                    include_str!(concat!("../../templates/email/", $name, ".txt")),
+                    include_str!(concat!("../../templates/email/", $name, ".html")),
+                )
+            };
+        }
+        match self {
+            Self::Activation => files!("activation"),
+            Self::Confirmation => files!("confirmation"),
+            Self::PasswordReset => files!("password_reset"),
+            Self::PasswordChangedConfirmation => files!("password_changed_confirmation"),
+            Self::UsernameReset => files!("username_reset"),
+            Self::UsernameChangedConfirmation => files!("username_changed_confirmation"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Template {
+    subject: String,
+    text: String,
+    html: String,
+}
+
+/// A message ready to be addressed and sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// What the templates may show.
+pub struct Context<'a> {
+    pub site_name: &'a str,
+    pub username: &'a str,
+    pub link: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Templates(Vec<Template>);
+
+impl Templates {
+    /// The built-in templates, each replaced by the same-named file of `dir` when present.
+    pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
+        let mut templates = Vec::new();
+        for kind in EmailKind::ALL {
+            let (text, html) = kind.built_in();
+            let mut text = text.to_owned();
+            let mut html = html.to_owned();
+            if let Some(dir) = dir {
+                let text_path = dir.join(format!("{}.txt", kind.name()));
+                if text_path.exists() {
+                    text = std::fs::read_to_string(&text_path)
+                        .with_context(|| format!("Failed to read {}", text_path.display()))?;
+                }
+                let html_path = dir.join(format!("{}.html", kind.name()));
+                if html_path.exists() {
+                    html = std::fs::read_to_string(&html_path)
+                        .with_context(|| format!("Failed to read {}", html_path.display()))?;
+                }
+            }
+            let Some((subject, body)) = text.split_once('\n') else {
+                bail!(
+                    "the {} template needs a subject line, a blank line and a body",
+                    kind.name()
+                );
+            };
+            templates.push(Template {
+                subject: subject.trim().to_owned(),
+                text: body.trim_start_matches(['\r', '\n']).to_owned(),
+                html,
+            });
+        }
+        Ok(Self(templates))
+    }
+
+    pub fn render(&self, kind: EmailKind, context: &Context<'_>) -> Rendered {
+        let template = &self.0[EmailKind::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("every kind has a template")];
+        Rendered {
+            subject: fill(&template.subject, context),
+            text: fill(&template.text, context),
+            html: fill(&template.html, context),
+        }
+    }
+}
+
+/// Django escapes the site name and the username in every part, subject and text included;
+/// the link is inserted as it is.
+fn fill(template: &str, context: &Context<'_>) -> String {
+    template
+        .replace("{site_name}", &escape(context.site_name))
+        .replace("{username}", &escape(context.username))
+        .replace("{link}", context.link)
+}
+
+/// Django's `escape`.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_activation_email_reads_as_djoser_s() {
+        let templates = Templates::load(None).unwrap();
+        let rendered = templates.render(
+            EmailKind::Activation,
+            &Context {
+                site_name: "Gatehouse",
+                username: "alice",
+                link: "http://x/activate/MQ/tok",
+            },
+        );
+        assert_eq!(rendered.subject, "Account activation on Gatehouse");
+        assert_eq!(
+            rendered.text,
+            "You're receiving this email because you need to finish activation process on Gatehouse.\n\n\
+             Please go to the following page to activate account:\nhttp://x/activate/MQ/tok\n\n\
+             Thanks for using our site!\n\nThe Gatehouse team\n"
+        );
+        assert!(rendered
+            .html
+            .contains(r#"<a href="http://x/activate/MQ/tok">http://x/activate/MQ/tok</a>"#));
+    }
+
+    #[test]
+    fn site_name_and_username_are_escaped_everywhere() {
+        let templates = Templates::load(None).unwrap();
+        let rendered = templates.render(
+            EmailKind::PasswordReset,
+            &Context {
+                site_name: "Tom & Jerry's",
+                username: "a<b",
+                link: "http://x/?a=1&b=2",
+            },
+        );
+        assert_eq!(rendered.subject, "Password reset on Tom &amp; Jerry&#x27;s");
+        assert!(rendered.text.contains("forgotten: a&lt;b"));
+        assert!(rendered.text.contains("http://x/?a=1&b=2"));
+    }
+
+    #[test]
+    fn a_templates_folder_overrides_single_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("confirmation.txt"),
+            "Welcome to {site_name}\n\nHello {username}!\n",
+        )
+        .unwrap();
+        let templates = Templates::load(Some(dir.path())).unwrap();
+        let context = Context {
+            site_name: "S",
+            username: "u",
+            link: "",
+        };
+        let rendered = templates.render(EmailKind::Confirmation, &context);
+        assert_eq!(rendered.subject, "Welcome to S");
+        assert_eq!(rendered.text, "Hello u!\n");
+        assert_eq!(
+            templates.render(EmailKind::Activation, &context).subject,
+            "Account activation on S"
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! Request bodies as DRF parses them: JSON, form-encoded and multipart bodies give a map of
+//! fields; an empty body or one without a content type is `{}`; other types are 415.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+use crate::messages;
+
+/// The largest request body accepted; larger ones are answered 413.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
+pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::json_parse_error("the request body could not be read"))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::payload_too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The submitted fields.
+#[derive(Debug, Default, Clone)]
+pub struct Input(Map<String, Value>);
+
+enum Parser {
+    Json,
+    Form,
+    Multipart,
+}
+
+/// DRF's media-type match of a parser's type against the request's (wildcards allowed).
+fn choose_parser(content_type: &str) -> Option<Parser> {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let (main, sub) = essence.split_once('/').unwrap_or((essence.as_str(), ""));
+    let matches = |want_main: &str, want_sub: &str| {
+        (main == "*" || main == want_main) && (sub == "*" || sub == want_sub)
+    };
+    if matches("application", "json") {
+        Some(Parser::Json)
+    } else if matches("application", "x-www-form-urlencoded") {
+        Some(Parser::Form)
+    } else if matches("multipart", "form-data") {
+        Some(Parser::Multipart)
+    } else {
+        None
+    }
+}
+
+impl Input {
+    /// Parses the body of `request` the way DRF's `request.data` does.
+    pub fn parse(request: &HttpRequest, body: &[u8]) -> Result<Self, ApiError> {
+        let Some(content_type) = request.headers().get(header::CONTENT_TYPE) else {
+            return Ok(Self::default());
+        };
+        if body.is_empty() {
+            return Ok(Self::default());
+        }
+        let content_type = String::from_utf8_lossy(content_type.as_bytes()).into_owned();
+        match choose_parser(&content_type) {
+            Some(Parser::Json) => Self::from_json(body),
+            Some(Parser::Form) => Ok(Self::from_pairs(
+                serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default(),
+            )),
+            Some(Parser::Multipart) => Self::from_multipart(&content_type, body),
+            None => Err(ApiError::unsupported_media_type(&content_type)),
+        }
+    }
+
+    fn from_json(body: &[u8]) -> Result<Self, ApiError> {
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| ApiError::json_parse_error(&e.to_string()))?;
+        let kind = match value {
+            Value::Object(map) => return Ok(Self(map)),
+            Value::Null => return Err(ApiError::non_field(messages::NO_DATA)),
+            Value::Array(_) => "list",
+            Value::String(_) => "str",
+            Value::Bool(_) => "bool",
+            Value::Number(number) if number.is_f64() => "float",
+            Value::Number(_) => "int",
+        };
+        Err(ApiError::non_field(messages::not_a_dictionary(kind)))
+    }
+
+    /// Form fields: when a name repeats, the last value counts (as `QueryDict[name]`).
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut map = Map::new();
+        for (name, value) in pairs {
+            map.insert(name, Value::String(value));
+        }
+        Self(map)
+    }
+
+    fn from_multipart(content_type: &str, body: &[u8]) -> Result<Self, ApiError> {
+        let boundary = content_type
+            .split(';')
+            .filter_map(|param| param.trim().split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
+            .map(|(_, value)| value.trim().trim_matches('"').to_owned())
+            .filter(|boundary| !boundary.is_empty())
+            .ok_or_else(|| multipart_error("Invalid boundary in multipart: None"))?;
+        let fields = multipart_fields(body, &boundary)
+            .ok_or_else(|| multipart_error("malformed multipart body"))?;
+        Ok(Self::from_pairs(fields))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+fn multipart_error(reason: &str) -> ApiError {
+    ApiError::Detail {
+        status: actix_web::http::StatusCode::BAD_REQUEST,
+        detail: format!("Multipart form parse error - {reason}").into(),
+        code: None,
+    }
+}
+
+/// The text fields of a `multipart/form-data` body (file parts are ignored, as no endpoint
+/// takes files).
+fn multipart_fields(body: &[u8], boundary: &str) -> Option<Vec<(String, String)>> {
+    let delimiter = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    let mut fields = Vec::new();
+    let mut parts = text.split(delimiter.as_str());
+    parts.next()?;
+    for part in parts {
+        if part.starts_with("--") {
+            return Some(fields);
+        }
+        let part = part
+            .strip_prefix("\r\n")
+            .or_else(|| part.strip_prefix('\n'))?;
+        let (head, content) = part
+            .split_once("\r\n\r\n")
+            .or_else(|| part.split_once("\n\n"))?;
+        let content = content
+            .strip_suffix("\r\n")
+            .or_else(|| content.strip_suffix('\n'))
+            .unwrap_or(content);
+        let disposition = head.lines().find(|line| {
+            line.to_ascii_lowercase()
+                .starts_with("content-disposition:")
+        })?;
+        let name = disposition
+            .split(';')
+            .filter_map(|param| param.trim().split_once('='))
+            .find(|(key, _)| key.trim() == "name")
+            .map(|(_, value)| value.trim().trim_matches('"').to_owned())?;
+        let is_file = disposition
+            .split(';')
+            .any(|param| param.trim().starts_with("filename"));
+        if !is_file {
+            fields.push((name, content.to_owned()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_text_fields_are_read() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nalice\r\n\
+                    --XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\ns e c\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_fields(body.as_bytes(), "XyZ").unwrap(),
+            vec![
+                ("username".to_owned(), "alice".to_owned()),
+                ("password".to_owned(), "s e c".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn parsers_are_chosen_by_media_type_ignoring_case_and_parameters() {
+        assert!(matches!(
+            choose_parser("application/json; charset=utf-8"),
+            Some(Parser::Json)
+        ));
+        assert!(matches!(
+            choose_parser("Application/JSON"),
+            Some(Parser::Json)
+        ));
+        assert!(matches!(
+            choose_parser("application/x-www-form-urlencoded"),
+            Some(Parser::Form)
+        ));
+        assert!(matches!(
+            choose_parser("multipart/form-data; boundary=x"),
+            Some(Parser::Multipart)
+        ));
+        assert!(choose_parser("text/plain").is_none());
+        assert!(choose_parser("application/xml").is_none());
+    }
+}

@@ -1,0 +1,18 @@
+//! Gatehouse: accounts, JWTs and e-mailed links, compatible with Djoser + SimpleJWT, and the
+//! server of the browser app.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod configuration;
+pub mod domain;
+pub mod email;
+pub mod error;
+pub mod http;
+pub mod messages;
+pub mod pycompat;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,80 @@
+//! Every message string the API sends, in one place. They are part of the contract: clients
+//! written against Djoser match on them, so they are copied letter for letter.
+
+// Generic field messages (DRF).
+pub const REQUIRED: &str = "This field is required.";
+pub const NULL: &str = "This field may not be null.";
+pub const BLANK: &str = "This field may not be blank.";
+pub const NOT_A_STRING: &str = "Not a valid string.";
+pub const NULL_CHARACTERS: &str = "Null characters are not allowed.";
+pub const INVALID_EMAIL: &str = "Enter a valid email address.";
+pub fn max_length(max: usize) -> String {
+    format!("Ensure this field has no more than {max} characters.")
+}
+pub fn surrogate(code: u32) -> String {
+    format!("Surrogate characters are not allowed: U+{code:X}.")
+}
+
+// Request bodies.
+pub const NO_DATA: &str = "No data provided";
+pub fn not_a_dictionary(kind: &str) -> String {
+    format!("Invalid data. Expected a dictionary, but got {kind}.")
+}
+pub fn json_parse_error(reason: &str) -> String {
+    format!("JSON parse error - {reason}")
+}
+pub fn unsupported_media_type(content_type: &str) -> String {
+    format!("Unsupported media type \"{content_type}\" in request.")
+}
+pub fn method_not_allowed(method: &str) -> String {
+    format!("Method \"{method}\" not allowed.")
+}
+
+// Authentication and permissions.
+pub const NOT_AUTHENTICATED: &str = "Authentication credentials were not provided.";
+pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
+pub const NOT_FOUND: &str = "Not found.";
+pub const SERVER_ERROR: &str = "A server error occurred.";
+pub const BAD_AUTHORIZATION_HEADER: &str =
+    "Authorization header must contain two space-delimited values";
+pub const TOKEN_NOT_VALID_FOR_ANY_TYPE: &str = "Given token not valid for any token type";
+pub const NO_USER_IDENTIFICATION: &str = "Token contained no recognizable user identification";
+pub const USER_NOT_FOUND: &str = "User not found";
+pub const USER_INACTIVE: &str = "User is inactive";
+pub const NO_ACTIVE_ACCOUNT: &str = "No active account found with the given credentials";
+pub const NO_ACTIVE_ACCOUNT_FOR_TOKEN: &str = "No active account found for the given token.";
+
+// JWT validation (SimpleJWT).
+pub const TOKEN_INVALID: &str = "Token is invalid";
+pub const TOKEN_EXPIRED: &str = "Token is expired";
+pub const TOKEN_BLACKLISTED: &str = "Token is blacklisted";
+pub const TOKEN_NO_EXP: &str = "Token has no 'exp' claim";
+pub const TOKEN_NO_ID: &str = "Token has no id";
+pub const TOKEN_NO_TYPE: &str = "Token has no type";
+pub const TOKEN_WRONG_TYPE: &str = "Token has wrong type";
+
+// Djoser.
+pub const INVALID_TOKEN: &str = "Invalid token for given user.";
+pub const INVALID_UID: &str = "Invalid user id or user doesn't exist.";
+pub const STALE_TOKEN: &str = "Stale token for given user.";
+pub const PASSWORD_MISMATCH: &str = "The two password fields didn't match.";
+pub const USERNAME_MISMATCH: &str = "The two username fields didn't match.";
+pub const INVALID_PASSWORD: &str = "Invalid password.";
+pub const EMAIL_NOT_FOUND: &str = "User with given email does not exist.";
+pub const CANNOT_CREATE_USER: &str = "Unable to create account.";
+
+// The user model (Django).
+pub const INVALID_USERNAME: &str =
+    "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
+pub const USERNAME_TAKEN: &str = "A user with that username already exists.";
+
+// Password validators (Django).
+pub fn password_too_similar(verbose_name: &str) -> String {
+    format!("The password is too similar to the {verbose_name}.")
+}
+pub fn password_too_short(min: usize) -> String {
+    let unit = if min == 1 { "character" } else { "characters" };
+    format!("This password is too short. It must contain at least {min} {unit}.")
+}
+pub const PASSWORD_TOO_COMMON: &str = "This password is too common.";
+pub const PASSWORD_ENTIRELY_NUMERIC: &str = "This password is entirely numeric.";

@@ -1,0 +1,230 @@
+//! Djoser's account actions: activation, set_password and set_username.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use secrecy::SecretString;
+use serde_json::Value;
+
+use crate::auth::reset_tokens::decode_uid;
+use crate::clock;
+use crate::domain::password_policy::UserAttributes;
+use crate::domain::user::User;
+use crate::email::EmailKind;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::body::Input;
+use crate::http::fields::{Form, REQUIRED};
+use crate::http::json;
+use crate::http::route::{serve, Route, POST_ONLY};
+use crate::messages;
+use crate::routes::users::{check_password, checked_username};
+use crate::routes::{action_step, Step};
+use crate::state::AppState;
+use crate::store::users::WriteError;
+
+const ACTIVATION: Route = Route {
+    name: "Activation",
+    allow: POST_ONLY,
+};
+const SET_PASSWORD: Route = Route {
+    name: "Set password",
+    allow: POST_ONLY,
+};
+const SET_USERNAME: Route = Route {
+    name: "Set username",
+    allow: POST_ONLY,
+};
+
+macro_rules! proceed {
+    ($route:expr, $request:expr, $state:expr) => {
+        match action_step($route, $request, $state).await? {
+            Step::Proceed(user) => user,
+            Step::Answer(answer) => return Ok(answer),
+        }
+    };
+}
+
+async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
+    let body = crate::http::body::read(payload).await?;
+    Input::parse(request, &body)
+}
+
+/// The user a link's `uid` names. Djoser reads the raw submitted value: anything but a
+/// string naming an existing user is "Invalid user id or user doesn't exist."
+pub async fn user_of_uid(state: &AppState, uid: Option<&Value>) -> Result<User, ApiError> {
+    let id = match uid {
+        Some(Value::String(text)) => decode_uid(text),
+        _ => None,
+    };
+    let user = match id {
+        Some(id) => state.store.find_user(id).await?,
+        None => None,
+    };
+    user.ok_or_else(|| ApiError::field("uid", messages::INVALID_UID))
+}
+
+/// Checks a link's raw `token` for `user`.
+pub fn check_link_token(
+    state: &AppState,
+    user: &User,
+    token: Option<&Value>,
+) -> Result<(), ApiError> {
+    let valid = match token {
+        Some(Value::String(token)) => {
+            state
+                .reset_tokens
+                .check_token(&user.token_subject(), token, clock::now_seconds())
+        }
+        _ => false,
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::field("token", messages::INVALID_TOKEN))
+    }
+}
+
+/// `POST users/activation/`: uid and token from the activation link.
+pub async fn activation(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    serve(&ACTIVATION, &request, async {
+        proceed!(&ACTIVATION, &request, &state);
+        let input = input(&request, payload).await?;
+        let mut form = Form::new(&input);
+        form.text("uid", REQUIRED);
+        form.text("token", REQUIRED);
+        form.finish()?;
+        let user = user_of_uid(&state, input.get("uid")).await?;
+        check_link_token(&state, &user, input.get("token"))?;
+        if user.is_active {
+            return Err(ApiError::stale_token());
+        }
+        state.store.set_active(user.id, true).await?;
+        tracing::info!(user_id = user.id, "account activated");
+        if state.features().send_confirmation_email {
+            let user = User {
+                is_active: true,
+                ..user
+            };
+            state.emails.send(EmailKind::Confirmation, &user).await;
+        }
+        Ok(json::no_content())
+    })
+    .await
+}
+
+/// The password validators' verdict on a new password, as `{"<field>": [...]}`.
+pub fn validate_new_password(
+    state: &AppState,
+    field: &'static str,
+    password: &str,
+    user: Option<&User>,
+) -> Result<(), ApiError> {
+    let attributes = user.map(|user| UserAttributes {
+        username: &user.username,
+        first_name: &user.first_name,
+        last_name: &user.last_name,
+        email: &user.email,
+    });
+    let problems = state.policy.errors(password, attributes.as_ref());
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut errors = FieldErrors::default();
+    errors.add_all(field, problems);
+    Err(ApiError::Fields(errors))
+}
+
+/// `POST users/set_password/`: new password, confirmed by the current one.
+pub async fn set_password(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    serve(&SET_PASSWORD, &request, async {
+        let user =
+            proceed!(&SET_PASSWORD, &request, &state).ok_or_else(ApiError::not_authenticated)?;
+        let input = input(&request, payload).await?;
+        let retype = state.features().set_password_retype;
+        let mut form = Form::new(&input);
+        let new_password = form.text("new_password", REQUIRED);
+        let re_new_password = retype.then(|| form.text("re_new_password", REQUIRED));
+        if let Some(current) = form.text("current_password", REQUIRED) {
+            if !check_password(&state, &user, current).await? {
+                form.reject("current_password", messages::INVALID_PASSWORD);
+            }
+        }
+        form.finish()?;
+        let new_password = new_password.unwrap_or_default();
+        validate_new_password(&state, "new_password", &new_password, Some(&user))?;
+        if let Some(re_new_password) = re_new_password {
+            if re_new_password.as_deref() != Some(new_password.as_str()) {
+                return Err(ApiError::non_field(messages::PASSWORD_MISMATCH));
+            }
+        }
+        let hash = state
+            .passwords
+            .hash(SecretString::from(new_password))
+            .await?;
+        state.store.set_password(user.id, &hash).await?;
+        tracing::info!(user_id = user.id, "password changed");
+        if state.features().password_changed_email_confirmation {
+            state
+                .emails
+                .send(EmailKind::PasswordChangedConfirmation, &user)
+                .await;
+        }
+        Ok(json::no_content())
+    })
+    .await
+}
+
+/// `POST users/set_username/`: new username, confirmed by the current password.
+pub async fn set_username(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    serve(&SET_USERNAME, &request, async {
+        let user =
+            proceed!(&SET_USERNAME, &request, &state).ok_or_else(ApiError::not_authenticated)?;
+        let input = input(&request, payload).await?;
+        let retype = state.features().set_username_retype;
+        let mut form = Form::new(&input);
+        if let Some(current) = form.text("current_password", REQUIRED) {
+            if !check_password(&state, &user, current).await? {
+                form.reject("current_password", messages::INVALID_PASSWORD);
+            }
+        }
+        let new_username = checked_username(&mut form, &state, "new_username").await?;
+        let re_new_username = retype.then(|| form.text("re_new_username", REQUIRED));
+        form.finish()?;
+        let new_username = new_username.unwrap_or_default();
+        if let Some(re_new_username) = re_new_username {
+            if re_new_username.as_deref() != Some(new_username.as_str()) {
+                return Err(ApiError::non_field(messages::USERNAME_MISMATCH));
+            }
+        }
+        match state.store.set_username(user.id, &new_username).await {
+            Ok(()) => {}
+            Err(WriteError::UsernameTaken) => {
+                return Err(ApiError::field("new_username", messages::USERNAME_TAKEN))
+            }
+            Err(WriteError::Unexpected(error)) => return Err(error.into()),
+        }
+        tracing::info!(user_id = user.id, "username changed");
+        if state.features().username_changed_email_confirmation {
+            let user = User {
+                username: new_username,
+                ..user
+            };
+            state
+                .emails
+                .send(EmailKind::UsernameChangedConfirmation, &user)
+                .await;
+        }
+        Ok(json::no_content())
+    })
+    .await
+}

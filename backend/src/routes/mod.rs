@@ -1,0 +1,106 @@
+//! The route table: every endpoint of the API, in matching order, and what happens outside it.
+//!
+//! Fixed action names under `users/` are registered before `users/{id}/`, as in Djoser's
+//! router. Each path is registered with and without its trailing slash; the slashless form
+//! redirects GET and HEAD and serves the other methods (see `http::route`).
+
+pub mod account;
+pub mod app;
+pub mod jwt;
+pub mod users;
+
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::auth::authenticate::authenticate;
+use crate::domain::user::User;
+use crate::error::ApiError;
+use crate::http::json;
+use crate::http::route::{self, metadata, not_allowed, Route};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/auth")
+            .service(web::resource(["/", ""]).to(api_root))
+            .service(web::resource(["/jwt/create/", "/jwt/create"]).to(jwt::create))
+            .service(web::resource(["/jwt/refresh/", "/jwt/refresh"]).to(jwt::refresh))
+            .service(web::resource(["/jwt/verify/", "/jwt/verify"]).to(jwt::verify))
+            .service(web::resource(["/jwt/blacklist/", "/jwt/blacklist"]).to(jwt::blacklist))
+            .service(web::resource(["/users/", "/users"]).to(users::collection))
+            .service(web::resource(["/users/me/", "/users/me"]).to(users::me))
+            .service(
+                web::resource(["/users/activation/", "/users/activation"]).to(account::activation),
+            )
+            .service(
+                web::resource(["/users/set_password/", "/users/set_password"])
+                    .to(account::set_password),
+            )
+            .service(
+                web::resource(["/users/set_username/", "/users/set_username"])
+                    .to(account::set_username),
+            )
+            .service(web::resource(["/users/{id:[^/.]+}/", "/users/{id:[^/.]+}"]).to(users::detail))
+            .default_service(web::to(not_found)),
+    );
+    cfg.default_service(web::to(app::serve));
+}
+
+/// Anything unknown under `/auth/`.
+async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::not_found())
+}
+
+const ROOT: Route = Route {
+    name: "Api Root",
+    allow: "GET, HEAD, OPTIONS",
+};
+
+#[derive(Serialize)]
+struct RootLinks {
+    users: String,
+}
+
+/// `GET /auth/`: DRF's router root, a link to the users collection.
+async fn api_root(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    route::serve(&ROOT, &request, async {
+        authenticate(&request, &state).await?;
+        match *request.method() {
+            Method::GET | Method::HEAD => {
+                let info = request.connection_info();
+                let users = format!("{}://{}/auth/users/", info.scheme(), info.host());
+                Ok(json::ok(&RootLinks { users }))
+            }
+            Method::OPTIONS => Ok(metadata(&ROOT)),
+            _ => Err(not_allowed(&request)),
+        }
+    })
+    .await
+}
+
+/// How a Djoser action route (POST only) treats a request before its own work: the user is
+/// authenticated first; other methods fall back to the `user` permission, so an anonymous
+/// caller gets 401 before the 405.
+pub enum Step {
+    Proceed(Option<User>),
+    Answer(HttpResponse),
+}
+
+pub async fn action_step(
+    route: &Route,
+    request: &HttpRequest,
+    state: &AppState,
+) -> Result<Step, ApiError> {
+    let user = authenticate(request, state).await?;
+    if *request.method() == Method::POST {
+        return Ok(Step::Proceed(user));
+    }
+    if user.is_none() {
+        return Err(ApiError::not_authenticated());
+    }
+    if *request.method() == Method::OPTIONS {
+        return Ok(Step::Answer(metadata(route)));
+    }
+    Err(not_allowed(request))
+}

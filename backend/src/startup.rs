@@ -1,0 +1,74 @@
+//! Building and running the server: storage, shared state, routes, the listener.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+
+use crate::configuration::Settings;
+use crate::state::AppState;
+use crate::store::Store;
+use crate::{clock, routes, telemetry};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens and migrates the database, then binds `settings.bind` (port 0 picks a free one).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let store =
+            Store::connect(&settings.database_url, settings.database_max_connections).await?;
+        store.migrate().await?;
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
+        let port = listener
+            .local_addr()
+            .context("Failed to read the bound address")?
+            .port();
+        let state = web::Data::new(AppState::new(settings, store)?);
+        spawn_blacklist_purge(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(telemetry::log_request))
+                .app_data(state.clone())
+                .configure(routes::configure)
+        })
+        .listen(listener)
+        .context("Failed to start listening")?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Expired blacklist entries are useless (the tokens are refused as expired): forget them hourly.
+fn spawn_blacklist_purge(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every_hour.tick().await;
+            if let Err(error) = state
+                .store
+                .purge_expired_blacklist(clock::now_seconds())
+                .await
+            {
+                tracing::warn!(
+                    error = format!("{error:#}"),
+                    "could not purge the token blacklist"
+                );
+            }
+        }
+    });
+}

@@ -1,0 +1,47 @@
+//! What every handler shares, built once at start-up.
+
+use crate::auth::jwt::JwtCodec;
+use crate::auth::password::Passwords;
+use crate::auth::reset_tokens::TokenGenerator;
+use crate::configuration::{Features, Settings};
+use crate::domain::password_policy::PasswordPolicy;
+use crate::email::Emails;
+use crate::store::Store;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub store: Store,
+    pub jwt: JwtCodec,
+    pub passwords: Passwords,
+    pub policy: PasswordPolicy,
+    pub reset_tokens: TokenGenerator,
+    pub emails: Emails,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, store: Store) -> anyhow::Result<Self> {
+        let features = &settings.features;
+        let jwt = JwtCodec::new(
+            settings.secret(),
+            features.access_token_lifetime,
+            features.refresh_token_lifetime,
+        );
+        let reset_tokens = TokenGenerator::new(settings.secret(), features.password_reset_timeout);
+        let hashing_slots = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(2);
+        Ok(Self {
+            emails: Emails::new(&settings, reset_tokens.clone())?,
+            jwt,
+            passwords: Passwords::new(hashing_slots),
+            policy: PasswordPolicy::load(),
+            reset_tokens,
+            store,
+            settings,
+        })
+    }
+
+    pub fn features(&self) -> &Features {
+        &self.settings.features
+    }
+}

@@ -1,0 +1,146 @@
+//! The `gatehouse` binary itself: zero-configuration start, production refusal, superusers.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+fn clean_command(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command
+}
+
+#[test]
+fn production_refuses_to_start_without_a_secret_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clean_command(dir.path())
+        .env("GATEHOUSE_ENVIRONMENT", "production")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GATEHOUSE_SECRET_KEY"), "{stderr}");
+
+    let output = clean_command(dir.path())
+        .env("GATEHOUSE_ENVIRONMENT", "production")
+        .env("GATEHOUSE_SECRET_KEY", "too-short")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 32 characters"));
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clean_command(dir.path())
+        .env("GATEHOUSE_ACCESS_TOKEN_LIFETIME", "soon")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("GATEHOUSE_ACCESS_TOKEN_LIFETIME") && stderr.contains("seconds"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn with_no_configuration_it_serves_on_a_sqlite_file_with_a_kept_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = clean_command(dir.path())
+        .env("GATEHOUSE_BIND", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let port = stdout
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.contains("Gatehouse is listening")
+                .then(|| {
+                    line.split("port=")
+                        .nth(1)
+                        .and_then(|rest| rest.split_whitespace().next())
+                        .map(str::to_owned)
+                })
+                .flatten()
+        })
+        .expect("the server reports its port");
+    let answer = reqwest::get(format!("http://127.0.0.1:{port}/auth/"))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert!(dir.path().join("data/gatehouse.db").exists());
+    let secret = std::fs::read_to_string(dir.path().join("data/secret_key")).unwrap();
+    assert!(secret.len() >= 50);
+    // A second start keeps the same secret.
+    clean_command(dir.path()).arg("migrate").output().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/secret_key")).unwrap(),
+        secret
+    );
+}
+
+#[tokio::test]
+async fn createsuperuser_makes_an_active_staff_account_and_updates_it_on_a_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for password in ["First-Superpass-1", "Second-Superpass-2"] {
+        let output = clean_command(dir.path())
+            .env("GATEHOUSE_SUPERUSER_PASSWORD", password)
+            .args([
+                "createsuperuser",
+                "--username",
+                "admin",
+                "--email",
+                "admin@Example.COM",
+                "--noinput",
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let store = gatehouse::store::Store::connect(
+        &format!("sqlite://{}/data/gatehouse.db", dir.path().display()),
+        1,
+    )
+    .await
+    .unwrap();
+    let users = store.list_users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    let admin = &users[0];
+    assert!(admin.is_active && admin.is_staff && admin.is_superuser);
+    assert_eq!(admin.email, "admin@example.com");
+    assert!(gatehouse::auth::password::verify_encoded(
+        &admin.password,
+        "Second-Superpass-2"
+    ));
+}
+
+#[test]
+fn createsuperuser_without_a_password_in_noinput_mode_explains_what_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clean_command(dir.path())
+        .args(["createsuperuser", "--username", "admin", "--noinput"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_SUPERUSER_PASSWORD"));
+}

@@ -1,0 +1,397 @@
+use std::path::PathBuf;
+
+use gatehouse::auth::jwt::JwtCodec;
+use gatehouse::auth::password::pbkdf2_sha256;
+use gatehouse::configuration::{Settings, Source};
+use gatehouse::domain::user::User;
+use gatehouse::startup::Application;
+use gatehouse::store::users::NewUser;
+use gatehouse::store::Store;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+pub const SECRET_KEY: &str = "test-secret-key-for-the-gatehouse-suite";
+pub const FRONTEND_URL: &str = "http://app.test";
+/// A password every validator accepts.
+pub const GOOD_PASSWORD: &str = "vK7#mQ2!xLp9";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub outbox: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// A server with the default settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// A server with some `GATEHOUSE_*` settings changed (names without the prefix).
+pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let database_url = format!("sqlite://{}/gatehouse.db", dir.path().display());
+    let outbox = dir.path().join("outbox");
+    let mut pairs: Vec<(String, String)> = vec![
+        ("GATEHOUSE_BIND".into(), "127.0.0.1:0".into()),
+        ("GATEHOUSE_DATABASE_URL".into(), database_url.clone()),
+        ("GATEHOUSE_SECRET_KEY".into(), SECRET_KEY.into()),
+        ("GATEHOUSE_FRONTEND_URL".into(), FRONTEND_URL.into()),
+        ("GATEHOUSE_EMAIL_BACKEND".into(), "outbox".into()),
+        (
+            "GATEHOUSE_EMAIL_OUTBOX_DIR".into(),
+            outbox.display().to_string(),
+        ),
+        (
+            "GATEHOUSE_STATIC_DIR".into(),
+            dir.path().join("dist").display().to_string(),
+        ),
+    ];
+    for (name, value) in overrides {
+        pairs.push((format!("GATEHOUSE_{name}"), (*value).to_owned()));
+    }
+    let settings = Settings::from_source(&Source::from_pairs(pairs)).expect("valid test settings");
+    let application = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    let store = Store::connect(&database_url, 2)
+        .await
+        .expect("the test database opens");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    TestApp {
+        address,
+        client,
+        store,
+        outbox,
+        _dir: dir,
+    }
+}
+
+/// An answer, read whole.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {:?}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Asserts the status and the JSON body (compared as values).
+    #[track_caller]
+    pub fn assert(&self, status: u16, body: Value) {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body was {}",
+            self.text
+        );
+        assert_eq!(self.json(), body, "body");
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body was {}",
+            self.text
+        );
+    }
+}
+
+/// A user created through the store, bypassing the API.
+#[allow(dead_code)]
+pub struct TestUser {
+    pub id: i64,
+    pub username: String,
+    pub password: String,
+    pub email: String,
+}
+
+/// One e-mail from the outbox.
+#[derive(Debug)]
+#[allow(dead_code)] // Not every test reads every part.
+pub struct Email {
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub content_type: String,
+}
+
+impl Email {
+    /// The first `http…` link of the text part.
+    pub fn link(&self) -> String {
+        self.text
+            .split_whitespace()
+            .find(|word| word.starts_with("http"))
+            .unwrap_or_else(|| panic!("no link in {:?}", self.text))
+            .to_owned()
+    }
+
+    /// The uid and token at the end of the link.
+    pub fn uid_and_token(&self) -> (String, String) {
+        let link = self.link();
+        let mut parts = link.rsplit('/');
+        let token = parts.next().expect("token").to_owned();
+        let uid = parts.next().expect("uid").to_owned();
+        (uid, token)
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Self::read(request).await
+    }
+
+    pub async fn read(request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        Answer {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.request(Method::POST, path, None, Some(body)).await
+    }
+
+    pub async fn post_authed(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn get_authed(&self, path: &str, token: &str) -> Answer {
+        self.request(Method::GET, path, Some(token), None).await
+    }
+
+    /// Creates a user directly in the database with an Argon2id hash.
+    pub async fn create_user(&self, username: &str, active: bool, staff: bool) -> TestUser {
+        let password = format!("{GOOD_PASSWORD}-{username}");
+        let hash = gatehouse::auth::password::Passwords::new(1)
+            .hash(password.clone().into())
+            .await
+            .expect("hashing works");
+        self.insert_user(username, &hash, active, staff, &password)
+            .await
+    }
+
+    /// Creates a user directly in the database with a given hash.
+    pub async fn insert_user(
+        &self,
+        username: &str,
+        hash: &str,
+        active: bool,
+        staff: bool,
+        password: &str,
+    ) -> TestUser {
+        let email = format!("{username}@example.com");
+        let user = self
+            .store
+            .insert_user(&NewUser {
+                username,
+                email: &email,
+                first_name: "",
+                last_name: "",
+                password_hash: hash,
+                is_active: active,
+                is_staff: staff,
+                is_superuser: false,
+                date_joined: 0,
+            })
+            .await
+            .expect("the user is inserted");
+        TestUser {
+            id: user.id,
+            username: username.to_owned(),
+            password: password.to_owned(),
+            email,
+        }
+    }
+
+    /// Creates a user with a Django PBKDF2 hash (a few iterations, to keep tests fast).
+    pub async fn create_django_user(&self, username: &str) -> TestUser {
+        let password = format!("{GOOD_PASSWORD}-django");
+        let hash = pbkdf2_sha256(&password, "saltsaltsaltsaltsalt22", 1000);
+        self.insert_user(username, &hash, true, false, &password)
+            .await
+    }
+
+    pub async fn user(&self, id: i64) -> Option<User> {
+        self.store
+            .find_user(id)
+            .await
+            .expect("the database answers")
+    }
+
+    /// Signs in and returns (access, refresh).
+    pub async fn login(&self, username: &str, password: &str) -> (String, String) {
+        let answer = self
+            .post(
+                "/auth/jwt/create/",
+                json!({"username": username, "password": password}),
+            )
+            .await;
+        answer.assert_status(200);
+        let body = answer.json();
+        (
+            body["access"].as_str().unwrap().to_owned(),
+            body["refresh"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// An active user and their access token.
+    pub async fn signed_in_user(&self, username: &str) -> (TestUser, String) {
+        let user = self.create_user(username, true, false).await;
+        let (access, _) = self.login(&user.username, &user.password).await;
+        (user, access)
+    }
+
+    /// Every e-mail in the outbox, oldest first.
+    pub fn emails(&self) -> Vec<Email> {
+        let Ok(entries) = std::fs::read_dir(&self.outbox) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .map(|entry| entry.expect("a directory entry").path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        files.sort();
+        files
+            .iter()
+            .map(|path| parse_email(&std::fs::read(path).expect("readable e-mail")))
+            .collect()
+    }
+
+    /// The newest e-mail sent to `address`.
+    pub fn last_email_to(&self, address: &str) -> Email {
+        self.emails()
+            .into_iter()
+            .rev()
+            .find(|email| email.to == address)
+            .unwrap_or_else(|| panic!("no e-mail to {address}"))
+    }
+
+    /// A token signed with the suite's key from an arbitrary payload.
+    pub fn forge_token(&self, payload: Value) -> String {
+        forge(SECRET_KEY, r#"{"alg":"HS256","typ":"JWT"}"#, &payload)
+    }
+
+    /// A token pair minted `seconds_ago` in the past for `user_id`.
+    pub fn tokens_issued_ago(&self, user_id: i64, seconds_ago: i64) -> (String, String) {
+        let codec = JwtCodec::new(SECRET_KEY, 300, 86400);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let pair = codec.issue_pair(user_id, now - seconds_ago);
+        (pair.access, pair.refresh)
+    }
+}
+
+/// HS256-signs `payload` under `header` with `key`.
+pub fn forge(key: &str, header: &str, payload: &Value) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use hmac::{Hmac, Mac};
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).unwrap())
+    );
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
+    mac.update(signing_input.as_bytes());
+    format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn parse_email(raw: &[u8]) -> Email {
+    use mail_parser::MimeHeaders;
+    let message = mail_parser::MessageParser::default()
+        .parse(raw)
+        .expect("an RFC 5322 message");
+    let address = |list: Option<&mail_parser::Address>| {
+        list.and_then(|list| list.first())
+            .and_then(|addr| addr.address())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    Email {
+        to: address(message.to()),
+        from: address(message.from()),
+        subject: message.subject().unwrap_or_default().to_owned(),
+        text: message
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+        html: message
+            .body_html(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+        content_type: message
+            .content_type()
+            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()))
+            .unwrap_or_default(),
+    }
+}
+
+/// Asserts that the top-level keys of a JSON object text appear in this order.
+#[track_caller]
+pub fn assert_key_order(text: &str, keys: &[&str]) {
+    let positions: Vec<usize> = keys
+        .iter()
+        .map(|key| {
+            text.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("no key {key} in {text}"))
+        })
+        .collect();
+    assert!(
+        positions.windows(2).all(|pair| pair[0] < pair[1]),
+        "keys out of order in {text}"
+    );
+}

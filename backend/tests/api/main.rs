@@ -1,0 +1,10 @@
+//! Black-box tests of the API over HTTP: each test starts the server on a random port with a
+//! fresh SQLite file and an outbox folder for its e-mails.
+
+mod account;
+mod cli;
+mod conventions;
+mod helpers;
+mod jwt;
+mod protected;
+mod users;
