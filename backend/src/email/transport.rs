@@ -9,6 +9,9 @@ use secrecy::ExposeSecret;
 
 use crate::configuration::{EmailBackend, Settings};
 
+/// The longest one SMTP delivery may take.
+const SMTP_DEADLINE: Duration = Duration::from_secs(30);
+
 #[derive(Clone)]
 pub enum Transport {
     /// One RFC 5322 file per message (Django's file backend).
@@ -70,9 +73,11 @@ impl Transport {
                 Ok(())
             }
             Self::Smtp(transport) => {
-                transport
-                    .send(message)
+                // lettre bounds each command; this bounds the whole conversation, so a server
+                // that stalls cannot hold a request for long.
+                tokio::time::timeout(SMTP_DEADLINE, transport.send(message))
                     .await
+                    .context("The SMTP server did not finish within 30 seconds")?
                     .context("The SMTP server did not accept the message")?;
                 Ok(())
             }

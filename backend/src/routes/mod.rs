@@ -7,10 +7,11 @@
 pub mod account;
 pub mod app;
 pub mod jwt;
+pub mod reset;
 pub mod users;
 
 use actix_web::http::Method;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, Handler, HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
 
 use crate::auth::authenticate::authenticate;
@@ -23,28 +24,45 @@ use crate::state::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/auth")
-            .service(web::resource(["/", ""]).to(api_root))
-            .service(web::resource(["/jwt/create/", "/jwt/create"]).to(jwt::create))
-            .service(web::resource(["/jwt/refresh/", "/jwt/refresh"]).to(jwt::refresh))
-            .service(web::resource(["/jwt/verify/", "/jwt/verify"]).to(jwt::verify))
-            .service(web::resource(["/jwt/blacklist/", "/jwt/blacklist"]).to(jwt::blacklist))
-            .service(web::resource(["/users/", "/users"]).to(users::collection))
-            .service(web::resource(["/users/me/", "/users/me"]).to(users::me))
-            .service(
-                web::resource(["/users/activation/", "/users/activation"]).to(account::activation),
-            )
-            .service(
-                web::resource(["/users/set_password/", "/users/set_password"])
-                    .to(account::set_password),
-            )
-            .service(
-                web::resource(["/users/set_username/", "/users/set_username"])
-                    .to(account::set_username),
-            )
-            .service(web::resource(["/users/{id:[^/.]+}/", "/users/{id:[^/.]+}"]).to(users::detail))
+            .service(endpoint("/", api_root))
+            .service(endpoint("/jwt/create/", jwt::create))
+            .service(endpoint("/jwt/refresh/", jwt::refresh))
+            .service(endpoint("/jwt/verify/", jwt::verify))
+            .service(endpoint("/jwt/blacklist/", jwt::blacklist))
+            .service(endpoint("/users/", users::collection))
+            .service(endpoint("/users/me/", users::me))
+            .service(endpoint("/users/activation/", account::activation))
+            .service(endpoint(
+                "/users/resend_activation/",
+                reset::resend_activation,
+            ))
+            .service(endpoint("/users/set_password/", account::set_password))
+            .service(endpoint("/users/reset_password/", reset::reset_password))
+            .service(endpoint(
+                "/users/reset_password_confirm/",
+                reset::reset_password_confirm,
+            ))
+            .service(endpoint("/users/set_username/", account::set_username))
+            .service(endpoint("/users/reset_username/", reset::reset_username))
+            .service(endpoint(
+                "/users/reset_username_confirm/",
+                reset::reset_username_confirm,
+            ))
+            .service(endpoint("/users/{id:[^/.]+}/", users::detail))
             .default_service(web::to(not_found)),
     );
     cfg.default_service(web::to(app::serve));
+}
+
+/// A route answering at `path` and at `path` without its trailing slash.
+fn endpoint<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let slashless = path.trim_end_matches('/');
+    web::resource([path.to_owned(), slashless.to_owned()]).to(handler)
 }
 
 /// Anything unknown under `/auth/`.

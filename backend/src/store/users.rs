@@ -37,10 +37,10 @@ const UPDATE_PROFILE: &str = concat!(
 );
 const SET_PASSWORD: &str = "UPDATE users SET password = $2 WHERE id = $1";
 const SET_PASSWORD_AND_LAST_LOGIN: &str =
-    "UPDATE users SET password = $2, last_login = $3 WHERE id = $1";
+    "UPDATE users SET password = $2, last_login = $3 WHERE id = $1 AND password = $4";
 const SET_USERNAME: &str = "UPDATE users SET username = $2 WHERE id = $1";
 const SET_USERNAME_AND_LAST_LOGIN: &str =
-    "UPDATE users SET username = $2, last_login = $3 WHERE id = $1 AND (last_login IS NULL OR last_login = $4)";
+    "UPDATE users SET username = $2, last_login = $3 WHERE id = $1 AND last_login IS NOT DISTINCT FROM $4";
 const SET_ACTIVE: &str = "UPDATE users SET is_active = $2 WHERE id = $1";
 const DELETE: &str = "DELETE FROM users WHERE id = $1";
 const MAKE_SUPERUSER: &str =
@@ -200,21 +200,25 @@ impl Store {
     }
 
     /// A password reset: the new hash and the login time that invalidates outstanding links.
-    #[tracing::instrument(name = "Reset a password", skip(self, hash))]
+    /// Applies only if the hash is still `seen_hash`, so one link resets once; returns whether
+    /// it applied.
+    #[tracing::instrument(name = "Reset a password", skip(self, seen_hash, hash))]
     pub async fn reset_password(
         &self,
         user_id: i64,
+        seen_hash: &str,
         hash: &str,
         last_login: i64,
-    ) -> anyhow::Result<()> {
-        sqlx::query(SET_PASSWORD_AND_LAST_LOGIN)
+    ) -> anyhow::Result<bool> {
+        let done = sqlx::query(SET_PASSWORD_AND_LAST_LOGIN)
             .bind(user_id)
             .bind(hash)
             .bind(last_login)
+            .bind(seen_hash)
             .execute(self.pool())
             .await
             .context("Failed to reset a password")?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     #[tracing::instrument(name = "Change a username", skip(self, username))]
@@ -247,7 +251,7 @@ impl Store {
             .bind(user_id)
             .bind(username)
             .bind(last_login)
-            .bind(seen_last_login.unwrap_or(i64::MIN))
+            .bind(seen_last_login)
             .execute(self.pool())
             .await;
         match result {

@@ -31,6 +31,9 @@ pub async fn spawn_app() -> TestApp {
 
 /// A server with some `GATEHOUSE_*` settings changed (names without the prefix).
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        gatehouse::telemetry::init(false);
+    }
     let dir = tempfile::tempdir().expect("a temporary folder");
     let database_url = format!("sqlite://{}/gatehouse.db", dir.path().display());
     let outbox = dir.path().join("outbox");

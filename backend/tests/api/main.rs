@@ -4,7 +4,9 @@
 mod account;
 mod cli;
 mod conventions;
+mod emails;
 mod helpers;
 mod jwt;
 mod protected;
+mod reset;
 mod users;
