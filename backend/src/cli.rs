@@ -15,11 +15,7 @@ use crate::store::Store;
 use crate::{clock, telemetry};
 
 #[derive(Parser)]
-#[command(
-    name = "gatehouse",
-    version,
-    about = "Accounts, JWTs and e-mailed links, compatible with Djoser + SimpleJWT"
-)]
+#[command(name = "gatehouse", version, about = "Accounts, JWTs and e-mailed links, compatible with Djoser + SimpleJWT")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -53,19 +49,14 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.environment == Environment::Production);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a Tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime");
     let outcome = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(&settings).await,
-            Command::Createsuperuser {
-                username,
-                email,
-                noinput,
-            } => create_superuser(&settings, &username, &email, noinput).await,
+            Command::Createsuperuser { username, email, noinput } => {
+                create_superuser(&settings, &username, &email, noinput).await
+            }
         }
     });
     match outcome {
@@ -89,10 +80,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "Gatehouse is listening"
     );
-    application
-        .run_until_stopped()
-        .await
-        .context("The server stopped with an error")
+    application.run_until_stopped().await.context("The server stopped with an error")
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -102,12 +90,7 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create_superuser(
-    settings: &Settings,
-    name: &str,
-    address: &str,
-    noinput: bool,
-) -> anyhow::Result<()> {
+async fn create_superuser(settings: &Settings, name: &str, address: &str, noinput: bool) -> anyhow::Result<()> {
     let name = username::normalize(crate::pycompat::strip(name));
     let problems = username::errors(&name, false);
     if !problems.is_empty() {
@@ -121,18 +104,12 @@ async fn create_superuser(
         std::env::var("GATEHOUSE_SUPERUSER_PASSWORD")
             .context("GATEHOUSE_SUPERUSER_PASSWORD: required with --noinput")?
     } else {
-        let first =
-            rpassword::prompt_password("Password: ").context("Failed to read the password")?;
-        let second = rpassword::prompt_password("Password (again): ")
-            .context("Failed to read the password")?;
+        let first = rpassword::prompt_password("Password: ").context("Failed to read the password")?;
+        let second = rpassword::prompt_password("Password (again): ").context("Failed to read the password")?;
         if first != second {
             bail!("Error: Your passwords didn't match.");
         }
-        let attributes = UserAttributes {
-            username: &name,
-            email: &address,
-            ..Default::default()
-        };
+        let attributes = UserAttributes { username: &name, email: &address, ..Default::default() };
         let problems = PasswordPolicy::load().errors(&first, Some(&attributes));
         if !problems.is_empty() {
             bail!("{}", problems.join("\n"));
@@ -145,9 +122,7 @@ async fn create_superuser(
     let store = Store::connect(&settings.database_url, 1).await?;
     store.migrate().await?;
     let hash = Passwords::new(1).hash(SecretString::from(password)).await?;
-    let user = store
-        .upsert_superuser(&name, &address, &hash, clock::now_micros())
-        .await?;
+    let user = store.upsert_superuser(&name, &address, &hash, clock::now_micros()).await?;
     println!("Superuser {:?} (id {}) is ready.", user.username, user.id);
     Ok(())
 }

@@ -3,9 +3,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn since_epoch() -> std::time::Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970")
+    SystemTime::now().duration_since(UNIX_EPOCH).expect("the clock is after 1970")
 }
 
 /// Unix seconds, truncated.

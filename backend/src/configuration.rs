@@ -46,11 +46,22 @@ pub struct Features {
     pub password_reset_timeout: i64,
 }
 
+/// How queued e-mails are retried.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub first_retry_delay: std::time::Duration,
+    pub max_retry_delay: std::time::Duration,
+    /// Attempts before a message is marked failed.
+    pub max_attempts: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: String,
     pub database_url: String,
     pub database_max_connections: u32,
+    /// How long start-up keeps retrying an unreachable database.
+    pub database_connect_timeout: std::time::Duration,
     pub secret_key: SecretString,
     pub environment: Environment,
     pub frontend_url: String,
@@ -61,6 +72,7 @@ pub struct Settings {
     pub email_templates_dir: Option<PathBuf>,
     pub smtp_url: Option<SecretString>,
     pub default_from_email: String,
+    pub delivery: Delivery,
     pub features: Features,
 }
 
@@ -82,10 +94,7 @@ impl Source {
             None if Path::new("gatehouse.toml").exists() => read_toml(Path::new("gatehouse.toml"))?,
             None => toml::Table::new(),
         };
-        Ok(Self {
-            env: Box::new(|name| std::env::var(name).ok()),
-            file,
-        })
+        Ok(Self { env: Box::new(|name| std::env::var(name).ok()), file })
     }
 
     /// Settings from explicit values only (`GATEHOUSE_…` names), as tests and tools need.
@@ -95,14 +104,9 @@ impl Source {
         K: Into<String>,
         V: Into<String>,
     {
-        let map: std::collections::HashMap<String, String> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .collect();
-        Self {
-            env: Box::new(move |name| map.get(name).cloned()),
-            file: toml::Table::new(),
-        }
+        let map: std::collections::HashMap<String, String> =
+            pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        Self { env: Box::new(move |name| map.get(name).cloned()), file: toml::Table::new() }
     }
 
     fn get(&self, name: &str) -> Option<String> {
@@ -112,9 +116,7 @@ impl Source {
         }
         match self.file.get(&name.to_ascii_lowercase())? {
             toml::Value::String(text) => Some(text.clone()),
-            toml::Value::Array(items) => {
-                Some(items.iter().map(scalar_text).collect::<Vec<_>>().join(","))
-            }
+            toml::Value::Array(items) => Some(items.iter().map(scalar_text).collect::<Vec<_>>().join(",")),
             other => Some(scalar_text(other)),
         }
     }
@@ -132,14 +134,22 @@ impl Source {
         }
     }
 
+    fn milliseconds(&self, name: &str, default: u64) -> anyhow::Result<std::time::Duration> {
+        match self.get(name) {
+            None => Ok(std::time::Duration::from_millis(default)),
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(value) if value > 0 => Ok(std::time::Duration::from_millis(value)),
+                _ => bail!("GATEHOUSE_{name}: expected a whole number of milliseconds above 0, got {text:?}"),
+            },
+        }
+    }
+
     fn seconds(&self, name: &str, default: i64) -> anyhow::Result<i64> {
         match self.get(name) {
             None => Ok(default),
             Some(text) => match text.trim().parse::<i64>() {
                 Ok(value) if value > 0 => Ok(value),
-                _ => bail!(
-                    "GATEHOUSE_{name}: expected a whole number of seconds above 0, got {text:?}"
-                ),
+                _ => bail!("GATEHOUSE_{name}: expected a whole number of seconds above 0, got {text:?}"),
             },
         }
     }
@@ -158,10 +168,9 @@ fn scalar_text(value: &toml::Value) -> String {
 }
 
 fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("GATEHOUSE_CONFIG: cannot read {}", path.display()))?;
-    toml::from_str(&text)
-        .with_context(|| format!("GATEHOUSE_CONFIG: {} is not valid TOML", path.display()))
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("GATEHOUSE_CONFIG: cannot read {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("GATEHOUSE_CONFIG: {} is not valid TOML", path.display()))
 }
 
 /// The smallest production secret accepted.
@@ -174,13 +183,16 @@ impl Settings {
         if source.get("DATABASE_URL").is_none() {
             if let Ok(url) = std::env::var("DATABASE_URL") {
                 let fallback = source.env;
-                source.env = Box::new(move |name| {
-                    if name == "GATEHOUSE_DATABASE_URL" {
-                        Some(url.clone())
-                    } else {
-                        fallback(name)
-                    }
-                });
+                source.env =
+                    Box::new(
+                        move |name| {
+                            if name == "GATEHOUSE_DATABASE_URL" {
+                                Some(url.clone())
+                            } else {
+                                fallback(name)
+                            }
+                        },
+                    );
             }
         }
         Self::from_source(&source)
@@ -203,12 +215,16 @@ impl Settings {
                 _ => bail!("GATEHOUSE_DATABASE_MAX_CONNECTIONS: expected a whole number above 0, got {text:?}"),
             },
         };
+        let database_connect_timeout =
+            std::time::Duration::from_secs(source.seconds("DATABASE_CONNECT_TIMEOUT", 30)? as u64);
+        let delivery = Delivery {
+            first_retry_delay: source.milliseconds("EMAIL_RETRY_FIRST_DELAY_MS", 5_000)?,
+            max_retry_delay: source.milliseconds("EMAIL_RETRY_MAX_DELAY_MS", 3_600_000)?,
+            max_attempts: source.seconds("EMAIL_MAX_ATTEMPTS", 12)?,
+        };
         let secret_key = resolve_secret_key(source.get("SECRET_KEY"), environment)?;
-        let frontend_url = source
-            .get("FRONTEND_URL")
-            .unwrap_or_else(|| format!("http://{bind}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let frontend_url =
+            source.get("FRONTEND_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_owned();
         let email_backend = match source.get("EMAIL_BACKEND").as_deref().map(str::trim) {
             None | Some("outbox") => EmailBackend::Outbox,
             Some("console") => EmailBackend::Console,
@@ -228,36 +244,26 @@ impl Settings {
             .filter(|word| !word.is_empty())
             .collect();
         if auth_header_types.is_empty() {
-            bail!(
-                "GATEHOUSE_AUTH_HEADER_TYPES: expected a comma-separated list such as Bearer,JWT"
-            );
+            bail!("GATEHOUSE_AUTH_HEADER_TYPES: expected a comma-separated list such as Bearer,JWT");
         }
         let features = Features {
             send_activation_email: source.flag("SEND_ACTIVATION_EMAIL", true)?,
             send_confirmation_email: source.flag("SEND_CONFIRMATION_EMAIL", true)?,
-            password_changed_email_confirmation: source
-                .flag("PASSWORD_CHANGED_EMAIL_CONFIRMATION", true)?,
-            username_changed_email_confirmation: source
-                .flag("USERNAME_CHANGED_EMAIL_CONFIRMATION", true)?,
+            password_changed_email_confirmation: source.flag("PASSWORD_CHANGED_EMAIL_CONFIRMATION", true)?,
+            username_changed_email_confirmation: source.flag("USERNAME_CHANGED_EMAIL_CONFIRMATION", true)?,
             user_create_password_retype: source.flag("USER_CREATE_PASSWORD_RETYPE", false)?,
             set_password_retype: source.flag("SET_PASSWORD_RETYPE", false)?,
             password_reset_confirm_retype: source.flag("PASSWORD_RESET_CONFIRM_RETYPE", false)?,
             set_username_retype: source.flag("SET_USERNAME_RETYPE", false)?,
             username_reset_confirm_retype: source.flag("USERNAME_RESET_CONFIRM_RETYPE", false)?,
-            password_reset_show_email_not_found: source
-                .flag("PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
-            username_reset_show_email_not_found: source
-                .flag("USERNAME_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
+            password_reset_show_email_not_found: source.flag("PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
+            username_reset_show_email_not_found: source.flag("USERNAME_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
             hide_users: source.flag("HIDE_USERS", true)?,
             activation_url: source.text("ACTIVATION_URL", "activate/{uid}/{token}"),
-            password_reset_confirm_url: source.text(
-                "PASSWORD_RESET_CONFIRM_URL",
-                "password/reset/confirm/{uid}/{token}",
-            ),
-            username_reset_confirm_url: source.text(
-                "USERNAME_RESET_CONFIRM_URL",
-                "username/reset/confirm/{uid}/{token}",
-            ),
+            password_reset_confirm_url: source
+                .text("PASSWORD_RESET_CONFIRM_URL", "password/reset/confirm/{uid}/{token}"),
+            username_reset_confirm_url: source
+                .text("USERNAME_RESET_CONFIRM_URL", "username/reset/confirm/{uid}/{token}"),
             access_token_lifetime: source.seconds("ACCESS_TOKEN_LIFETIME", 300)?,
             refresh_token_lifetime: source.seconds("REFRESH_TOKEN_LIFETIME", 86_400)?,
             rotate_refresh_tokens: source.flag("ROTATE_REFRESH_TOKENS", true)?,
@@ -269,6 +275,7 @@ impl Settings {
             bind,
             database_url,
             database_max_connections,
+            database_connect_timeout,
             secret_key,
             environment,
             frontend_url,
@@ -279,6 +286,7 @@ impl Settings {
             email_templates_dir: source.get("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
             smtp_url,
             default_from_email: source.text("DEFAULT_FROM_EMAIL", "webmaster@localhost"),
+            delivery,
             features,
         })
     }
@@ -286,10 +294,7 @@ impl Settings {
 
 /// Production needs a real key from the environment; development keeps a generated one in
 /// `data/secret_key` beside the default database, so restarts keep tokens and links valid.
-fn resolve_secret_key(
-    configured: Option<String>,
-    environment: Environment,
-) -> anyhow::Result<SecretString> {
+fn resolve_secret_key(configured: Option<String>, environment: Environment) -> anyhow::Result<SecretString> {
     if let Some(key) = configured {
         if environment == Environment::Production && key.chars().count() < MIN_SECRET_KEY_LENGTH {
             bail!("GATEHOUSE_SECRET_KEY: expected at least {MIN_SECRET_KEY_LENGTH} characters in production");
@@ -309,8 +314,7 @@ fn resolve_secret_key(
             return Ok(SecretString::from(existing));
         }
     }
-    std::fs::create_dir_all("data")
-        .context("Failed to create the data folder for the development secret")?;
+    std::fs::create_dir_all("data").context("Failed to create the data folder for the development secret")?;
     let key = crate::auth::random::alphanumeric(50);
     std::fs::write(path, &key).context("Failed to write data/secret_key")?;
     tracing::info!("generated a development secret key in data/secret_key");

@@ -97,11 +97,7 @@ pub enum ApiError {
     EmptyBadRequest,
     /// Any `{"detail": ..., "code": ...}` answer.
     #[error("{detail}")]
-    Detail {
-        status: StatusCode,
-        detail: Cow<'static, str>,
-        code: Option<&'static str>,
-    },
+    Detail { status: StatusCode, detail: Cow<'static, str>, code: Option<&'static str> },
     /// 401 for a token that failed validation on a protected endpoint (wrapped form).
     #[error("access token not valid: {0}")]
     AccessTokenNotValid(&'static str),
@@ -123,11 +119,7 @@ impl std::fmt::Debug for ApiError {
 
 impl ApiError {
     fn detail(status: StatusCode, detail: impl Into<Cow<'static, str>>) -> Self {
-        Self::Detail {
-            status,
-            detail: detail.into(),
-            code: None,
-        }
+        Self::Detail { status, detail: detail.into(), code: None }
     }
 
     pub fn not_authenticated() -> Self {
@@ -140,16 +132,10 @@ impl ApiError {
         Self::detail(StatusCode::NOT_FOUND, messages::NOT_FOUND)
     }
     pub fn method_not_allowed(method: &str) -> Self {
-        Self::detail(
-            StatusCode::METHOD_NOT_ALLOWED,
-            messages::method_not_allowed(method),
-        )
+        Self::detail(StatusCode::METHOD_NOT_ALLOWED, messages::method_not_allowed(method))
     }
     pub fn unsupported_media_type(content_type: &str) -> Self {
-        Self::detail(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            messages::unsupported_media_type(content_type),
-        )
+        Self::detail(StatusCode::UNSUPPORTED_MEDIA_TYPE, messages::unsupported_media_type(content_type))
     }
     pub fn json_parse_error(reason: &str) -> Self {
         Self::detail(StatusCode::BAD_REQUEST, messages::json_parse_error(reason))
@@ -166,18 +152,11 @@ impl ApiError {
     }
     /// jwt/refresh for a user who is inactive, deleted or unknown.
     pub fn no_active_account_for_token() -> Self {
-        Self::detail(
-            StatusCode::UNAUTHORIZED,
-            messages::NO_ACTIVE_ACCOUNT_FOR_TOKEN,
-        )
+        Self::detail(StatusCode::UNAUTHORIZED, messages::NO_ACTIVE_ACCOUNT_FOR_TOKEN)
     }
     /// A token error on the token endpoints (flat form).
     pub fn token_not_valid(message: &'static str) -> Self {
-        Self::Detail {
-            status: StatusCode::UNAUTHORIZED,
-            detail: message.into(),
-            code: Some("token_not_valid"),
-        }
+        Self::Detail { status: StatusCode::UNAUTHORIZED, detail: message.into(), code: Some("token_not_valid") }
     }
     pub fn bad_authorization_header() -> Self {
         Self::Detail {
@@ -228,31 +207,19 @@ impl ResponseError for ApiError {
             Self::Fields(errors) => crate::http::json::render(errors),
             Self::Bare(message) => crate::http::json::render(&[message]),
             Self::EmptyBadRequest => return response.finish(),
-            Self::Detail { detail, code, .. } => crate::http::json::render(&DetailBody {
-                detail,
-                code: *code,
-                messages: None,
-            }),
+            Self::Detail { detail, code, .. } => {
+                crate::http::json::render(&DetailBody { detail, code: *code, messages: None })
+            }
             Self::AccessTokenNotValid(message) => crate::http::json::render(&DetailBody {
                 detail: messages::TOKEN_NOT_VALID_FOR_ANY_TYPE,
                 code: Some("token_not_valid"),
-                messages: Some([TokenMessage {
-                    token_class: "AccessToken",
-                    token_type: "access",
-                    message,
-                }]),
+                messages: Some([TokenMessage { token_class: "AccessToken", token_type: "access", message }]),
             }),
             Self::Unexpected(cause) => {
                 tracing::error!(error = ?cause, "request failed unexpectedly");
-                crate::http::json::render(&DetailBody {
-                    detail: messages::SERVER_ERROR,
-                    code: None,
-                    messages: None,
-                })
+                crate::http::json::render(&DetailBody { detail: messages::SERVER_ERROR, code: None, messages: None })
             }
         };
-        response
-            .content_type(crate::http::json::CONTENT_TYPE)
-            .body(body)
+        response.content_type(crate::http::json::CONTENT_TYPE).body(body)
     }
 }

@@ -35,8 +35,7 @@ pub const NOT_AUTHENTICATED: &str = "Authentication credentials were not provide
 pub const PERMISSION_DENIED: &str = "You do not have permission to perform this action.";
 pub const NOT_FOUND: &str = "Not found.";
 pub const SERVER_ERROR: &str = "A server error occurred.";
-pub const BAD_AUTHORIZATION_HEADER: &str =
-    "Authorization header must contain two space-delimited values";
+pub const BAD_AUTHORIZATION_HEADER: &str = "Authorization header must contain two space-delimited values";
 pub const TOKEN_NOT_VALID_FOR_ANY_TYPE: &str = "Given token not valid for any token type";
 pub const NO_USER_IDENTIFICATION: &str = "Token contained no recognizable user identification";
 pub const USER_NOT_FOUND: &str = "User not found";

@@ -27,19 +27,13 @@ pub fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-    {
+    if digits.is_empty() || digits.starts_with('_') || digits.ends_with('_') || digits.contains("__") {
         return None;
     }
     let mut value: i64 = 0;
     for c in digits.chars().filter(|&c| c != '_') {
         let digit = i64::from(c.to_digit(10)?);
-        value = value
-            .checked_mul(10)?
-            .checked_add(if negative { -digit } else { digit })?;
+        value = value.checked_mul(10)?.checked_add(if negative { -digit } else { digit })?;
     }
     Some(value)
 }
@@ -71,16 +65,10 @@ pub fn number_to_string(number: &serde_json::Number) -> String {
 /// exponents from -4 to 15 (always with a fractional part), scientific notation otherwise.
 pub fn float_repr(value: f64) -> String {
     if value == 0.0 {
-        return if value.is_sign_negative() {
-            "-0.0".into()
-        } else {
-            "0.0".into()
-        };
+        return if value.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
     }
     let scientific = format!("{value:e}");
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("`{:e}` always has an exponent");
+    let (mantissa, exponent) = scientific.split_once('e').expect("`{:e}` always has an exponent");
     let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
         Some(rest) => ("-", rest),
@@ -94,25 +82,13 @@ pub fn float_repr(value: f64) -> String {
         } else if point as usize >= digits.len() {
             format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
         } else {
-            format!(
-                "{}.{}",
-                &digits[..point as usize],
-                &digits[point as usize..]
-            )
+            format!("{}.{}", &digits[..point as usize], &digits[point as usize..])
         };
         format!("{sign}{body}")
     } else {
-        let fraction = if digits.len() > 1 {
-            format!(".{}", &digits[1..])
-        } else {
-            String::new()
-        };
+        let fraction = if digits.len() > 1 { format!(".{}", &digits[1..]) } else { String::new() };
         let exp_sign = if exponent < 0 { '-' } else { '+' };
-        format!(
-            "{sign}{}{fraction}e{exp_sign}{:02}",
-            &digits[..1],
-            exponent.abs()
-        )
+        format!("{sign}{}{fraction}e{exp_sign}{:02}", &digits[..1], exponent.abs())
     }
 }
 
@@ -131,16 +107,7 @@ mod tests {
 
     #[test]
     fn parse_int_refuses_what_python_int_refuses() {
-        for text in [
-            "",
-            "abc",
-            "1.5",
-            "_1",
-            "1_",
-            "1__0",
-            "0x10",
-            "99999999999999999999",
-        ] {
+        for text in ["", "abc", "1.5", "_1", "1_", "1__0", "0x10", "99999999999999999999"] {
             assert_eq!(parse_int(text), None, "{text:?}");
         }
     }

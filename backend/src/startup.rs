@@ -21,22 +21,16 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database, then binds `settings.bind` (port 0 picks a free one).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store =
-            Store::connect(&settings.database_url, settings.database_max_connections).await?;
+        let store = Store::connect(&settings.database_url, settings.database_max_connections).await?;
         store.migrate().await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
-        let port = listener
-            .local_addr()
-            .context("Failed to read the bound address")?
-            .port();
+        let port = listener.local_addr().context("Failed to read the bound address")?.port();
         let state = web::Data::new(AppState::new(settings, store)?);
-        spawn_blacklist_purge(state.clone());
+        spawn_housekeeping(state.clone());
+        crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
         let server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(telemetry::log_request))
-                .app_data(state.clone())
-                .configure(routes::configure)
+            App::new().wrap(from_fn(telemetry::log_request)).app_data(state.clone()).configure(routes::configure)
         })
         .listen(listener)
         .context("Failed to start listening")?
@@ -53,21 +47,19 @@ impl Application {
     }
 }
 
-/// Expired blacklist entries are useless (the tokens are refused as expired): forget them hourly.
-fn spawn_blacklist_purge(state: web::Data<AppState>) {
+/// Hourly: expired blacklist entries (their tokens are refused as expired anyway) and
+/// e-mails delivered more than a week ago are forgotten.
+fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
         loop {
             every_hour.tick().await;
-            if let Err(error) = state
-                .store
-                .purge_expired_blacklist(clock::now_seconds())
-                .await
-            {
-                tracing::warn!(
-                    error = format!("{error:#}"),
-                    "could not purge the token blacklist"
-                );
+            if let Err(error) = state.store.purge_expired_blacklist(clock::now_seconds()).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge the token blacklist");
+            }
+            let week_ago = clock::now_micros() - 7 * 86_400 * 1_000_000;
+            if let Err(error) = state.store.purge_sent_emails(week_ago).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge delivered e-mails");
             }
         }
     });

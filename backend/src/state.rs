@@ -1,5 +1,7 @@
 //! What every handler shares, built once at start-up.
 
+use std::sync::Arc;
+
 use crate::auth::jwt::JwtCodec;
 use crate::auth::password::Passwords;
 use crate::auth::reset_tokens::TokenGenerator;
@@ -15,23 +17,17 @@ pub struct AppState {
     pub passwords: Passwords,
     pub policy: PasswordPolicy,
     pub reset_tokens: TokenGenerator,
-    pub emails: Emails,
+    pub emails: Arc<Emails>,
 }
 
 impl AppState {
     pub fn new(settings: Settings, store: Store) -> anyhow::Result<Self> {
         let features = &settings.features;
-        let jwt = JwtCodec::new(
-            settings.secret(),
-            features.access_token_lifetime,
-            features.refresh_token_lifetime,
-        );
+        let jwt = JwtCodec::new(settings.secret(), features.access_token_lifetime, features.refresh_token_lifetime);
         let reset_tokens = TokenGenerator::new(settings.secret(), features.password_reset_timeout);
-        let hashing_slots = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(2);
+        let hashing_slots = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
         Ok(Self {
-            emails: Emails::new(&settings, reset_tokens.clone())?,
+            emails: Arc::new(Emails::new(&settings, reset_tokens.clone())?),
             jwt,
             passwords: Passwords::new(hashing_slots),
             policy: PasswordPolicy::load(),

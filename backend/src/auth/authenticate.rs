@@ -21,17 +21,11 @@ fn is_separator(byte: &u8) -> bool {
 
 /// The raw token of an `Authorization` header: `Ok(None)` when the header is absent, empty or
 /// of another scheme (the request is then anonymous).
-pub fn bearer_token<'a>(
-    header_value: Option<&'a [u8]>,
-    schemes: &[String],
-) -> Result<Option<&'a [u8]>, ApiError> {
+pub fn bearer_token<'a>(header_value: Option<&'a [u8]>, schemes: &[String]) -> Result<Option<&'a [u8]>, ApiError> {
     let Some(value) = header_value else {
         return Ok(None);
     };
-    let parts: Vec<&[u8]> = value
-        .split(is_separator)
-        .filter(|part| !part.is_empty())
-        .collect();
+    let parts: Vec<&[u8]> = value.split(is_separator).filter(|part| !part.is_empty()).collect();
     let Some(first) = parts.first() else {
         return Ok(None);
     };
@@ -45,24 +39,13 @@ pub fn bearer_token<'a>(
 }
 
 /// The user making the request, `None` if anonymous, or the 401 SimpleJWT would answer.
-pub async fn authenticate(
-    request: &HttpRequest,
-    state: &AppState,
-) -> Result<Option<User>, ApiError> {
-    let header_value = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|value| value.as_bytes());
+pub async fn authenticate(request: &HttpRequest, state: &AppState) -> Result<Option<User>, ApiError> {
+    let header_value = request.headers().get(header::AUTHORIZATION).map(|value| value.as_bytes());
     let Some(token) = bearer_token(header_value, &state.features().auth_header_types)? else {
         return Ok(None);
     };
-    let claims = state
-        .jwt
-        .decode(token, clock::now_fractional())
-        .map_err(ApiError::AccessTokenNotValid)?;
-    claims
-        .check(Some(TokenType::Access))
-        .map_err(ApiError::AccessTokenNotValid)?;
+    let claims = state.jwt.decode(token, clock::now_fractional()).map_err(ApiError::AccessTokenNotValid)?;
+    claims.check(Some(TokenType::Access)).map_err(ApiError::AccessTokenNotValid)?;
     let Some(user_id) = claims.user_id() else {
         return Err(ApiError::Detail {
             status: actix_web::http::StatusCode::UNAUTHORIZED,
@@ -92,9 +75,7 @@ pub fn user_id_of(claim: &Value) -> Option<i64> {
 
 /// The authenticated user, or 401 for an anonymous request.
 pub async fn require_user(request: &HttpRequest, state: &AppState) -> Result<User, ApiError> {
-    authenticate(request, state)
-        .await?
-        .ok_or_else(ApiError::not_authenticated)
+    authenticate(request, state).await?.ok_or_else(ApiError::not_authenticated)
 }
 
 #[cfg(test)]

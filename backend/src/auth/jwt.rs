@@ -119,13 +119,8 @@ pub struct JwtCodec {
 
 impl JwtCodec {
     pub fn new(secret: &str, access_lifetime: i64, refresh_lifetime: i64) -> Self {
-        let mac =
-            Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
-        Self {
-            mac,
-            access_lifetime,
-            refresh_lifetime,
-        }
+        let mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+        Self { mac, access_lifetime, refresh_lifetime }
     }
 
     fn sign(&self, payload: &Payload<'_>) -> String {
@@ -163,18 +158,12 @@ impl JwtCodec {
             user_id: Some(&user_id),
             extra: BTreeMap::new(),
         });
-        Pair {
-            refresh,
-            access,
-            refresh_jti,
-            refresh_exp,
-        }
+        Pair { refresh, access, refresh_jti, refresh_exp }
     }
 
     /// A new access token carrying the refresh token's claims.
     pub fn access_from(&self, refresh: &Claims, now: i64) -> String {
-        self.derive(refresh, TokenType::Access, now, self.access_lifetime)
-            .0
+        self.derive(refresh, TokenType::Access, now, self.access_lifetime).0
     }
 
     /// The rotated refresh token: the same claims with a new id and lifetime. Returns the
@@ -183,13 +172,7 @@ impl JwtCodec {
         self.derive(refresh, TokenType::Refresh, now, self.refresh_lifetime)
     }
 
-    fn derive(
-        &self,
-        from: &Claims,
-        kind: TokenType,
-        now: i64,
-        lifetime: i64,
-    ) -> (String, String, i64) {
+    fn derive(&self, from: &Claims, kind: TokenType, now: i64, lifetime: i64) -> (String, String, i64) {
         let jti = random::uuid4_hex();
         let exp = now + lifetime;
         let token = self.sign(&Payload {
@@ -209,10 +192,7 @@ impl JwtCodec {
         let invalid = messages::TOKEN_INVALID;
         let dot = token.iter().rposition(|b| *b == b'.').ok_or(invalid)?;
         let (signing_input, signature) = (&token[..dot], &token[dot + 1..]);
-        let first = signing_input
-            .iter()
-            .position(|b| *b == b'.')
-            .ok_or(invalid)?;
+        let first = signing_input.iter().position(|b| *b == b'.').ok_or(invalid)?;
         let (header, payload) = (&signing_input[..first], &signing_input[first + 1..]);
 
         let header = lenient_base64::decode_jwt_segment(header).ok_or(invalid)?;
@@ -297,67 +277,35 @@ mod tests {
     #[test]
     fn the_spec_token_decodes_before_its_expiry_and_is_expired_after() {
         let codec = JwtCodec::new(KEY, 300, 86400);
-        let claims = codec
-            .decode(VECTOR.as_bytes(), 1_800_000_100.0)
-            .expect("valid");
+        let claims = codec.decode(VECTOR.as_bytes(), 1_800_000_100.0).expect("valid");
         assert_eq!(claims.jti(), Some("0123456789abcdef0123456789abcdef"));
         assert_eq!(claims.check(Some(TokenType::Access)), Ok(()));
-        assert_eq!(
-            claims.check(Some(TokenType::Refresh)),
-            Err(messages::TOKEN_WRONG_TYPE)
-        );
-        assert_eq!(
-            codec
-                .decode(VECTOR.as_bytes(), 1_800_000_300.0)
-                .unwrap_err(),
-            messages::TOKEN_EXPIRED
-        );
+        assert_eq!(claims.check(Some(TokenType::Refresh)), Err(messages::TOKEN_WRONG_TYPE));
+        assert_eq!(codec.decode(VECTOR.as_bytes(), 1_800_000_300.0).unwrap_err(), messages::TOKEN_EXPIRED);
     }
 
     #[test]
     fn a_token_issued_in_the_future_is_invalid() {
         let codec = JwtCodec::new(KEY, 300, 86400);
-        assert_eq!(
-            codec
-                .decode(VECTOR.as_bytes(), 1_799_999_999.0)
-                .unwrap_err(),
-            messages::TOKEN_INVALID
-        );
+        assert_eq!(codec.decode(VECTOR.as_bytes(), 1_799_999_999.0).unwrap_err(), messages::TOKEN_INVALID);
     }
 
     #[test]
     fn another_key_or_a_tampered_payload_is_invalid() {
         let codec = JwtCodec::new("another key", 300, 86400);
-        assert_eq!(
-            codec
-                .decode(VECTOR.as_bytes(), 1_800_000_100.0)
-                .unwrap_err(),
-            messages::TOKEN_INVALID
-        );
+        assert_eq!(codec.decode(VECTOR.as_bytes(), 1_800_000_100.0).unwrap_err(), messages::TOKEN_INVALID);
         let codec = JwtCodec::new(KEY, 300, 86400);
         let tampered = VECTOR.replacen(".eyJ0", ".eyJ1", 1);
-        assert_eq!(
-            codec
-                .decode(tampered.as_bytes(), 1_800_000_100.0)
-                .unwrap_err(),
-            messages::TOKEN_INVALID
-        );
-        assert_eq!(
-            codec.decode(b"garbage", 1_800_000_100.0).unwrap_err(),
-            messages::TOKEN_INVALID
-        );
+        assert_eq!(codec.decode(tampered.as_bytes(), 1_800_000_100.0).unwrap_err(), messages::TOKEN_INVALID);
+        assert_eq!(codec.decode(b"garbage", 1_800_000_100.0).unwrap_err(), messages::TOKEN_INVALID);
     }
 
     #[test]
     fn an_issued_pair_shares_iat_and_carries_the_user_id_as_a_string() {
         let codec = JwtCodec::new(KEY, 300, 86400);
         let pair = codec.issue_pair(7, 1_900_000_000);
-        let refresh = codec
-            .decode(pair.refresh.as_bytes(), 1_900_000_000.5)
-            .unwrap();
-        let access = codec
-            .decode(pair.access.as_bytes(), 1_900_000_000.5)
-            .unwrap();
+        let refresh = codec.decode(pair.refresh.as_bytes(), 1_900_000_000.5).unwrap();
+        let access = codec.decode(pair.access.as_bytes(), 1_900_000_000.5).unwrap();
         assert_eq!(refresh.0["iat"], access.0["iat"]);
         assert_eq!(refresh.0["exp"], 1_900_086_400);
         assert_eq!(access.0["exp"], 1_900_000_300);

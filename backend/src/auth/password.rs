@@ -50,30 +50,19 @@ impl Passwords {
         let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None)
             .expect("the Argon2 parameters are valid");
         let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = encode_argon2(&hasher, "gatehouse dummy password")
-            .expect("hashing works")
-            .into();
-        Self {
-            permits: Arc::new(Semaphore::new(max_concurrent.max(1))),
-            hasher,
-            dummy_hash,
-        }
+        let dummy_hash = encode_argon2(&hasher, "gatehouse dummy password").expect("hashing works").into();
+        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), hasher, dummy_hash }
     }
 
     /// Hashes a new password.
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
         let hasher = self.hasher.clone();
-        self.run(move || encode_argon2(&hasher, password.expose_secret()))
-            .await?
+        self.run(move || encode_argon2(&hasher, password.expose_secret())).await?
     }
 
     /// Checks `password` against `encoded`, or against a dummy hash when there is no user, so
     /// the answer takes as long either way.
-    pub async fn verify(
-        &self,
-        encoded: Option<String>,
-        password: SecretString,
-    ) -> anyhow::Result<Verification> {
+    pub async fn verify(&self, encoded: Option<String>, password: SecretString) -> anyhow::Result<Verification> {
         let hasher = self.hasher.clone();
         let known = encoded.is_some();
         let encoded = encoded.unwrap_or_else(|| self.dummy_hash.to_string());
@@ -82,25 +71,14 @@ impl Passwords {
             if !verify_encoded(&encoded, password) || !known {
                 return Ok(Verification::Mismatch);
             }
-            let rehashed = if needs_rehash(&hasher, &encoded) {
-                Some(encode_argon2(&hasher, password)?)
-            } else {
-                None
-            };
+            let rehashed = if needs_rehash(&hasher, &encoded) { Some(encode_argon2(&hasher, password)?) } else { None };
             Ok(Verification::Match { rehashed })
         })
         .await?
     }
 
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> anyhow::Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .context("Failed to wait for a hashing slot")?;
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        let _permit = self.permits.acquire().await.context("Failed to wait for a hashing slot")?;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || span.in_scope(work))
             .await
@@ -121,9 +99,7 @@ pub fn verify_encoded(encoded: &str, password: &str) -> bool {
     if let Some(phc) = encoded.strip_prefix("argon2$") {
         let phc = format!("${phc}");
         return match PasswordHash::new(&phc) {
-            Ok(parsed) => Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
+            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
             Err(_) => false,
         };
     }
@@ -138,28 +114,16 @@ pub fn verify_encoded(encoded: &str, password: &str) -> bool {
 /// and salt.
 fn pbkdf2_sha256_encode_like(encoded: &str, password: &str) -> Option<String> {
     let mut parts = encoded.splitn(4, '$');
-    let (_algorithm, iterations, salt, _hash) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    let iterations: u32 = crate::pycompat::parse_int(iterations)?
-        .try_into()
-        .ok()
-        .filter(|n| *n > 0)?;
+    let (_algorithm, iterations, salt, _hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let iterations: u32 = crate::pycompat::parse_int(iterations)?.try_into().ok().filter(|n| *n > 0)?;
     Some(pbkdf2_sha256(password, salt, iterations))
 }
 
 /// Django's PBKDF2-SHA256 encoding of a password.
 pub fn pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
     let mut derived = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<Sha256>(
-        password.as_bytes(),
-        salt.as_bytes(),
-        iterations,
-        &mut derived,
-    );
-    format!(
-        "pbkdf2_sha256${iterations}${salt}${}",
-        STANDARD.encode(derived)
-    )
+    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt.as_bytes(), iterations, &mut derived);
+    format!("pbkdf2_sha256${iterations}${salt}${}", STANDARD.encode(derived))
 }
 
 /// Anything but Argon2id with at least the current parameters is re-hashed after a match.
@@ -224,20 +188,11 @@ mod tests {
     #[tokio::test]
     async fn a_new_hash_is_django_argon2id_and_verifies() {
         let passwords = Passwords::new(2);
-        let encoded = passwords
-            .hash(SecretString::from("correct horse"))
-            .await
-            .unwrap();
-        assert!(
-            encoded.starts_with("argon2$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{encoded}"
-        );
+        let encoded = passwords.hash(SecretString::from("correct horse")).await.unwrap();
+        assert!(encoded.starts_with("argon2$argon2id$v=19$m=19456,t=2,p=1$"), "{encoded}");
         assert!(verify_encoded(&encoded, "correct horse"));
         assert!(!verify_encoded(&encoded, "correct horse!"));
-        let verification = passwords
-            .verify(Some(encoded), SecretString::from("correct horse"))
-            .await
-            .unwrap();
+        let verification = passwords.verify(Some(encoded), SecretString::from("correct horse")).await.unwrap();
         assert_eq!(verification, Verification::Match { rehashed: None });
     }
 
@@ -245,14 +200,8 @@ mod tests {
     async fn a_matching_pbkdf2_hash_is_rehashed_to_argon2id() {
         let passwords = Passwords::new(1);
         let encoded = pbkdf2_sha256(PASSWORD, SALT, 1000);
-        match passwords
-            .verify(Some(encoded), SecretString::from(PASSWORD))
-            .await
-            .unwrap()
-        {
-            Verification::Match {
-                rehashed: Some(new),
-            } => assert!(verify_encoded(&new, PASSWORD)),
+        match passwords.verify(Some(encoded), SecretString::from(PASSWORD)).await.unwrap() {
+            Verification::Match { rehashed: Some(new) } => assert!(verify_encoded(&new, PASSWORD)),
             other => panic!("expected a rehash, got {other:?}"),
         }
     }
@@ -260,10 +209,7 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_user_never_matches() {
         let passwords = Passwords::new(1);
-        let verification = passwords
-            .verify(None, SecretString::from("gatehouse dummy password"))
-            .await
-            .unwrap();
+        let verification = passwords.verify(None, SecretString::from("gatehouse dummy password")).await.unwrap();
         assert_eq!(verification, Verification::Mismatch);
     }
 

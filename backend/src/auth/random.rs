@@ -31,9 +31,7 @@ mod tests {
     fn uuid4_hex_is_32_lowercase_hex_digits_with_version_4() {
         let id = uuid4_hex();
         assert_eq!(id.len(), 32);
-        assert!(id
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_eq!(&id[12..13], "4");
         assert_ne!(uuid4_hex(), id);
     }

@@ -32,15 +32,9 @@ pub struct TokenGenerator {
 
 impl TokenGenerator {
     pub fn new(secret: &str, timeout_seconds: i64) -> Self {
-        let key = Sha256::new()
-            .chain_update(KEY_SALT)
-            .chain_update(secret)
-            .finalize();
+        let key = Sha256::new().chain_update(KEY_SALT).chain_update(secret).finalize();
         let mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC accepts any key length");
-        Self {
-            mac,
-            timeout: timeout_seconds,
-        }
+        Self { mac, timeout: timeout_seconds }
     }
 
     /// A token for `subject` minted at `now` (Unix seconds).
@@ -67,14 +61,8 @@ impl TokenGenerator {
     }
 
     fn token_at(&self, subject: &TokenSubject<'_>, ts: i64) -> String {
-        let last_login = subject
-            .last_login
-            .map(format_login_time)
-            .unwrap_or_default();
-        let value = format!(
-            "{}{}{}{}{}",
-            subject.id, subject.password, last_login, ts, subject.email
-        );
+        let last_login = subject.last_login.map(format_login_time).unwrap_or_default();
+        let value = format!("{}{}{}{}{}", subject.id, subject.password, last_login, ts, subject.email);
         let mut mac = self.mac.clone();
         mac.update(value.as_bytes());
         let digest = mac.finalize().into_bytes();
@@ -132,26 +120,15 @@ mod tests {
     const TS: i64 = 800_000_000;
 
     fn subject(last_login: Option<i64>) -> TokenSubject<'static> {
-        TokenSubject {
-            id: 42,
-            password: PASSWORD,
-            last_login,
-            email: "alice@example.com",
-        }
+        TokenSubject { id: 42, password: PASSWORD, last_login, email: "alice@example.com" }
     }
 
     #[test]
     fn the_spec_vector_gives_the_spec_token() {
         let generator = TokenGenerator::new(SECRET, 259_200);
         assert_eq!(format_login_time(LAST_LOGIN), "2026-01-02 03:04:05");
-        assert_eq!(
-            generator.token_at(&subject(Some(LAST_LOGIN)), TS),
-            "d8ary8-01b6aee131662667d8a7d6679e407d31"
-        );
-        assert_eq!(
-            generator.token_at(&subject(None), TS),
-            "d8ary8-7a5086d05528ef01c600ea015ff837e6"
-        );
+        assert_eq!(generator.token_at(&subject(Some(LAST_LOGIN)), TS), "d8ary8-01b6aee131662667d8a7d6679e407d31");
+        assert_eq!(generator.token_at(&subject(None), TS), "d8ary8-7a5086d05528ef01c600ea015ff837e6");
     }
 
     #[test]
@@ -170,30 +147,17 @@ mod tests {
         let token = generator.make_token(&subject(None), now);
         assert!(generator.check_token(&subject(None), &token, now));
         assert!(!generator.check_token(&subject(Some(LAST_LOGIN)), &token, now));
-        let other_password = TokenSubject {
-            password: "argon2$x",
-            ..subject(None)
-        };
+        let other_password = TokenSubject { password: "argon2$x", ..subject(None) };
         assert!(!generator.check_token(&other_password, &token, now));
         assert!(!generator.check_token(&subject(None), &token.to_uppercase(), now));
         assert!(!generator.check_token(&subject(None), &format!("{token}-x"), now));
         assert!(!generator.check_token(&subject(None), "", now));
-        assert!(!TokenGenerator::new("other secret", 259_200).check_token(
-            &subject(None),
-            &token,
-            now
-        ));
+        assert!(!TokenGenerator::new("other secret", 259_200).check_token(&subject(None), &token, now));
     }
 
     #[test]
     fn uids_match_django() {
-        for (id, uid) in [
-            (1, "MQ"),
-            (2, "Mg"),
-            (12, "MTI"),
-            (42, "NDI"),
-            (123, "MTIz"),
-        ] {
+        for (id, uid) in [(1, "MQ"), (2, "Mg"), (12, "MTI"), (42, "NDI"), (123, "MTIz")] {
             assert_eq!(encode_uid(id), uid);
             assert_eq!(decode_uid(uid), Some(id));
         }

@@ -16,17 +16,11 @@ fn is_atom_char(c: char) -> bool {
 }
 
 fn is_dot_atom(local: &str) -> bool {
-    !local.is_empty()
-        && local
-            .split('.')
-            .all(|atom| !atom.is_empty() && atom.chars().all(is_atom_char))
+    !local.is_empty() && local.split('.').all(|atom| !atom.is_empty() && atom.chars().all(is_atom_char))
 }
 
 fn is_quoted_string(local: &str) -> bool {
-    let Some(inner) = local
-        .strip_prefix('"')
-        .and_then(|rest| rest.strip_suffix('"'))
-    else {
+    let Some(inner) = local.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) else {
         return false;
     };
     if local.len() < 2 {
@@ -69,9 +63,7 @@ fn is_top_level(label: &str) -> bool {
     let named = (2..=63).contains(&count)
         && !label.starts_with('-')
         && !label.ends_with('-')
-        && label
-            .chars()
-            .all(|c| (is_label_char(c) && !c.is_ascii_digit()) || c == '-');
+        && label.chars().all(|c| (is_label_char(c) && !c.is_ascii_digit()) || c == '-');
     let punycode = label.len() >= 5
         && label[..4].eq_ignore_ascii_case("xn--")
         && label.len() - 4 <= 59
@@ -88,17 +80,10 @@ fn is_hostname(domain: &str) -> bool {
 }
 
 fn is_address_literal(domain: &str) -> bool {
-    let Some(inner) = domain
-        .strip_prefix('[')
-        .and_then(|rest| rest.strip_suffix(']'))
-    else {
+    let Some(inner) = domain.strip_prefix('[').and_then(|rest| rest.strip_suffix(']')) else {
         return false;
     };
-    if inner.is_empty()
-        || !inner
-            .chars()
-            .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-    {
+    if inner.is_empty() || !inner.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
         return false;
     }
     inner.parse::<Ipv4Addr>().is_ok() || (inner.len() <= 39 && inner.parse::<Ipv6Addr>().is_ok())
@@ -195,13 +180,7 @@ mod tests {
     fn length_is_reported_before_format() {
         let long = format!("{}@example.com", "a".repeat(314));
         assert_eq!(long.len(), 326);
-        assert_eq!(
-            errors(&long, Some(254)),
-            vec![
-                messages::max_length(254),
-                messages::INVALID_EMAIL.to_owned()
-            ]
-        );
+        assert_eq!(errors(&long, Some(254)), vec![messages::max_length(254), messages::INVALID_EMAIL.to_owned()]);
     }
 
     #[test]

@@ -31,11 +31,7 @@ impl PasswordPolicy {
         flate2::read::GzDecoder::new(COMMON_PASSWORDS_GZ)
             .read_to_string(&mut text)
             .expect("the bundled common-password list is valid gzip text");
-        let common = text
-            .lines()
-            .map(|line| line.trim().to_owned())
-            .filter(|l| !l.is_empty())
-            .collect();
+        let common = text.lines().map(|line| line.trim().to_owned()).filter(|l| !l.is_empty()).collect();
         Self { common }
     }
 
@@ -52,10 +48,7 @@ impl PasswordPolicy {
         if password.chars().count() < MIN_LENGTH {
             errors.push(messages::password_too_short(MIN_LENGTH));
         }
-        if self
-            .common
-            .contains(crate::pycompat::strip(&password.to_lowercase()))
-        {
+        if self.common.contains(crate::pycompat::strip(&password.to_lowercase())) {
             errors.push(messages::PASSWORD_TOO_COMMON.to_owned());
         }
         if !password.is_empty() && password.chars().all(char::is_numeric) {
@@ -80,9 +73,7 @@ fn too_similar(password: &str, user: &UserAttributes<'_>) -> Option<&'static str
             continue;
         }
         let lower = value.to_lowercase();
-        let parts = lower
-            .split(|c: char| !is_word_char(c))
-            .chain(std::iter::once(lower.as_str()));
+        let parts = lower.split(|c: char| !is_word_char(c)).chain(std::iter::once(lower.as_str()));
         for part in parts {
             let part: Vec<char> = part.chars().collect();
             if exceeds_length_ratio(password.len(), part.len()) {
@@ -98,8 +89,7 @@ fn too_similar(password: &str, user: &UserAttributes<'_>) -> Option<&'static str
 
 /// Django skips attribute pieces much shorter than the password.
 fn exceeds_length_ratio(password_len: usize, value_len: usize) -> bool {
-    password_len >= 10 * value_len
-        && (value_len as f64) < MAX_SIMILARITY / 2.0 * password_len as f64
+    password_len >= 10 * value_len && (value_len as f64) < MAX_SIMILARITY / 2.0 * password_len as f64
 }
 
 /// `difflib.SequenceMatcher.quick_ratio`: twice the size of the multiset intersection of the
@@ -151,31 +141,16 @@ mod tests {
     fn each_validator_fails_on_its_own() {
         let policy = PasswordPolicy::load();
         assert_eq!(policy.errors("xK9#qL2!", None), Vec::<String>::new());
-        assert_eq!(
-            policy.errors("xK9#q", None),
-            vec![messages::password_too_short(8)]
-        );
-        assert_eq!(
-            policy.errors("Password", None),
-            vec![messages::PASSWORD_TOO_COMMON.to_owned()]
-        );
-        assert_eq!(
-            policy.errors("73914620588", None),
-            vec![messages::PASSWORD_ENTIRELY_NUMERIC.to_owned()]
-        );
+        assert_eq!(policy.errors("xK9#q", None), vec![messages::password_too_short(8)]);
+        assert_eq!(policy.errors("Password", None), vec![messages::PASSWORD_TOO_COMMON.to_owned()]);
+        assert_eq!(policy.errors("73914620588", None), vec![messages::PASSWORD_ENTIRELY_NUMERIC.to_owned()]);
     }
 
     #[test]
     fn a_password_like_the_username_is_too_similar() {
         let policy = PasswordPolicy::load();
-        let user = UserAttributes {
-            username: "bobbybobby",
-            ..Default::default()
-        };
-        assert_eq!(
-            policy.errors("bobbybobby", Some(&user)),
-            vec![messages::password_too_similar("username")]
-        );
+        let user = UserAttributes { username: "bobbybobby", ..Default::default() };
+        assert_eq!(policy.errors("bobbybobby", Some(&user)), vec![messages::password_too_similar("username")]);
     }
 
     #[test]
@@ -187,18 +162,9 @@ mod tests {
             last_name: "Oberhausen",
             email: "quintessential@example.com",
         };
-        assert_eq!(
-            policy.errors("maximilian1", Some(&user)),
-            vec![messages::password_too_similar("first name")]
-        );
-        assert_eq!(
-            policy.errors("oberhausen!", Some(&user)),
-            vec![messages::password_too_similar("last name")]
-        );
-        assert_eq!(
-            policy.errors("quintessential", Some(&user)),
-            vec![messages::password_too_similar("email address")]
-        );
+        assert_eq!(policy.errors("maximilian1", Some(&user)), vec![messages::password_too_similar("first name")]);
+        assert_eq!(policy.errors("oberhausen!", Some(&user)), vec![messages::password_too_similar("last name")]);
+        assert_eq!(policy.errors("quintessential", Some(&user)), vec![messages::password_too_similar("email address")]);
     }
 
     #[test]

@@ -10,10 +10,7 @@ pub const MAX_LENGTH: usize = 150;
 
 /// `^[\w.@+-]+\Z` of Django's `UnicodeUsernameValidator`.
 pub fn has_valid_characters(username: &str) -> bool {
-    !username.is_empty()
-        && username
-            .chars()
-            .all(|c| is_word_char(c) || matches!(c, '.' | '@' | '+' | '-'))
+    !username.is_empty() && username.chars().all(|c| is_word_char(c) || matches!(c, '.' | '@' | '+' | '-'))
 }
 
 /// The validator messages of a username in Django's order, with the uniqueness answer (which
@@ -63,15 +60,9 @@ mod tests {
         let long_and_invalid = "a b".repeat(60);
         assert_eq!(
             errors(&long_and_invalid, false),
-            vec![
-                messages::INVALID_USERNAME.to_owned(),
-                messages::max_length(150)
-            ]
+            vec![messages::INVALID_USERNAME.to_owned(), messages::max_length(150)]
         );
-        assert_eq!(
-            errors("alice", true),
-            vec![messages::USERNAME_TAKEN.to_owned()]
-        );
+        assert_eq!(errors("alice", true), vec![messages::USERNAME_TAKEN.to_owned()]);
         assert!(errors(&"a".repeat(150), false).is_empty());
     }
 

@@ -1,9 +1,14 @@
-//! The e-mails of the account flows: which link each carries, how it is addressed, and its
-//! delivery. A failed delivery is logged with the recipient and the kind of message and never
-//! undoes the change that caused it.
+//! The e-mails of the account flows: which link each carries and how it is addressed. Messages
+//! are queued in the database with the change that causes them and delivered by the worker
+//! (`worker.rs`), which retries failures; a failed delivery never undoes the change.
 
 pub mod templates;
 pub mod transport;
+pub mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use anyhow::Context as _;
 use lettre::message::{Mailbox, MultiPart};
@@ -17,6 +22,7 @@ use crate::auth::reset_tokens::{encode_uid, TokenGenerator};
 use crate::clock;
 use crate::configuration::Settings;
 use crate::domain::user::User;
+use crate::store::outbox::OutgoingEmail;
 
 #[derive(Clone)]
 pub struct Emails {
@@ -29,15 +35,14 @@ pub struct Emails {
     password_reset_confirm_url: String,
     username_reset_confirm_url: String,
     tokens: TokenGenerator,
+    /// Signalled when a message is queued, so the worker does not wait for its next poll.
+    queued: Arc<Notify>,
 }
 
 impl Emails {
     pub fn new(settings: &Settings, tokens: TokenGenerator) -> anyhow::Result<Self> {
         let from = settings.default_from_email.parse().with_context(|| {
-            format!(
-                "GATEHOUSE_DEFAULT_FROM_EMAIL: not an e-mail address: {:?}",
-                settings.default_from_email
-            )
+            format!("GATEHOUSE_DEFAULT_FROM_EMAIL: not an e-mail address: {:?}", settings.default_from_email)
         })?;
         Ok(Self {
             transport: Transport::from_settings(settings)?,
@@ -49,6 +54,7 @@ impl Emails {
             password_reset_confirm_url: settings.features.password_reset_confirm_url.clone(),
             username_reset_confirm_url: settings.features.username_reset_confirm_url.clone(),
             tokens,
+            queued: Arc::new(Notify::new()),
         })
     }
 
@@ -61,63 +67,67 @@ impl Emails {
             EmailKind::UsernameReset => &self.username_reset_confirm_url,
             _ => return None,
         };
-        let token = self
-            .tokens
-            .make_token(&user.token_subject(), clock::now_seconds());
-        let url = template
-            .replace("{uid}", &encode_uid(user.id))
-            .replace("{token}", &token);
+        let token = self.tokens.make_token(&user.token_subject(), clock::now_seconds());
+        let url = template.replace("{uid}", &encode_uid(user.id)).replace("{token}", &token);
         Some(format!("{}/{}", self.frontend_url, url))
     }
 
-    /// Sends `kind` to `user`. Users without an e-mail address get nothing; a delivery failure
-    /// is logged, not returned.
-    pub async fn send(&self, kind: EmailKind, user: &User) {
+    /// The message of `kind` for `user`, ready to be queued with the change that causes it.
+    /// Users without an e-mail address get nothing; an address that cannot be written in a
+    /// message header is logged and skipped.
+    pub fn compose(&self, kind: EmailKind, user: &User) -> Option<OutgoingEmail> {
         if user.email.is_empty() {
-            return;
+            return None;
         }
         let link = self.link(kind, user).unwrap_or_default();
-        let rendered = self.templates.render(
-            kind,
-            &Context {
-                site_name: &self.site_name,
-                username: &user.username,
-                link: &link,
-            },
-        );
-        let outcome = match self.message(&user.email, rendered) {
-            Ok(message) => self.transport.deliver(message).await,
-            Err(error) => Err(error),
-        };
-        match outcome {
-            Ok(()) => tracing::info!(
-                kind = kind.name(),
-                user_id = user.id,
-                backend = self.transport.name(),
-                "e-mail sent"
-            ),
-            Err(error) => tracing::error!(
-                kind = kind.name(),
-                user_id = user.id,
-                recipient = %user.email,
-                error = format!("{error:#}"),
-                "e-mail not delivered"
-            ),
+        let rendered =
+            self.templates.render(kind, &Context { site_name: &self.site_name, username: &user.username, link: &link });
+        match self.message(&user.email, rendered) {
+            Ok(message) => Some(OutgoingEmail {
+                kind: kind.name(),
+                user_id: Some(user.id),
+                sender: self.from.email.to_string(),
+                recipient: user.email.clone(),
+                message: String::from_utf8_lossy(&message.formatted()).into_owned(),
+            }),
+            Err(error) => {
+                tracing::error!(
+                    kind = kind.name(),
+                    user_id = user.id,
+                    recipient = %user.email,
+                    error = format!("{error:#}"),
+                    "e-mail not queued"
+                );
+                None
+            }
         }
     }
 
+    /// `compose` for several users.
+    pub fn compose_all(&self, kind: EmailKind, users: &[User]) -> Vec<OutgoingEmail> {
+        users.iter().filter_map(|user| self.compose(kind, user)).collect()
+    }
+
+    /// Tells the delivery worker that messages were queued.
+    pub fn wake(&self) {
+        self.queued.notify_one();
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn queued(&self) -> &Notify {
+        &self.queued
+    }
+
     fn message(&self, to: &str, rendered: templates::Rendered) -> anyhow::Result<Message> {
-        let to: Mailbox = to
-            .parse()
-            .with_context(|| format!("the recipient {to:?} cannot be addressed"))?;
+        let to: Mailbox = to.parse().with_context(|| format!("the recipient {to:?} cannot be addressed"))?;
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(rendered.subject)
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
+            .multipart(MultiPart::alternative_plain_html(rendered.text, rendered.html))
             .context("Failed to build an e-mail")
     }
 }

@@ -103,10 +103,7 @@ impl Templates {
                 }
             }
             let Some((subject, body)) = text.split_once('\n') else {
-                bail!(
-                    "the {} template needs a subject line, a blank line and a body",
-                    kind.name()
-                );
+                bail!("the {} template needs a subject line, a blank line and a body", kind.name());
             };
             templates.push(Template {
                 subject: subject.trim().to_owned(),
@@ -118,10 +115,7 @@ impl Templates {
     }
 
     pub fn render(&self, kind: EmailKind, context: &Context<'_>) -> Rendered {
-        let template = &self.0[EmailKind::ALL
-            .iter()
-            .position(|k| *k == kind)
-            .expect("every kind has a template")];
+        let template = &self.0[EmailKind::ALL.iter().position(|k| *k == kind).expect("every kind has a template")];
         Rendered {
             subject: fill(&template.subject, context),
             text: fill(&template.text, context),
@@ -164,11 +158,7 @@ mod tests {
         let templates = Templates::load(None).unwrap();
         let rendered = templates.render(
             EmailKind::Activation,
-            &Context {
-                site_name: "Gatehouse",
-                username: "alice",
-                link: "http://x/activate/MQ/tok",
-            },
+            &Context { site_name: "Gatehouse", username: "alice", link: "http://x/activate/MQ/tok" },
         );
         assert_eq!(rendered.subject, "Account activation on Gatehouse");
         assert_eq!(
@@ -177,9 +167,7 @@ mod tests {
              Please go to the following page to activate account:\nhttp://x/activate/MQ/tok\n\n\
              Thanks for using our site!\n\nThe Gatehouse team\n"
         );
-        assert!(rendered
-            .html
-            .contains(r#"<a href="http://x/activate/MQ/tok">http://x/activate/MQ/tok</a>"#));
+        assert!(rendered.html.contains(r#"<a href="http://x/activate/MQ/tok">http://x/activate/MQ/tok</a>"#));
     }
 
     #[test]
@@ -187,11 +175,7 @@ mod tests {
         let templates = Templates::load(None).unwrap();
         let rendered = templates.render(
             EmailKind::PasswordReset,
-            &Context {
-                site_name: "Tom & Jerry's",
-                username: "a<b",
-                link: "http://x/?a=1&b=2",
-            },
+            &Context { site_name: "Tom & Jerry's", username: "a<b", link: "http://x/?a=1&b=2" },
         );
         assert_eq!(rendered.subject, "Password reset on Tom &amp; Jerry&#x27;s");
         assert!(rendered.text.contains("forgotten: a&lt;b"));
@@ -201,23 +185,12 @@ mod tests {
     #[test]
     fn a_templates_folder_overrides_single_files() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("confirmation.txt"),
-            "Welcome to {site_name}\n\nHello {username}!\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("confirmation.txt"), "Welcome to {site_name}\n\nHello {username}!\n").unwrap();
         let templates = Templates::load(Some(dir.path())).unwrap();
-        let context = Context {
-            site_name: "S",
-            username: "u",
-            link: "",
-        };
+        let context = Context { site_name: "S", username: "u", link: "" };
         let rendered = templates.render(EmailKind::Confirmation, &context);
         assert_eq!(rendered.subject, "Welcome to S");
         assert_eq!(rendered.text, "Hello u!\n");
-        assert_eq!(
-            templates.render(EmailKind::Activation, &context).subject,
-            "Account activation on S"
-        );
+        assert_eq!(templates.render(EmailKind::Activation, &context).subject, "Account activation on S");
     }
 }

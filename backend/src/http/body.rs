@@ -16,8 +16,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::json_parse_error("the request body could not be read"))?;
+        let chunk = chunk.map_err(|_| ApiError::json_parse_error("the request body could not be read"))?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(ApiError::payload_too_large());
         }
@@ -38,16 +37,10 @@ enum Parser {
 
 /// DRF's media-type match of a parser's type against the request's (wildcards allowed).
 fn choose_parser(content_type: &str) -> Option<Parser> {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let (main, sub) = essence.split_once('/').unwrap_or((essence.as_str(), ""));
-    let matches = |want_main: &str, want_sub: &str| {
-        (main == "*" || main == want_main) && (sub == "*" || sub == want_sub)
-    };
+    let matches =
+        |want_main: &str, want_sub: &str| (main == "*" || main == want_main) && (sub == "*" || sub == want_sub);
     if matches("application", "json") {
         Some(Parser::Json)
     } else if matches("application", "x-www-form-urlencoded") {
@@ -71,17 +64,16 @@ impl Input {
         let content_type = String::from_utf8_lossy(content_type.as_bytes()).into_owned();
         match choose_parser(&content_type) {
             Some(Parser::Json) => Self::from_json(body),
-            Some(Parser::Form) => Ok(Self::from_pairs(
-                serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default(),
-            )),
+            Some(Parser::Form) => {
+                Ok(Self::from_pairs(serde_urlencoded::from_bytes::<Vec<(String, String)>>(body).unwrap_or_default()))
+            }
             Some(Parser::Multipart) => Self::from_multipart(&content_type, body),
             None => Err(ApiError::unsupported_media_type(&content_type)),
         }
     }
 
     fn from_json(body: &[u8]) -> Result<Self, ApiError> {
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| ApiError::json_parse_error(&e.to_string()))?;
+        let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::json_parse_error(&e.to_string()))?;
         let kind = match value {
             Value::Object(map) => return Ok(Self(map)),
             Value::Null => return Err(ApiError::non_field(messages::NO_DATA)),
@@ -111,8 +103,7 @@ impl Input {
             .map(|(_, value)| value.trim().trim_matches('"').to_owned())
             .filter(|boundary| !boundary.is_empty())
             .ok_or_else(|| multipart_error("Invalid boundary in multipart: None"))?;
-        let fields = multipart_fields(body, &boundary)
-            .ok_or_else(|| multipart_error("malformed multipart body"))?;
+        let fields = multipart_fields(body, &boundary).ok_or_else(|| multipart_error("malformed multipart body"))?;
         Ok(Self::from_pairs(fields))
     }
 
@@ -145,28 +136,16 @@ fn multipart_fields(body: &[u8], boundary: &str) -> Option<Vec<(String, String)>
         if part.starts_with("--") {
             return Some(fields);
         }
-        let part = part
-            .strip_prefix("\r\n")
-            .or_else(|| part.strip_prefix('\n'))?;
-        let (head, content) = part
-            .split_once("\r\n\r\n")
-            .or_else(|| part.split_once("\n\n"))?;
-        let content = content
-            .strip_suffix("\r\n")
-            .or_else(|| content.strip_suffix('\n'))
-            .unwrap_or(content);
-        let disposition = head.lines().find(|line| {
-            line.to_ascii_lowercase()
-                .starts_with("content-disposition:")
-        })?;
+        let part = part.strip_prefix("\r\n").or_else(|| part.strip_prefix('\n'))?;
+        let (head, content) = part.split_once("\r\n\r\n").or_else(|| part.split_once("\n\n"))?;
+        let content = content.strip_suffix("\r\n").or_else(|| content.strip_suffix('\n')).unwrap_or(content);
+        let disposition = head.lines().find(|line| line.to_ascii_lowercase().starts_with("content-disposition:"))?;
         let name = disposition
             .split(';')
             .filter_map(|param| param.trim().split_once('='))
             .find(|(key, _)| key.trim() == "name")
             .map(|(_, value)| value.trim().trim_matches('"').to_owned())?;
-        let is_file = disposition
-            .split(';')
-            .any(|param| param.trim().starts_with("filename"));
+        let is_file = disposition.split(';').any(|param| param.trim().starts_with("filename"));
         if !is_file {
             fields.push((name, content.to_owned()));
         }
@@ -184,31 +163,16 @@ mod tests {
                     --XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\ns e c\r\n--XyZ--\r\n";
         assert_eq!(
             multipart_fields(body.as_bytes(), "XyZ").unwrap(),
-            vec![
-                ("username".to_owned(), "alice".to_owned()),
-                ("password".to_owned(), "s e c".to_owned())
-            ]
+            vec![("username".to_owned(), "alice".to_owned()), ("password".to_owned(), "s e c".to_owned())]
         );
     }
 
     #[test]
     fn parsers_are_chosen_by_media_type_ignoring_case_and_parameters() {
-        assert!(matches!(
-            choose_parser("application/json; charset=utf-8"),
-            Some(Parser::Json)
-        ));
-        assert!(matches!(
-            choose_parser("Application/JSON"),
-            Some(Parser::Json)
-        ));
-        assert!(matches!(
-            choose_parser("application/x-www-form-urlencoded"),
-            Some(Parser::Form)
-        ));
-        assert!(matches!(
-            choose_parser("multipart/form-data; boundary=x"),
-            Some(Parser::Multipart)
-        ));
+        assert!(matches!(choose_parser("application/json; charset=utf-8"), Some(Parser::Json)));
+        assert!(matches!(choose_parser("Application/JSON"), Some(Parser::Json)));
+        assert!(matches!(choose_parser("application/x-www-form-urlencoded"), Some(Parser::Form)));
+        assert!(matches!(choose_parser("multipart/form-data; boundary=x"), Some(Parser::Multipart)));
         assert!(choose_parser("text/plain").is_none());
         assert!(choose_parser("application/xml").is_none());
     }

@@ -18,40 +18,24 @@ pub struct Spec {
 }
 
 /// A required, non-blank string without a length limit (passwords, uid, token, …).
-pub const REQUIRED: Spec = Spec {
-    required: true,
-    allow_blank: false,
-    max_length: None,
-};
+pub const REQUIRED: Spec = Spec { required: true, allow_blank: false, max_length: None };
 
 /// An optional string that may be blank, e.g. a name limited to 150 characters.
 pub const fn optional_blank(max_length: usize) -> Spec {
-    Spec {
-        required: false,
-        allow_blank: true,
-        max_length: Some(max_length),
-    }
+    Spec { required: false, allow_blank: true, max_length: Some(max_length) }
 }
 
 /// DRF's `CharField.run_validation` up to its validators: the cleaned value, `Ok(None)` for an
 /// absent optional field, or the one message that stops validation.
 pub fn clean(value: Option<&Value>, spec: Spec) -> Result<Option<String>, &'static str> {
     let Some(value) = value else {
-        return if spec.required {
-            Err(messages::REQUIRED)
-        } else {
-            Ok(None)
-        };
+        return if spec.required { Err(messages::REQUIRED) } else { Ok(None) };
     };
     match value {
         Value::String(text) => {
             let stripped = pycompat::strip(text);
             if stripped.is_empty() {
-                return if spec.allow_blank {
-                    Ok(Some(String::new()))
-                } else {
-                    Err(messages::BLANK)
-                };
+                return if spec.allow_blank { Ok(Some(String::new())) } else { Err(messages::BLANK) };
             }
             Ok(Some(stripped.to_owned()))
         }
@@ -69,10 +53,7 @@ pub struct Form<'a> {
 
 impl<'a> Form<'a> {
     pub fn new(input: &'a Input) -> Self {
-        Self {
-            input,
-            errors: FieldErrors::default(),
-        }
+        Self { input, errors: FieldErrors::default() }
     }
 
     pub fn input(&self) -> &Input {
@@ -120,12 +101,7 @@ impl<'a> Form<'a> {
     }
 
     /// Records `problems` for `name`, or hands back the value when there are none.
-    pub fn accept_unless(
-        &mut self,
-        name: &'static str,
-        value: String,
-        problems: Vec<String>,
-    ) -> Option<String> {
+    pub fn accept_unless(&mut self, name: &'static str, value: String, problems: Vec<String>) -> Option<String> {
         if problems.is_empty() {
             Some(value)
         } else {
@@ -159,30 +135,12 @@ mod tests {
         assert_eq!(clean(None, optional_blank(150)), Ok(None));
         assert_eq!(clean(Some(&json!(null)), REQUIRED), Err(messages::NULL));
         assert_eq!(clean(Some(&json!("   ")), REQUIRED), Err(messages::BLANK));
-        assert_eq!(
-            clean(Some(&json!("   ")), optional_blank(150)),
-            Ok(Some(String::new()))
-        );
-        assert_eq!(
-            clean(Some(&json!(true)), REQUIRED),
-            Err(messages::NOT_A_STRING)
-        );
-        assert_eq!(
-            clean(Some(&json!(["a"])), REQUIRED),
-            Err(messages::NOT_A_STRING)
-        );
-        assert_eq!(
-            clean(Some(&json!({"a": 1})), REQUIRED),
-            Err(messages::NOT_A_STRING)
-        );
-        assert_eq!(
-            clean(Some(&json!(12345)), REQUIRED),
-            Ok(Some("12345".into()))
-        );
+        assert_eq!(clean(Some(&json!("   ")), optional_blank(150)), Ok(Some(String::new())));
+        assert_eq!(clean(Some(&json!(true)), REQUIRED), Err(messages::NOT_A_STRING));
+        assert_eq!(clean(Some(&json!(["a"])), REQUIRED), Err(messages::NOT_A_STRING));
+        assert_eq!(clean(Some(&json!({"a": 1})), REQUIRED), Err(messages::NOT_A_STRING));
+        assert_eq!(clean(Some(&json!(12345)), REQUIRED), Ok(Some("12345".into())));
         assert_eq!(clean(Some(&json!(1.5)), REQUIRED), Ok(Some("1.5".into())));
-        assert_eq!(
-            clean(Some(&json!("  alice ")), REQUIRED),
-            Ok(Some("alice".into()))
-        );
+        assert_eq!(clean(Some(&json!("  alice ")), REQUIRED), Ok(Some("alice".into())));
     }
 }

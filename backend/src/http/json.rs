@@ -14,15 +14,11 @@ pub fn render<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
         return out;
     }
     let text = String::from_utf8(out).expect("serde_json writes UTF-8");
-    text.replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
-        .into_bytes()
+    text.replace('\u{2028}', "\\u2028").replace('\u{2029}', "\\u2029").into_bytes()
 }
 
 pub fn respond<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type(CONTENT_TYPE)
-        .body(render(value))
+    HttpResponse::build(status).content_type(CONTENT_TYPE).body(render(value))
 }
 
 pub fn ok<T: Serialize + ?Sized>(value: &T) -> HttpResponse {

@@ -52,11 +52,7 @@ fn redirect_to_slash(request: &HttpRequest) -> Option<HttpResponse> {
         return None;
     }
     let query = request.query_string();
-    let location = if query.is_empty() {
-        format!("{path}/")
-    } else {
-        format!("{path}/?{query}")
-    };
+    let location = if query.is_empty() { format!("{path}/") } else { format!("{path}/?{query}") };
     Some(
         HttpResponse::MovedPermanently()
             .insert_header((header::LOCATION, location))
@@ -79,11 +75,7 @@ pub fn metadata(route: &Route) -> HttpResponse {
         name: route.name,
         description: "",
         renders: ["application/json", "text/html"],
-        parses: [
-            "application/json",
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        ],
+        parses: ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"],
     })
 }
 

@@ -18,20 +18,12 @@ use crate::messages;
 use crate::routes::users::{check_password, checked_username};
 use crate::routes::{action_step, Step};
 use crate::state::AppState;
+use crate::store::outbox::OutgoingEmail;
 use crate::store::users::WriteError;
 
-const ACTIVATION: Route = Route {
-    name: "Activation",
-    allow: POST_ONLY,
-};
-const SET_PASSWORD: Route = Route {
-    name: "Set password",
-    allow: POST_ONLY,
-};
-const SET_USERNAME: Route = Route {
-    name: "Set username",
-    allow: POST_ONLY,
-};
+const ACTIVATION: Route = Route { name: "Activation", allow: POST_ONLY };
+const SET_PASSWORD: Route = Route { name: "Set password", allow: POST_ONLY };
+const SET_USERNAME: Route = Route { name: "Set username", allow: POST_ONLY };
 
 macro_rules! proceed {
     ($route:expr, $request:expr, $state:expr) => {
@@ -62,16 +54,10 @@ pub async fn user_of_uid(state: &AppState, uid: Option<&Value>) -> Result<User, 
 }
 
 /// Checks a link's raw `token` for `user`.
-pub fn check_link_token(
-    state: &AppState,
-    user: &User,
-    token: Option<&Value>,
-) -> Result<(), ApiError> {
+pub fn check_link_token(state: &AppState, user: &User, token: Option<&Value>) -> Result<(), ApiError> {
     let valid = match token {
         Some(Value::String(token)) => {
-            state
-                .reset_tokens
-                .check_token(&user.token_subject(), token, clock::now_seconds())
+            state.reset_tokens.check_token(&user.token_subject(), token, clock::now_seconds())
         }
         _ => false,
     };
@@ -83,11 +69,7 @@ pub fn check_link_token(
 }
 
 /// `POST users/activation/`: uid and token from the activation link.
-pub async fn activation(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn activation(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&ACTIVATION, &request, async {
         proceed!(&ACTIVATION, &request, &state);
         let input = input(&request, payload).await?;
@@ -100,18 +82,22 @@ pub async fn activation(
         if user.is_active {
             return Err(ApiError::stale_token());
         }
-        state.store.set_active(user.id, true).await?;
+        let user = User { is_active: true, ..user };
+        let emails = confirmation(&state, state.features().send_confirmation_email, EmailKind::Confirmation, &user);
+        state.store.set_active(user.id, true, &emails).await?;
+        state.emails.wake();
         tracing::info!(user_id = user.id, "account activated");
-        if state.features().send_confirmation_email {
-            let user = User {
-                is_active: true,
-                ..user
-            };
-            state.emails.send(EmailKind::Confirmation, &user).await;
-        }
         Ok(json::no_content())
     })
     .await
+}
+
+/// The confirmation message of `kind` for `user` when `enabled`, to be queued with the change.
+pub fn confirmation(state: &AppState, enabled: bool, kind: EmailKind, user: &User) -> Vec<OutgoingEmail> {
+    if !enabled {
+        return Vec::new();
+    }
+    state.emails.compose(kind, user).into_iter().collect()
 }
 
 /// The password validators' verdict on a new password, as `{"<field>": [...]}`.
@@ -137,14 +123,9 @@ pub fn validate_new_password(
 }
 
 /// `POST users/set_password/`: new password, confirmed by the current one.
-pub async fn set_password(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn set_password(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&SET_PASSWORD, &request, async {
-        let user =
-            proceed!(&SET_PASSWORD, &request, &state).ok_or_else(ApiError::not_authenticated)?;
+        let user = proceed!(&SET_PASSWORD, &request, &state).ok_or_else(ApiError::not_authenticated)?;
         let input = input(&request, payload).await?;
         let retype = state.features().set_password_retype;
         let mut form = Form::new(&input);
@@ -163,32 +144,25 @@ pub async fn set_password(
                 return Err(ApiError::non_field(messages::PASSWORD_MISMATCH));
             }
         }
-        let hash = state
-            .passwords
-            .hash(SecretString::from(new_password))
-            .await?;
-        state.store.set_password(user.id, &hash).await?;
+        let hash = state.passwords.hash(SecretString::from(new_password)).await?;
+        let emails = confirmation(
+            &state,
+            state.features().password_changed_email_confirmation,
+            EmailKind::PasswordChangedConfirmation,
+            &user,
+        );
+        state.store.change_password(user.id, &hash, &emails).await?;
+        state.emails.wake();
         tracing::info!(user_id = user.id, "password changed");
-        if state.features().password_changed_email_confirmation {
-            state
-                .emails
-                .send(EmailKind::PasswordChangedConfirmation, &user)
-                .await;
-        }
         Ok(json::no_content())
     })
     .await
 }
 
 /// `POST users/set_username/`: new username, confirmed by the current password.
-pub async fn set_username(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn set_username(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&SET_USERNAME, &request, async {
-        let user =
-            proceed!(&SET_USERNAME, &request, &state).ok_or_else(ApiError::not_authenticated)?;
+        let user = proceed!(&SET_USERNAME, &request, &state).ok_or_else(ApiError::not_authenticated)?;
         let input = input(&request, payload).await?;
         let retype = state.features().set_username_retype;
         let mut form = Form::new(&input);
@@ -206,24 +180,20 @@ pub async fn set_username(
                 return Err(ApiError::non_field(messages::USERNAME_MISMATCH));
             }
         }
-        match state.store.set_username(user.id, &new_username).await {
+        let user = User { username: new_username, ..user };
+        let emails = confirmation(
+            &state,
+            state.features().username_changed_email_confirmation,
+            EmailKind::UsernameChangedConfirmation,
+            &user,
+        );
+        match state.store.set_username(user.id, &user.username, &emails).await {
             Ok(()) => {}
-            Err(WriteError::UsernameTaken) => {
-                return Err(ApiError::field("new_username", messages::USERNAME_TAKEN))
-            }
+            Err(WriteError::UsernameTaken) => return Err(ApiError::field("new_username", messages::USERNAME_TAKEN)),
             Err(WriteError::Unexpected(error)) => return Err(error.into()),
         }
+        state.emails.wake();
         tracing::info!(user_id = user.id, "username changed");
-        if state.features().username_changed_email_confirmation {
-            let user = User {
-                username: new_username,
-                ..user
-            };
-            state
-                .emails
-                .send(EmailKind::UsernameChangedConfirmation, &user)
-                .await;
-        }
         Ok(json::no_content())
     })
     .await

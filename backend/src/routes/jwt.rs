@@ -19,22 +19,10 @@ use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
 use crate::messages;
 use crate::state::AppState;
 
-const CREATE: Route = Route {
-    name: "Token Obtain Pair",
-    allow: POST_ONLY,
-};
-const REFRESH: Route = Route {
-    name: "Token Refresh",
-    allow: POST_ONLY,
-};
-const VERIFY: Route = Route {
-    name: "Token Verify",
-    allow: POST_ONLY,
-};
-const BLACKLIST: Route = Route {
-    name: "Token Blacklist",
-    allow: POST_ONLY,
-};
+const CREATE: Route = Route { name: "Token Obtain Pair", allow: POST_ONLY };
+const REFRESH: Route = Route { name: "Token Refresh", allow: POST_ONLY };
+const VERIFY: Route = Route { name: "Token Verify", allow: POST_ONLY };
+const BLACKLIST: Route = Route { name: "Token Blacklist", allow: POST_ONLY };
 
 /// The input of a token view, after its method check.
 async fn read_input(
@@ -69,11 +57,7 @@ struct LoginAnswer<'a> {
 }
 
 /// `POST jwt/create/`: username and password for a token pair and the user.
-pub async fn create(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&CREATE, &request, async {
         let input = input_or_answer!(&CREATE, &request, payload);
         let mut form = Form::new(&input);
@@ -84,17 +68,11 @@ pub async fn create(
 
         let user = state.store.find_user_by_username(&username).await?;
         let stored = user.as_ref().map(|user| user.password.clone());
-        let verification = state
-            .passwords
-            .verify(stored, SecretString::from(password))
-            .await?;
+        let verification = state.passwords.verify(stored, SecretString::from(password)).await?;
         let Some(user) = user.filter(|_| verification.is_match()) else {
             return Err(ApiError::no_active_account());
         };
-        if let Verification::Match {
-            rehashed: Some(hash),
-        } = &verification
-        {
+        if let Verification::Match { rehashed: Some(hash) } = &verification {
             state.store.set_password(user.id, hash).await?;
         }
         if !user.is_active {
@@ -102,11 +80,7 @@ pub async fn create(
         }
         let pair = state.jwt.issue_pair(user.id, clock::now_seconds());
         tracing::info!(user_id = user.id, "signed in");
-        Ok(json::ok(&LoginAnswer {
-            refresh: &pair.refresh,
-            access: &pair.access,
-            user: user.view(),
-        }))
+        Ok(json::ok(&LoginAnswer { refresh: &pair.refresh, access: &pair.access, user: user.view() }))
     })
     .await
 }
@@ -114,19 +88,14 @@ pub async fn create(
 /// A refresh token checked as SimpleJWT's `RefreshToken(...)` does: signature and times, the
 /// blacklist, then `exp`, `jti` and the type.
 async fn valid_refresh_token(state: &AppState, token: &str) -> Result<Claims, ApiError> {
-    let claims = state
-        .jwt
-        .decode(token.as_bytes(), clock::now_fractional())
-        .map_err(ApiError::token_not_valid)?;
+    let claims = state.jwt.decode(token.as_bytes(), clock::now_fractional()).map_err(ApiError::token_not_valid)?;
     let Some(jti) = claims.jti() else {
         return Err(ApiError::token_not_valid(messages::TOKEN_NO_ID));
     };
     if state.store.is_blacklisted(jti).await? {
         return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
     }
-    claims
-        .check(Some(TokenType::Refresh))
-        .map_err(ApiError::token_not_valid)?;
+    claims.check(Some(TokenType::Refresh)).map_err(ApiError::token_not_valid)?;
     Ok(claims)
 }
 
@@ -136,11 +105,7 @@ async fn spend(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
     let jti = claims.jti().expect("checked tokens have a jti");
     let user_id = claims.user_id().and_then(user_id_of);
     let expires_at = claims.exp().unwrap_or_default();
-    if state
-        .store
-        .blacklist(jti, user_id, expires_at, clock::now_seconds())
-        .await?
-    {
+    if state.store.blacklist(jti, user_id, expires_at, clock::now_seconds()).await? {
         Ok(())
     } else {
         Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED))
@@ -155,11 +120,7 @@ struct RefreshAnswer {
 }
 
 /// `POST jwt/refresh/`: a new access token and, with rotation, a new refresh token.
-pub async fn refresh(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn refresh(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&REFRESH, &request, async {
         let input = input_or_answer!(&REFRESH, &request, payload);
         let mut form = Form::new(&input);
@@ -206,21 +167,14 @@ fn is_truthy_id(value: &serde_json::Value) -> bool {
 
 /// `POST jwt/verify/`: whether a token of any type is valid (and, with blacklisting on, not
 /// blacklisted).
-pub async fn verify(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn verify(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&VERIFY, &request, async {
         let input = input_or_answer!(&VERIFY, &request, payload);
         let mut form = Form::new(&input);
         let token = form.text("token", REQUIRED);
         form.finish()?;
         let token = token.unwrap_or_default();
-        let claims = state
-            .jwt
-            .decode(token.as_bytes(), clock::now_fractional())
-            .map_err(ApiError::token_not_valid)?;
+        let claims = state.jwt.decode(token.as_bytes(), clock::now_fractional()).map_err(ApiError::token_not_valid)?;
         claims.check(None).map_err(ApiError::token_not_valid)?;
         if state.features().blacklist_after_rotation {
             if let Some(jti) = claims.jti() {
@@ -235,11 +189,7 @@ pub async fn verify(
 }
 
 /// `POST jwt/blacklist/`: logs a refresh token out.
-pub async fn blacklist(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn blacklist(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&BLACKLIST, &request, async {
         let input = input_or_answer!(&BLACKLIST, &request, payload);
         let mut form = Form::new(&input);

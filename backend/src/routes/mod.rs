@@ -32,22 +32,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(endpoint("/users/", users::collection))
             .service(endpoint("/users/me/", users::me))
             .service(endpoint("/users/activation/", account::activation))
-            .service(endpoint(
-                "/users/resend_activation/",
-                reset::resend_activation,
-            ))
+            .service(endpoint("/users/resend_activation/", reset::resend_activation))
             .service(endpoint("/users/set_password/", account::set_password))
             .service(endpoint("/users/reset_password/", reset::reset_password))
-            .service(endpoint(
-                "/users/reset_password_confirm/",
-                reset::reset_password_confirm,
-            ))
+            .service(endpoint("/users/reset_password_confirm/", reset::reset_password_confirm))
             .service(endpoint("/users/set_username/", account::set_username))
             .service(endpoint("/users/reset_username/", reset::reset_username))
-            .service(endpoint(
-                "/users/reset_username_confirm/",
-                reset::reset_username_confirm,
-            ))
+            .service(endpoint("/users/reset_username_confirm/", reset::reset_username_confirm))
             .service(endpoint("/users/{id:[^/.]+}/", users::detail))
             .default_service(web::to(not_found)),
     );
@@ -70,10 +61,7 @@ async fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found())
 }
 
-const ROOT: Route = Route {
-    name: "Api Root",
-    allow: "GET, HEAD, OPTIONS",
-};
+const ROOT: Route = Route { name: "Api Root", allow: "GET, HEAD, OPTIONS" };
 
 #[derive(Serialize)]
 struct RootLinks {
@@ -105,11 +93,7 @@ pub enum Step {
     Answer(HttpResponse),
 }
 
-pub async fn action_step(
-    route: &Route,
-    request: &HttpRequest,
-    state: &AppState,
-) -> Result<Step, ApiError> {
+pub async fn action_step(route: &Route, request: &HttpRequest, state: &AppState) -> Result<Step, ApiError> {
     let user = authenticate(request, state).await?;
     if *request.method() == Method::POST {
         return Ok(Step::Proceed(user));

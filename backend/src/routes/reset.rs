@@ -13,32 +13,17 @@ use crate::http::fields::{Form, Spec, REQUIRED};
 use crate::http::json;
 use crate::http::route::{serve, Route, POST_ONLY};
 use crate::messages;
-use crate::routes::account::{check_link_token, user_of_uid, validate_new_password};
+use crate::routes::account::{check_link_token, confirmation, user_of_uid, validate_new_password};
 use crate::routes::users::checked_username;
 use crate::routes::{action_step, Step};
 use crate::state::AppState;
 use crate::store::users::WriteError;
 
-const RESEND_ACTIVATION: Route = Route {
-    name: "Resend activation",
-    allow: POST_ONLY,
-};
-const RESET_PASSWORD: Route = Route {
-    name: "Reset password",
-    allow: POST_ONLY,
-};
-const RESET_PASSWORD_CONFIRM: Route = Route {
-    name: "Reset password confirm",
-    allow: POST_ONLY,
-};
-const RESET_USERNAME: Route = Route {
-    name: "Reset username",
-    allow: POST_ONLY,
-};
-const RESET_USERNAME_CONFIRM: Route = Route {
-    name: "Reset username confirm",
-    allow: POST_ONLY,
-};
+const RESEND_ACTIVATION: Route = Route { name: "Resend activation", allow: POST_ONLY };
+const RESET_PASSWORD: Route = Route { name: "Reset password", allow: POST_ONLY };
+const RESET_PASSWORD_CONFIRM: Route = Route { name: "Reset password confirm", allow: POST_ONLY };
+const RESET_USERNAME: Route = Route { name: "Reset username", allow: POST_ONLY };
+const RESET_USERNAME_CONFIRM: Route = Route { name: "Reset username confirm", allow: POST_ONLY };
 
 /// The e-mail field of the reset serializers: required, no length limit.
 const EMAIL: Spec = REQUIRED;
@@ -74,8 +59,7 @@ async fn recipients(state: &AppState, input: &Input, active: bool) -> Result<Vec
         .collect();
     let features = state.features();
     if users.is_empty()
-        && (features.password_reset_show_email_not_found
-            || features.username_reset_show_email_not_found)
+        && (features.password_reset_show_email_not_found || features.username_reset_show_email_not_found)
     {
         return Err(ApiError::Bare(messages::EMAIL_NOT_FOUND));
     }
@@ -94,9 +78,7 @@ pub async fn resend_activation(
         if !state.features().send_activation_email {
             return Err(ApiError::EmptyBadRequest);
         }
-        for user in &users {
-            state.emails.send(EmailKind::Activation, user).await;
-        }
+        queue(&state, EmailKind::Activation, &users).await?;
         Ok(json::no_content())
     })
     .await
@@ -104,35 +86,32 @@ pub async fn resend_activation(
 
 /// `POST users/reset_password/`: e-mails a password reset link. The answer is the same
 /// whether or not the address is known (unless a SHOW_EMAIL_NOT_FOUND flag is on).
-pub async fn reset_password(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn reset_password(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&RESET_PASSWORD, &request, async {
         proceed!(&RESET_PASSWORD, &request, &state);
-        for user in &recipients(&state, &input(&request, payload).await?, true).await? {
-            state.emails.send(EmailKind::PasswordReset, user).await;
-        }
+        let users = recipients(&state, &input(&request, payload).await?, true).await?;
+        queue(&state, EmailKind::PasswordReset, &users).await?;
         Ok(json::no_content())
     })
     .await
 }
 
 /// `POST users/reset_username/`: e-mails a username reset link.
-pub async fn reset_username(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn reset_username(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&RESET_USERNAME, &request, async {
         proceed!(&RESET_USERNAME, &request, &state);
-        for user in &recipients(&state, &input(&request, payload).await?, true).await? {
-            state.emails.send(EmailKind::UsernameReset, user).await;
-        }
+        let users = recipients(&state, &input(&request, payload).await?, true).await?;
+        queue(&state, EmailKind::UsernameReset, &users).await?;
         Ok(json::no_content())
     })
     .await
+}
+
+/// Queues one message of `kind` for each of `users`.
+async fn queue(state: &AppState, kind: EmailKind, users: &[User]) -> Result<(), ApiError> {
+    state.store.enqueue_emails(&state.emails.compose_all(kind, users)).await?;
+    state.emails.wake();
+    Ok(())
 }
 
 /// A `last_login` for a confirmed link: now, but always in another second than the previous
@@ -174,26 +153,20 @@ pub async fn reset_password_confirm(
         let user = user_of_uid(&state, input.get("uid")).await?;
         check_link_token(&state, &user, input.get("token"))?;
 
-        let hash = state
-            .passwords
-            .hash(SecretString::from(new_password))
-            .await?;
+        let hash = state.passwords.hash(SecretString::from(new_password)).await?;
         let last_login = next_login_time(user.last_login);
-        if !state
-            .store
-            .reset_password(user.id, &user.password, &hash, last_login)
-            .await?
-        {
+        let emails = confirmation(
+            &state,
+            state.features().password_changed_email_confirmation,
+            EmailKind::PasswordChangedConfirmation,
+            &user,
+        );
+        if !state.store.reset_password(user.id, &user.password, &hash, last_login, &emails).await? {
             // Another request used the same link first.
             return Err(ApiError::field("token", messages::INVALID_TOKEN));
         }
+        state.emails.wake();
         tracing::info!(user_id = user.id, "password reset");
-        if state.features().password_changed_email_confirmation {
-            state
-                .emails
-                .send(EmailKind::PasswordChangedConfirmation, &user)
-                .await;
-        }
         Ok(json::no_content())
     })
     .await
@@ -224,29 +197,22 @@ pub async fn reset_username_confirm(
         check_link_token(&state, &user, input.get("token"))?;
 
         let last_login = next_login_time(user.last_login);
-        match state
-            .store
-            .reset_username(user.id, &new_username, user.last_login, last_login)
-            .await
-        {
+        let seen_last_login = user.last_login;
+        let user = User { username: new_username, ..user };
+        let emails = confirmation(
+            &state,
+            state.features().username_changed_email_confirmation,
+            EmailKind::UsernameChangedConfirmation,
+            &user,
+        );
+        match state.store.reset_username(user.id, &user.username, seen_last_login, last_login, &emails).await {
             Ok(true) => {}
             Ok(false) => return Err(ApiError::field("token", messages::INVALID_TOKEN)),
-            Err(WriteError::UsernameTaken) => {
-                return Err(ApiError::field("new_username", messages::USERNAME_TAKEN))
-            }
+            Err(WriteError::UsernameTaken) => return Err(ApiError::field("new_username", messages::USERNAME_TAKEN)),
             Err(WriteError::Unexpected(error)) => return Err(error.into()),
         }
+        state.emails.wake();
         tracing::info!(user_id = user.id, "username reset");
-        if state.features().username_changed_email_confirmation {
-            let user = User {
-                username: new_username,
-                ..user
-            };
-            state
-                .emails
-                .send(EmailKind::UsernameChangedConfirmation, &user)
-                .await;
-        }
         Ok(json::no_content())
     })
     .await

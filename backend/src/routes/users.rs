@@ -20,31 +20,14 @@ use crate::messages;
 use crate::state::AppState;
 use crate::store::users::{NewUser, WriteError};
 
-const LIST: Route = Route {
-    name: "User List",
-    allow: COLLECTION,
-};
-const INSTANCE_ROUTE: Route = Route {
-    name: "User Instance",
-    allow: INSTANCE,
-};
-const ME: Route = Route {
-    name: "User Instance",
-    allow: INSTANCE,
-};
+const LIST: Route = Route { name: "User List", allow: COLLECTION };
+const INSTANCE_ROUTE: Route = Route { name: "User Instance", allow: INSTANCE };
+const ME: Route = Route { name: "User Instance", allow: INSTANCE };
 
 /// The e-mail field of the user model: optional, may be blank, at most 254 characters.
-const EMAIL_FIELD: Spec = Spec {
-    required: false,
-    allow_blank: true,
-    max_length: Some(email::MAX_LENGTH),
-};
+const EMAIL_FIELD: Spec = Spec { required: false, allow_blank: true, max_length: Some(email::MAX_LENGTH) };
 /// A username field of the user model.
-const USERNAME_FIELD: Spec = Spec {
-    required: true,
-    allow_blank: false,
-    max_length: Some(username::MAX_LENGTH),
-};
+const USERNAME_FIELD: Spec = Spec { required: true, allow_blank: false, max_length: Some(username::MAX_LENGTH) };
 
 async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
     let body = body::read(payload).await?;
@@ -52,11 +35,7 @@ async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, Ap
 }
 
 /// `users/`: GET lists, POST registers.
-pub async fn collection(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn collection(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&LIST, &request, async {
         let user = authenticate(&request, &state).await?;
         if *request.method() == Method::POST {
@@ -88,27 +67,17 @@ async fn list(state: &AppState, user: &User) -> Result<HttpResponse, ApiError> {
 async fn create(input: Input, state: &AppState) -> Result<HttpResponse, ApiError> {
     let features = state.features();
     let mut form = Form::new(&input);
-    let first_name = form
-        .text("first_name", optional_blank(NAME_MAX_LENGTH))
-        .unwrap_or_default();
-    let last_name = form
-        .text("last_name", optional_blank(NAME_MAX_LENGTH))
-        .unwrap_or_default();
+    let first_name = form.text("first_name", optional_blank(NAME_MAX_LENGTH)).unwrap_or_default();
+    let last_name = form.text("last_name", optional_blank(NAME_MAX_LENGTH)).unwrap_or_default();
     let username = checked_username(&mut form, state, "username").await?;
     let email = form.email("email", EMAIL_FIELD).unwrap_or_default();
     let password = form.text("password", REQUIRED);
-    let re_password = features
-        .user_create_password_retype
-        .then(|| form.text("re_password", REQUIRED));
+    let re_password = features.user_create_password_retype.then(|| form.text("re_password", REQUIRED));
     form.finish()?;
     let (username, password) = (username.unwrap_or_default(), password.unwrap_or_default());
 
-    let attributes = UserAttributes {
-        username: &username,
-        first_name: &first_name,
-        last_name: &last_name,
-        email: &email,
-    };
+    let attributes =
+        UserAttributes { username: &username, first_name: &first_name, last_name: &last_name, email: &email };
     let problems = state.policy.errors(&password, Some(&attributes));
     if !problems.is_empty() {
         let mut errors = crate::error::FieldErrors::default();
@@ -135,17 +104,21 @@ async fn create(input: Input, state: &AppState) -> Result<HttpResponse, ApiError
         is_superuser: false,
         date_joined: clock::now_micros(),
     };
-    let user = match state.store.insert_user(&new).await {
+    let welcome = if features.send_activation_email {
+        Some(EmailKind::Activation)
+    } else if features.send_confirmation_email {
+        Some(EmailKind::Confirmation)
+    } else {
+        None
+    };
+    let compose = |user: &User| welcome.and_then(|kind| state.emails.compose(kind, user));
+    let user = match state.store.insert_user(&new, compose).await {
         Ok(user) => user,
         Err(WriteError::UsernameTaken) => return Err(ApiError::Bare(messages::CANNOT_CREATE_USER)),
         Err(WriteError::Unexpected(error)) => return Err(error.into()),
     };
     tracing::info!(user_id = user.id, "account created");
-    if features.send_activation_email {
-        state.emails.send(EmailKind::Activation, &user).await;
-    } else if features.send_confirmation_email {
-        state.emails.send(EmailKind::Confirmation, &user).await;
-    }
+    state.emails.wake();
     Ok(json::respond(StatusCode::CREATED, &user.view()))
 }
 
@@ -163,21 +136,13 @@ pub async fn checked_username(
 }
 
 /// `users/me/`: the signed-in user.
-pub async fn me(
-    request: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> HttpResponse {
+pub async fn me(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&ME, &request, async {
         let user = require_user(&request, &state).await?;
         match *request.method() {
             Method::GET | Method::HEAD => Ok(json::ok(&user.view())),
-            Method::PUT | Method::PATCH => {
-                update(&state, user, input(&request, payload).await?).await
-            }
-            Method::DELETE => {
-                destroy(&state, &user, user.id, input(&request, payload).await?).await
-            }
+            Method::PUT | Method::PATCH => update(&state, user, input(&request, payload).await?).await,
+            Method::DELETE => destroy(&state, &user, user.id, input(&request, payload).await?).await,
             Method::OPTIONS => Ok(metadata(&ME)),
             _ => Err(not_allowed(&request)),
         }
@@ -200,10 +165,7 @@ pub async fn detail(
         if method == Method::OPTIONS {
             return Ok(metadata(&INSTANCE_ROUTE));
         }
-        if !matches!(
-            method,
-            Method::GET | Method::HEAD | Method::PUT | Method::PATCH | Method::DELETE
-        ) {
+        if !matches!(method, Method::GET | Method::HEAD | Method::PUT | Method::PATCH | Method::DELETE) {
             return Err(not_allowed(&request));
         }
         let target = match crate::pycompat::parse_int(&path) {
@@ -220,9 +182,7 @@ pub async fn detail(
         }
         match method {
             Method::GET | Method::HEAD => Ok(json::ok(&target.view())),
-            Method::DELETE => {
-                destroy(&state, &user, target.id, input(&request, payload).await?).await
-            }
+            Method::DELETE => destroy(&state, &user, target.id, input(&request, payload).await?).await,
             _ => update(&state, target, input(&request, payload).await?).await,
         }
     })
@@ -252,24 +212,19 @@ async fn update(state: &AppState, target: User, input: Input) -> Result<HttpResp
         }
         changed.email = email;
     }
-    let saved = state
-        .store
-        .update_profile(&changed)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if features.send_activation_email && !saved.is_active {
-        state.emails.send(EmailKind::Activation, &saved).await;
-    }
+    // As Djoser, any update that leaves the account inactive sends the activation link again.
+    let emails: Vec<_> = (features.send_activation_email && !changed.is_active)
+        .then(|| state.emails.compose(EmailKind::Activation, &changed))
+        .flatten()
+        .into_iter()
+        .collect();
+    let saved = state.store.update_profile(&changed, &emails).await?.ok_or_else(ApiError::not_found)?;
+    state.emails.wake();
     Ok(json::ok(&saved.view()))
 }
 
 /// DELETE: the requester confirms with their own current password.
-async fn destroy(
-    state: &AppState,
-    requester: &User,
-    target_id: i64,
-    input: Input,
-) -> Result<HttpResponse, ApiError> {
+async fn destroy(state: &AppState, requester: &User, target_id: i64, input: Input) -> Result<HttpResponse, ApiError> {
     let mut form = Form::new(&input);
     if let Some(password) = form.text("current_password", REQUIRED) {
         if !check_password(state, requester, password).await? {
@@ -284,19 +239,9 @@ async fn destroy(
 
 /// Checks `password` against the user's hash, storing an upgraded hash on success as Django's
 /// `check_password` does.
-pub async fn check_password(
-    state: &AppState,
-    user: &User,
-    password: String,
-) -> Result<bool, ApiError> {
-    let verification = state
-        .passwords
-        .verify(Some(user.password.clone()), SecretString::from(password))
-        .await?;
-    if let Verification::Match {
-        rehashed: Some(hash),
-    } = &verification
-    {
+pub async fn check_password(state: &AppState, user: &User, password: String) -> Result<bool, ApiError> {
+    let verification = state.passwords.verify(Some(user.password.clone()), SecretString::from(password)).await?;
+    if let Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
     }
     Ok(verification.is_match())

@@ -11,22 +11,13 @@ const PURGE_EXPIRED: &str = "DELETE FROM token_blacklist WHERE expires_at < $1";
 
 impl Store {
     pub async fn is_blacklisted(&self, jti: &str) -> anyhow::Result<bool> {
-        let row = sqlx::query(CONTAINS)
-            .bind(jti)
-            .fetch_optional(self.pool())
-            .await;
+        let row = sqlx::query(CONTAINS).bind(jti).fetch_optional(self.pool()).await;
         Ok(row.context("Failed to read the token blacklist")?.is_some())
     }
 
     /// Blacklists a refresh token. Returns `false` when it already was: of several concurrent
     /// calls with one token, exactly one gets `true`.
-    pub async fn blacklist(
-        &self,
-        jti: &str,
-        user_id: Option<i64>,
-        expires_at: i64,
-        now: i64,
-    ) -> anyhow::Result<bool> {
+    pub async fn blacklist(&self, jti: &str, user_id: Option<i64>, expires_at: i64, now: i64) -> anyhow::Result<bool> {
         let done = sqlx::query(ADD)
             .bind(jti)
             .bind(user_id)
@@ -40,12 +31,7 @@ impl Store {
 
     /// Forgets blacklisted tokens that have expired anyway.
     pub async fn purge_expired_blacklist(&self, now: i64) -> anyhow::Result<u64> {
-        let done = sqlx::query(PURGE_EXPIRED)
-            .bind(now)
-            .execute(self.pool())
-            .await;
-        Ok(done
-            .context("Failed to purge the token blacklist")?
-            .rows_affected())
+        let done = sqlx::query(PURGE_EXPIRED).bind(now).execute(self.pool()).await;
+        Ok(done.context("Failed to purge the token blacklist")?.rows_affected())
     }
 }

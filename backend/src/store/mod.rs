@@ -3,6 +3,7 @@
 //! migrations. Dialect differences, where they arise, are branched on here and nowhere else.
 
 pub mod blacklist;
+pub mod outbox;
 pub mod users;
 
 use std::str::FromStr;
@@ -37,12 +38,9 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_owned())
         } else {
-            anyhow::bail!(
-                "GATEHOUSE_DATABASE_URL: expected a sqlite:// or postgres:// URL, got {url:?}"
-            );
+            anyhow::bail!("GATEHOUSE_DATABASE_URL: expected a sqlite:// or postgres:// URL, got {url:?}");
         };
-        let options = AnyConnectOptions::from_str(&url)
-            .context("GATEHOUSE_DATABASE_URL: not a valid database URL")?;
+        let options = AnyConnectOptions::from_str(&url).context("GATEHOUSE_DATABASE_URL: not a valid database URL")?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -74,10 +72,7 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&self.pool)
-            .await
-            .context("Failed to apply the database migrations")
+        migrator.run(&self.pool).await.context("Failed to apply the database migrations")
     }
 
     pub fn backend(&self) -> Backend {
@@ -96,9 +91,8 @@ fn sqlite_url(path_and_query: &str) -> anyhow::Result<String> {
     if path != ":memory:" && !path.is_empty() {
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).with_context(|| {
-                    format!("Failed to create the database folder {}", parent.display())
-                })?;
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("Failed to create the database folder {}", parent.display()))?;
             }
         }
     }

@@ -4,6 +4,7 @@ use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::outbox::{enqueue, OutgoingEmail};
 use super::{is_unique_violation, Store};
 use crate::domain::user::User;
 
@@ -14,16 +15,8 @@ macro_rules! user_columns {
 }
 
 const FIND_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
-const FIND_BY_USERNAME: &str = concat!(
-    "SELECT ",
-    user_columns!(),
-    " FROM users WHERE username = $1"
-);
-const FIND_BY_EMAIL: &str = concat!(
-    "SELECT ",
-    user_columns!(),
-    " FROM users WHERE email = $1 ORDER BY id"
-);
+const FIND_BY_USERNAME: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1");
+const FIND_BY_EMAIL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1 ORDER BY id");
 const LIST_ALL: &str = concat!("SELECT ", user_columns!(), " FROM users ORDER BY id");
 const USERNAME_EXISTS: &str = "SELECT 1 FROM users WHERE username = $1";
 const INSERT: &str = concat!(
@@ -84,71 +77,58 @@ pub enum WriteError {
     Unexpected(#[from] anyhow::Error),
 }
 
+impl WriteError {
+    /// For statements that cannot touch a username.
+    fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            Self::UsernameTaken => anyhow::anyhow!("unexpected username conflict"),
+            Self::Unexpected(error) => error,
+        }
+    }
+}
+
 impl Store {
     #[tracing::instrument(name = "Find a user by id", skip(self))]
     pub async fn find_user(&self, id: i64) -> anyhow::Result<Option<User>> {
-        let row = sqlx::query(FIND_BY_ID)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await;
+        let row = sqlx::query(FIND_BY_ID).bind(id).fetch_optional(self.pool()).await;
         let row = row.context("Failed to look a user up by id")?;
-        row.as_ref()
-            .map(from_row)
-            .transpose()
-            .context("Failed to read a user row")
+        row.as_ref().map(from_row).transpose().context("Failed to read a user row")
     }
 
     #[tracing::instrument(name = "Find a user by username", skip_all)]
     pub async fn find_user_by_username(&self, username: &str) -> anyhow::Result<Option<User>> {
-        let row = sqlx::query(FIND_BY_USERNAME)
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await;
+        let row = sqlx::query(FIND_BY_USERNAME).bind(username).fetch_optional(self.pool()).await;
         let row = row.context("Failed to look a user up by username")?;
-        row.as_ref()
-            .map(from_row)
-            .transpose()
-            .context("Failed to read a user row")
+        row.as_ref().map(from_row).transpose().context("Failed to read a user row")
     }
 
     /// Every user with exactly this e-mail address (case-sensitive), oldest first.
     #[tracing::instrument(name = "Find users by e-mail", skip_all)]
     pub async fn find_users_by_email(&self, email: &str) -> anyhow::Result<Vec<User>> {
-        let rows = sqlx::query(FIND_BY_EMAIL)
-            .bind(email)
-            .fetch_all(self.pool())
-            .await;
+        let rows = sqlx::query(FIND_BY_EMAIL).bind(email).fetch_all(self.pool()).await;
         let rows = rows.context("Failed to look users up by e-mail")?;
-        rows.iter()
-            .map(from_row)
-            .collect::<Result<_, _>>()
-            .context("Failed to read a user row")
+        rows.iter().map(from_row).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
     #[tracing::instrument(name = "List users", skip(self))]
     pub async fn list_users(&self) -> anyhow::Result<Vec<User>> {
-        let rows = sqlx::query(LIST_ALL)
-            .fetch_all(self.pool())
-            .await
-            .context("Failed to list users")?;
-        rows.iter()
-            .map(from_row)
-            .collect::<Result<_, _>>()
-            .context("Failed to read a user row")
+        let rows = sqlx::query(LIST_ALL).fetch_all(self.pool()).await.context("Failed to list users")?;
+        rows.iter().map(from_row).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
     pub async fn username_exists(&self, username: &str) -> anyhow::Result<bool> {
-        let row = sqlx::query(USERNAME_EXISTS)
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await;
-        Ok(row
-            .context("Failed to check whether a username is taken")?
-            .is_some())
+        let row = sqlx::query(USERNAME_EXISTS).bind(username).fetch_optional(self.pool()).await;
+        Ok(row.context("Failed to check whether a username is taken")?.is_some())
     }
 
+    /// Creates a user and, in the same transaction, queues the e-mail `email` composes for it.
     #[tracing::instrument(name = "Insert a user", skip_all)]
-    pub async fn insert_user(&self, new: &NewUser<'_>) -> Result<User, WriteError> {
+    pub async fn insert_user(
+        &self,
+        new: &NewUser<'_>,
+        email: impl FnOnce(&User) -> Option<OutgoingEmail>,
+    ) -> Result<User, WriteError> {
+        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
         let result = sqlx::query(INSERT)
             .bind(new.username)
             .bind(new.email)
@@ -159,140 +139,138 @@ impl Store {
             .bind(i64::from(new.is_staff))
             .bind(i64::from(new.is_superuser))
             .bind(new.date_joined)
-            .fetch_one(self.pool())
+            .fetch_one(&mut *tx)
             .await;
-        match result {
-            Ok(row) => Ok(from_row(&row).context("Failed to read the new user row")?),
-            Err(error) if is_unique_violation(&error) => Err(WriteError::UsernameTaken),
-            Err(error) => Err(anyhow::Error::from(error)
-                .context("Failed to insert a user")
-                .into()),
+        let user = match result {
+            Ok(row) => from_row(&row).context("Failed to read the new user row")?,
+            Err(error) if is_unique_violation(&error) => return Err(WriteError::UsernameTaken),
+            Err(error) => return Err(anyhow::Error::from(error).context("Failed to insert a user").into()),
+        };
+        if let Some(message) = email(&user) {
+            enqueue(&mut *tx, &message).await?;
         }
+        tx.commit().await.context("Failed to commit a new user")?;
+        Ok(user)
     }
 
-    /// Saves the writable profile fields and the activation flag; `None` if the user is gone.
+    /// Runs one statement and queues `emails` in the same transaction. Returns the rows the
+    /// statement affected (the transaction is rolled back when that is 0), or its one row.
+    async fn change_with_emails<'q>(
+        &self,
+        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        returning: bool,
+        emails: &[OutgoingEmail],
+    ) -> Result<(u64, Option<AnyRow>), WriteError> {
+        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
+        let outcome = if returning {
+            statement.fetch_optional(&mut *tx).await.map(|row| (u64::from(row.is_some()), row))
+        } else {
+            statement.execute(&mut *tx).await.map(|done| (done.rows_affected(), None))
+        };
+        let (affected, row) = match outcome {
+            Ok(outcome) => outcome,
+            Err(error) if is_unique_violation(&error) => return Err(WriteError::UsernameTaken),
+            Err(error) => return Err(anyhow::Error::from(error).context("Failed to change a user").into()),
+        };
+        if affected == 0 {
+            return Ok((0, None));
+        }
+        for email in emails {
+            enqueue(&mut *tx, email).await?;
+        }
+        tx.commit().await.context("Failed to commit a change to a user")?;
+        Ok((affected, row))
+    }
+
+    /// Saves the writable profile fields and the activation flag, queueing `emails` with them;
+    /// `None` if the user is gone.
     #[tracing::instrument(name = "Update a user's profile", skip_all, fields(user_id = user.id))]
-    pub async fn update_profile(&self, user: &User) -> anyhow::Result<Option<User>> {
-        let row = sqlx::query(UPDATE_PROFILE)
+    pub async fn update_profile(&self, user: &User, emails: &[OutgoingEmail]) -> anyhow::Result<Option<User>> {
+        let statement = sqlx::query(UPDATE_PROFILE)
             .bind(user.id)
             .bind(&user.first_name)
             .bind(&user.last_name)
             .bind(&user.email)
-            .bind(i64::from(user.is_active))
-            .fetch_optional(self.pool())
-            .await
-            .context("Failed to update a user's profile")?;
-        row.as_ref()
-            .map(from_row)
-            .transpose()
-            .context("Failed to read a user row")
+            .bind(i64::from(user.is_active));
+        let (_, row) = self.change_with_emails(statement, true, emails).await.map_err(WriteError::into_anyhow)?;
+        row.as_ref().map(from_row).transpose().context("Failed to read a user row")
     }
 
+    /// Replaces a password hash (an upgrade after a successful check).
     #[tracing::instrument(name = "Store a password hash", skip(self, hash))]
     pub async fn set_password(&self, user_id: i64, hash: &str) -> anyhow::Result<()> {
-        sqlx::query(SET_PASSWORD)
-            .bind(user_id)
-            .bind(hash)
-            .execute(self.pool())
-            .await
-            .context("Failed to store a password hash")?;
+        self.change_password(user_id, hash, &[]).await
+    }
+
+    /// A new password chosen by its owner, with its confirmation e-mail.
+    #[tracing::instrument(name = "Change a password", skip(self, hash, emails))]
+    pub async fn change_password(&self, user_id: i64, hash: &str, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+        let statement = sqlx::query(SET_PASSWORD).bind(user_id).bind(hash);
+        self.change_with_emails(statement, false, emails).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
 
     /// A password reset: the new hash and the login time that invalidates outstanding links.
     /// Applies only if the hash is still `seen_hash`, so one link resets once; returns whether
     /// it applied.
-    #[tracing::instrument(name = "Reset a password", skip(self, seen_hash, hash))]
+    #[tracing::instrument(name = "Reset a password", skip(self, seen_hash, hash, emails))]
     pub async fn reset_password(
         &self,
         user_id: i64,
         seen_hash: &str,
         hash: &str,
         last_login: i64,
+        emails: &[OutgoingEmail],
     ) -> anyhow::Result<bool> {
-        let done = sqlx::query(SET_PASSWORD_AND_LAST_LOGIN)
-            .bind(user_id)
-            .bind(hash)
-            .bind(last_login)
-            .bind(seen_hash)
-            .execute(self.pool())
-            .await
-            .context("Failed to reset a password")?;
-        Ok(done.rows_affected() == 1)
+        let statement =
+            sqlx::query(SET_PASSWORD_AND_LAST_LOGIN).bind(user_id).bind(hash).bind(last_login).bind(seen_hash);
+        let (affected, _) = self.change_with_emails(statement, false, emails).await.map_err(WriteError::into_anyhow)?;
+        Ok(affected == 1)
     }
 
-    #[tracing::instrument(name = "Change a username", skip(self, username))]
-    pub async fn set_username(&self, user_id: i64, username: &str) -> Result<(), WriteError> {
-        match sqlx::query(SET_USERNAME)
-            .bind(user_id)
-            .bind(username)
-            .execute(self.pool())
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(error) if is_unique_violation(&error) => Err(WriteError::UsernameTaken),
-            Err(error) => Err(anyhow::Error::from(error)
-                .context("Failed to change a username")
-                .into()),
-        }
+    #[tracing::instrument(name = "Change a username", skip(self, username, emails))]
+    pub async fn set_username(&self, user_id: i64, username: &str, emails: &[OutgoingEmail]) -> Result<(), WriteError> {
+        let statement = sqlx::query(SET_USERNAME).bind(user_id).bind(username);
+        self.change_with_emails(statement, false, emails).await?;
+        Ok(())
     }
 
     /// A username reset: applies only if `last_login` is still what the link was minted for,
     /// so each link works once. Returns whether it applied.
-    #[tracing::instrument(name = "Reset a username", skip(self, username))]
+    #[tracing::instrument(name = "Reset a username", skip(self, username, emails))]
     pub async fn reset_username(
         &self,
         user_id: i64,
         username: &str,
         seen_last_login: Option<i64>,
         last_login: i64,
+        emails: &[OutgoingEmail],
     ) -> Result<bool, WriteError> {
-        let result = sqlx::query(SET_USERNAME_AND_LAST_LOGIN)
+        let statement = sqlx::query(SET_USERNAME_AND_LAST_LOGIN)
             .bind(user_id)
             .bind(username)
             .bind(last_login)
-            .bind(seen_last_login)
-            .execute(self.pool())
-            .await;
-        match result {
-            Ok(done) => Ok(done.rows_affected() == 1),
-            Err(error) if is_unique_violation(&error) => Err(WriteError::UsernameTaken),
-            Err(error) => Err(anyhow::Error::from(error)
-                .context("Failed to reset a username")
-                .into()),
-        }
+            .bind(seen_last_login);
+        let (affected, _) = self.change_with_emails(statement, false, emails).await?;
+        Ok(affected == 1)
     }
 
-    #[tracing::instrument(name = "Set a user's activation", skip(self))]
-    pub async fn set_active(&self, user_id: i64, active: bool) -> anyhow::Result<()> {
-        sqlx::query(SET_ACTIVE)
-            .bind(user_id)
-            .bind(i64::from(active))
-            .execute(self.pool())
-            .await
-            .context("Failed to change a user's activation")?;
+    #[tracing::instrument(name = "Set a user's activation", skip(self, emails))]
+    pub async fn set_active(&self, user_id: i64, active: bool, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+        let statement = sqlx::query(SET_ACTIVE).bind(user_id).bind(i64::from(active));
+        self.change_with_emails(statement, false, emails).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
 
     #[tracing::instrument(name = "Delete a user", skip(self))]
     pub async fn delete_user(&self, user_id: i64) -> anyhow::Result<()> {
-        sqlx::query(DELETE)
-            .bind(user_id)
-            .execute(self.pool())
-            .await
-            .context("Failed to delete a user")?;
+        sqlx::query(DELETE).bind(user_id).execute(self.pool()).await.context("Failed to delete a user")?;
         Ok(())
     }
 
     /// Makes `username` an active staff superuser, creating the account when it is missing.
     #[tracing::instrument(name = "Create or update a superuser", skip(self, hash))]
-    pub async fn upsert_superuser(
-        &self,
-        username: &str,
-        email: &str,
-        hash: &str,
-        now: i64,
-    ) -> anyhow::Result<User> {
+    pub async fn upsert_superuser(&self, username: &str, email: &str, hash: &str, now: i64) -> anyhow::Result<User> {
         let updated = sqlx::query(MAKE_SUPERUSER)
             .bind(username)
             .bind(email)
@@ -313,12 +291,10 @@ impl Store {
                 date_joined: now,
             };
             return self
-                .insert_user(&new)
+                .insert_user(&new, |_| None)
                 .await
                 .map_err(|e| anyhow::anyhow!("Failed to create the superuser: {e}"));
         }
-        self.find_user_by_username(username)
-            .await?
-            .context("the superuser vanished while being saved")
+        self.find_user_by_username(username).await?.context("the superuser vanished while being saved")
     }
 }

@@ -7,21 +7,14 @@ const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
 
 fn clean_command(dir: &std::path::Path) -> Command {
     let mut command = Command::new(BINARY);
-    command
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
     command
 }
 
 #[test]
 fn production_refuses_to_start_without_a_secret_key() {
     let dir = tempfile::tempdir().unwrap();
-    let output = clean_command(dir.path())
-        .env("GATEHOUSE_ENVIRONMENT", "production")
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output = clean_command(dir.path()).env("GATEHOUSE_ENVIRONMENT", "production").arg("migrate").output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("GATEHOUSE_SECRET_KEY"), "{stderr}");
@@ -39,17 +32,11 @@ fn production_refuses_to_start_without_a_secret_key() {
 #[test]
 fn a_bad_setting_stops_start_up_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
-    let output = clean_command(dir.path())
-        .env("GATEHOUSE_ACCESS_TOKEN_LIFETIME", "soon")
-        .arg("migrate")
-        .output()
-        .unwrap();
+    let output =
+        clean_command(dir.path()).env("GATEHOUSE_ACCESS_TOKEN_LIFETIME", "soon").arg("migrate").output().unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("GATEHOUSE_ACCESS_TOKEN_LIFETIME") && stderr.contains("seconds"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("GATEHOUSE_ACCESS_TOKEN_LIFETIME") && stderr.contains("seconds"), "{stderr}");
 }
 
 #[tokio::test]
@@ -68,18 +55,11 @@ async fn with_no_configuration_it_serves_on_a_sqlite_file_with_a_kept_secret() {
         .map_while(Result::ok)
         .find_map(|line| {
             line.contains("Gatehouse is listening")
-                .then(|| {
-                    line.split("port=")
-                        .nth(1)
-                        .and_then(|rest| rest.split_whitespace().next())
-                        .map(str::to_owned)
-                })
+                .then(|| line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_owned))
                 .flatten()
         })
         .expect("the server reports its port");
-    let answer = reqwest::get(format!("http://127.0.0.1:{port}/auth/"))
-        .await
-        .unwrap();
+    let answer = reqwest::get(format!("http://127.0.0.1:{port}/auth/")).await.unwrap();
     assert_eq!(answer.status(), 200);
     child.kill().unwrap();
     child.wait().unwrap();
@@ -89,10 +69,7 @@ async fn with_no_configuration_it_serves_on_a_sqlite_file_with_a_kept_secret() {
     assert!(secret.len() >= 50);
     // A second start keeps the same secret.
     clean_command(dir.path()).arg("migrate").output().unwrap();
-    assert_eq!(
-        std::fs::read_to_string(dir.path().join("data/secret_key")).unwrap(),
-        secret
-    );
+    assert_eq!(std::fs::read_to_string(dir.path().join("data/secret_key")).unwrap(), secret);
 }
 
 #[tokio::test]
@@ -101,46 +78,27 @@ async fn createsuperuser_makes_an_active_staff_account_and_updates_it_on_a_secon
     for password in ["First-Superpass-1", "Second-Superpass-2"] {
         let output = clean_command(dir.path())
             .env("GATEHOUSE_SUPERUSER_PASSWORD", password)
-            .args([
-                "createsuperuser",
-                "--username",
-                "admin",
-                "--email",
-                "admin@Example.COM",
-                "--noinput",
-            ])
+            .args(["createsuperuser", "--username", "admin", "--email", "admin@Example.COM", "--noinput"])
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
-    let store = gatehouse::store::Store::connect(
-        &format!("sqlite://{}/data/gatehouse.db", dir.path().display()),
-        1,
-    )
-    .await
-    .unwrap();
+    let store = gatehouse::store::Store::connect(&format!("sqlite://{}/data/gatehouse.db", dir.path().display()), 1)
+        .await
+        .unwrap();
     let users = store.list_users().await.unwrap();
     assert_eq!(users.len(), 1);
     let admin = &users[0];
     assert!(admin.is_active && admin.is_staff && admin.is_superuser);
     assert_eq!(admin.email, "admin@example.com");
-    assert!(gatehouse::auth::password::verify_encoded(
-        &admin.password,
-        "Second-Superpass-2"
-    ));
+    assert!(gatehouse::auth::password::verify_encoded(&admin.password, "Second-Superpass-2"));
 }
 
 #[test]
 fn createsuperuser_without_a_password_in_noinput_mode_explains_what_is_missing() {
     let dir = tempfile::tempdir().unwrap();
-    let output = clean_command(dir.path())
-        .args(["createsuperuser", "--username", "admin", "--noinput"])
-        .output()
-        .unwrap();
+    let output =
+        clean_command(dir.path()).args(["createsuperuser", "--username", "admin", "--noinput"]).output().unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_SUPERUSER_PASSWORD"));
 }

@@ -8,32 +8,26 @@ use serde_json::json;
 use crate::helpers::{spawn_app, spawn_app_with, TestApp, FRONTEND_URL, GOOD_PASSWORD};
 
 async fn register(app: &TestApp, username: &str) {
-    app.post("/auth/users/", json!({"username": username, "email": format!("{username}@example.com"), "password": GOOD_PASSWORD}))
-        .await
-        .assert_status(201);
+    app.post(
+        "/auth/users/",
+        json!({"username": username, "email": format!("{username}@example.com"), "password": GOOD_PASSWORD}),
+    )
+    .await
+    .assert_status(201);
 }
 
 #[tokio::test]
 async fn the_activation_e_mail_is_multipart_from_the_default_sender_with_djoser_s_text() {
     let app = spawn_app().await;
     register(&app, "alice").await;
-    let email = app.last_email_to("alice@example.com");
+    let email = app.last_email_to("alice@example.com").await;
     let link = email.link();
-    let user_id = app
-        .store
-        .find_user_by_username("alice")
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let user_id = app.store.find_user_by_username("alice").await.unwrap().unwrap().id;
 
     assert_eq!(email.content_type, "multipart/alternative");
     assert_eq!(email.from, "webmaster@localhost");
     assert_eq!(email.subject, "Account activation on Gatehouse");
-    assert!(
-        link.starts_with(&format!("{FRONTEND_URL}/activate/{}/", encode_uid(user_id))),
-        "{link}"
-    );
+    assert!(link.starts_with(&format!("{FRONTEND_URL}/activate/{}/", encode_uid(user_id))), "{link}");
     assert_eq!(
         email.text.replace("\r\n", "\n").trim_end(),
         format!(
@@ -42,13 +36,7 @@ async fn the_activation_e_mail_is_multipart_from_the_default_sender_with_djoser_
              Thanks for using our site!\n\nThe Gatehouse team"
         )
     );
-    assert!(
-        email
-            .html
-            .contains(&format!("<a href=\"{link}\">{link}</a>")),
-        "{}",
-        email.html
-    );
+    assert!(email.html.contains(&format!("<a href=\"{link}\">{link}</a>")), "{}", email.html);
 }
 
 #[tokio::test]
@@ -56,56 +44,30 @@ async fn every_e_mail_has_its_subject_and_text() {
     let app = spawn_app_with(&[("SITE_NAME", "Tom & Jerry's")]).await;
     let site = "Tom &amp; Jerry&#x27;s";
     register(&app, "alice").await;
-    let activation = app.last_email_to("alice@example.com");
+    let activation = app.last_email_to("alice@example.com").await;
     assert_eq!(activation.subject, format!("Account activation on {site}"));
     let (uid, token) = activation.uid_and_token();
-    app.post(
-        "/auth/users/activation/",
-        json!({"uid": uid, "token": token}),
-    )
-    .await
-    .assert_status(204);
-    let confirmation = app.last_email_to("alice@example.com");
-    assert_eq!(
-        confirmation.subject,
-        format!("{site} - Your account has been successfully created and activated!")
-    );
-    assert!(confirmation
-        .text
-        .contains("Your account has been created and is ready to use!"));
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    let confirmation = app.last_email_to("alice@example.com").await;
+    assert_eq!(confirmation.subject, format!("{site} - Your account has been successfully created and activated!"));
+    assert!(confirmation.text.contains("Your account has been created and is ready to use!"));
     assert!(confirmation.text.contains(&format!("The {site} team")));
 
-    app.post(
-        "/auth/users/reset_password/",
-        json!({"email": "alice@example.com"}),
-    )
-    .await
-    .assert_status(204);
-    let reset = app.last_email_to("alice@example.com");
+    app.post("/auth/users/reset_password/", json!({"email": "alice@example.com"})).await.assert_status(204);
+    let reset = app.last_email_to("alice@example.com").await;
     assert_eq!(reset.subject, format!("Password reset on {site}"));
     assert!(reset.text.contains(&format!(
         "You're receiving this email because you requested a password reset for your user account at {site}."
     )));
-    assert!(reset
-        .text
-        .contains("Please go to the following page and choose a new password:"));
-    assert!(reset
-        .text
-        .contains("Your username, in case you've forgotten: alice"));
+    assert!(reset.text.contains("Please go to the following page and choose a new password:"));
+    assert!(reset.text.contains("Your username, in case you've forgotten: alice"));
     assert!(reset.html.contains("<b>alice</b>"));
 
-    app.post(
-        "/auth/users/reset_username/",
-        json!({"email": "alice@example.com"}),
-    )
-    .await
-    .assert_status(204);
-    let username_reset = app.last_email_to("alice@example.com");
+    app.post("/auth/users/reset_username/", json!({"email": "alice@example.com"})).await.assert_status(204);
+    let username_reset = app.last_email_to("alice@example.com").await;
     assert_eq!(username_reset.subject, format!("Username reset on {site}"));
     assert!(username_reset.text.contains("requested a username reset"));
-    assert!(username_reset
-        .text
-        .contains("Please go to the following page and choose a new username:"));
+    assert!(username_reset.text.contains("Please go to the following page and choose a new username:"));
 
     let (access, _) = app.login("alice", GOOD_PASSWORD).await;
     app.post_authed(
@@ -115,11 +77,8 @@ async fn every_e_mail_has_its_subject_and_text() {
     )
     .await
     .assert_status(204);
-    let changed = app.last_email_to("alice@example.com");
-    assert_eq!(
-        changed.subject,
-        format!("{site} - Your password has been successfully changed!")
-    );
+    let changed = app.last_email_to("alice@example.com").await;
+    assert_eq!(changed.subject, format!("{site} - Your password has been successfully changed!"));
     assert!(changed.text.contains("Your password has been changed!"));
 
     app.post_authed(
@@ -129,42 +88,25 @@ async fn every_e_mail_has_its_subject_and_text() {
     )
     .await
     .assert_status(204);
-    let renamed = app.last_email_to("alice@example.com");
-    assert_eq!(
-        renamed.subject,
-        format!("{site} - Your username has been successfully changed!")
-    );
+    let renamed = app.last_email_to("alice@example.com").await;
+    assert_eq!(renamed.subject, format!("{site} - Your username has been successfully changed!"));
     assert!(renamed.text.contains("Your username has been changed!"));
 }
 
 #[tokio::test]
 async fn an_account_without_an_email_address_gets_no_mail_and_no_error() {
     let app = spawn_app().await;
-    app.post(
-        "/auth/users/",
-        json!({"username": "quiet", "password": GOOD_PASSWORD}),
-    )
-    .await
-    .assert_status(201);
-    assert!(app.emails().is_empty());
+    app.post("/auth/users/", json!({"username": "quiet", "password": GOOD_PASSWORD})).await.assert_status(201);
+    assert!(app.emails().await.is_empty());
 }
 
 #[tokio::test]
 async fn a_failed_delivery_still_creates_the_account() {
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("smtp://127.0.0.1:{closed_port}");
     let app = spawn_app_with(&[("EMAIL_BACKEND", "smtp"), ("SMTP_URL", &url)]).await;
     register(&app, "alice").await;
-    let user = app
-        .store
-        .find_user_by_username("alice")
-        .await
-        .unwrap()
-        .expect("the account exists");
+    let user = app.store.find_user_by_username("alice").await.unwrap().expect("the account exists");
     assert!(!user.is_active);
 }
 
@@ -180,11 +122,7 @@ impl SmtpServer {
         let python = std::env::var("GATEHOUSE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
         let folder = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = Command::new(&python)
             .arg(&script)
             .arg(port.to_string())
@@ -192,23 +130,11 @@ impl SmtpServer {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start {python}: {e}; scripts/test installs aiosmtpd")
-            });
+            .unwrap_or_else(|e| panic!("cannot start {python}: {e}; scripts/test installs aiosmtpd"));
         let mut ready = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut ready)
-            .unwrap();
-        assert_eq!(
-            ready.trim(),
-            "READY",
-            "aiosmtpd did not start (is it installed? scripts/test installs it)"
-        );
-        Self {
-            child,
-            port,
-            folder,
-        }
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim(), "READY", "aiosmtpd did not start (is it installed? scripts/test installs it)");
+        Self { child, port, folder }
     }
 
     fn messages(&self) -> Vec<String> {
@@ -218,10 +144,7 @@ impl SmtpServer {
             .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
             .collect();
         files.sort();
-        files
-            .iter()
-            .map(|path| std::fs::read_to_string(path).unwrap())
-            .collect()
+        files.iter().map(|path| std::fs::read_to_string(path).unwrap()).collect()
     }
 }
 
@@ -244,63 +167,36 @@ async fn smtp_delivery_reaches_a_real_server_with_authentication() {
     .await;
 
     register(&app, "alice").await;
+    app.settle_emails().await;
 
     let messages = smtp.messages();
     assert_eq!(messages.len(), 1);
     let raw = &messages[0];
-    let parsed = mail_parser::MessageParser::default()
-        .parse(raw.as_bytes())
-        .unwrap();
-    assert!(raw.starts_with(
-        "X-Envelope-From: accounts@gatehouse.test\r\nX-Envelope-To: alice@example.com\r\n"
-    ));
+    let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
+    assert!(raw.starts_with("X-Envelope-From: accounts@gatehouse.test\r\nX-Envelope-To: alice@example.com\r\n"));
     assert_eq!(parsed.subject(), Some("Account activation on Gatehouse"));
-    assert_eq!(
-        parsed.from().unwrap().first().unwrap().address(),
-        Some("accounts@gatehouse.test")
-    );
-    assert_eq!(
-        parsed.to().unwrap().first().unwrap().address(),
-        Some("alice@example.com")
-    );
+    assert_eq!(parsed.from().unwrap().first().unwrap().address(), Some("accounts@gatehouse.test"));
+    assert_eq!(parsed.to().unwrap().first().unwrap().address(), Some("alice@example.com"));
     let text = parsed.body_text(0).unwrap();
     let html = parsed.body_html(0).unwrap();
-    let link = text
-        .split_whitespace()
-        .find(|w| w.starts_with("http"))
-        .unwrap()
-        .to_owned();
+    let link = text.split_whitespace().find(|w| w.starts_with("http")).unwrap().to_owned();
     assert!(link.starts_with(&format!("{FRONTEND_URL}/activate/")));
     assert!(html.contains(&format!("href=\"{link}\"")));
 
     let mut parts = link.rsplit('/');
     let (token, uid) = (parts.next().unwrap(), parts.next().unwrap());
-    app.post(
-        "/auth/users/activation/",
-        json!({"uid": uid, "token": token}),
-    )
-    .await
-    .assert_status(204);
-    assert_eq!(
-        smtp.messages().len(),
-        2,
-        "the confirmation follows the activation"
-    );
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    app.settle_emails().await;
+    assert_eq!(smtp.messages().len(), 2, "the confirmation follows the activation");
 }
 
 #[tokio::test]
 async fn a_templates_folder_replaces_the_built_in_text() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("activation.txt"),
-        "Welcome to {site_name}, {username}\n\nOpen {link}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("activation.txt"), "Welcome to {site_name}, {username}\n\nOpen {link}\n").unwrap();
     let app = spawn_app_with(&[("EMAIL_TEMPLATES_DIR", dir.path().to_str().unwrap())]).await;
     register(&app, "alice").await;
-    let email = app.last_email_to("alice@example.com");
+    let email = app.last_email_to("alice@example.com").await;
     assert_eq!(email.subject, "Welcome to Gatehouse, alice");
-    assert!(email
-        .text
-        .starts_with(&format!("Open {FRONTEND_URL}/activate/")));
+    assert!(email.text.starts_with(&format!("Open {FRONTEND_URL}/activate/")));
 }

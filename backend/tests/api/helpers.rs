@@ -43,38 +43,20 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("GATEHOUSE_SECRET_KEY".into(), SECRET_KEY.into()),
         ("GATEHOUSE_FRONTEND_URL".into(), FRONTEND_URL.into()),
         ("GATEHOUSE_EMAIL_BACKEND".into(), "outbox".into()),
-        (
-            "GATEHOUSE_EMAIL_OUTBOX_DIR".into(),
-            outbox.display().to_string(),
-        ),
-        (
-            "GATEHOUSE_STATIC_DIR".into(),
-            dir.path().join("dist").display().to_string(),
-        ),
+        ("GATEHOUSE_EMAIL_OUTBOX_DIR".into(), outbox.display().to_string()),
+        ("GATEHOUSE_STATIC_DIR".into(), dir.path().join("dist").display().to_string()),
     ];
     for (name, value) in overrides {
         pairs.push((format!("GATEHOUSE_{name}"), (*value).to_owned()));
     }
     let settings = Settings::from_source(&Source::from_pairs(pairs)).expect("valid test settings");
-    let application = Application::build(settings)
-        .await
-        .expect("the server starts");
+    let application = Application::build(settings).await.expect("the server starts");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
-    let store = Store::connect(&database_url, 2)
-        .await
-        .expect("the test database opens");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("an HTTP client");
-    TestApp {
-        address,
-        client,
-        store,
-        outbox,
-        _dir: dir,
-    }
+    let store = Store::connect(&database_url, 2).await.expect("the test database opens");
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
+    TestApp { address, client, store, outbox, _dir: dir }
 }
 
 /// An answer, read whole.
@@ -96,23 +78,13 @@ impl Answer {
     /// Asserts the status and the JSON body (compared as values).
     #[track_caller]
     pub fn assert(&self, status: u16, body: Value) {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "status; body was {}",
-            self.text
-        );
+        assert_eq!(self.status.as_u16(), status, "status; body was {}", self.text);
         assert_eq!(self.json(), body, "body");
     }
 
     #[track_caller]
     pub fn assert_status(&self, status: u16) {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "status; body was {}",
-            self.text
-        );
+        assert_eq!(self.status.as_u16(), status, "status; body was {}", self.text);
     }
 }
 
@@ -162,13 +134,7 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> Answer {
+    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
@@ -184,11 +150,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("a body");
-        Answer {
-            status,
-            headers,
-            text,
-        }
+        Answer { status, headers, text }
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Answer {
@@ -196,8 +158,7 @@ impl TestApp {
     }
 
     pub async fn post_authed(&self, path: &str, token: &str, body: Value) -> Answer {
-        self.request(Method::POST, path, Some(token), Some(body))
-            .await
+        self.request(Method::POST, path, Some(token), Some(body)).await
     }
 
     pub async fn get_authed(&self, path: &str, token: &str) -> Answer {
@@ -207,76 +168,52 @@ impl TestApp {
     /// Creates a user directly in the database with an Argon2id hash.
     pub async fn create_user(&self, username: &str, active: bool, staff: bool) -> TestUser {
         let password = format!("{GOOD_PASSWORD}-{username}");
-        let hash = gatehouse::auth::password::Passwords::new(1)
-            .hash(password.clone().into())
-            .await
-            .expect("hashing works");
-        self.insert_user(username, &hash, active, staff, &password)
-            .await
+        let hash =
+            gatehouse::auth::password::Passwords::new(1).hash(password.clone().into()).await.expect("hashing works");
+        self.insert_user(username, &hash, active, staff, &password).await
     }
 
     /// Creates a user directly in the database with a given hash.
-    pub async fn insert_user(
-        &self,
-        username: &str,
-        hash: &str,
-        active: bool,
-        staff: bool,
-        password: &str,
-    ) -> TestUser {
+    pub async fn insert_user(&self, username: &str, hash: &str, active: bool, staff: bool, password: &str) -> TestUser {
         let email = format!("{username}@example.com");
         let user = self
             .store
-            .insert_user(&NewUser {
-                username,
-                email: &email,
-                first_name: "",
-                last_name: "",
-                password_hash: hash,
-                is_active: active,
-                is_staff: staff,
-                is_superuser: false,
-                date_joined: 0,
-            })
+            .insert_user(
+                &NewUser {
+                    username,
+                    email: &email,
+                    first_name: "",
+                    last_name: "",
+                    password_hash: hash,
+                    is_active: active,
+                    is_staff: staff,
+                    is_superuser: false,
+                    date_joined: 0,
+                },
+                |_| None,
+            )
             .await
             .expect("the user is inserted");
-        TestUser {
-            id: user.id,
-            username: username.to_owned(),
-            password: password.to_owned(),
-            email,
-        }
+        TestUser { id: user.id, username: username.to_owned(), password: password.to_owned(), email }
     }
 
     /// Creates a user with a Django PBKDF2 hash (a few iterations, to keep tests fast).
     pub async fn create_django_user(&self, username: &str) -> TestUser {
         let password = format!("{GOOD_PASSWORD}-django");
         let hash = pbkdf2_sha256(&password, "saltsaltsaltsaltsalt22", 1000);
-        self.insert_user(username, &hash, true, false, &password)
-            .await
+        self.insert_user(username, &hash, true, false, &password).await
     }
 
     pub async fn user(&self, id: i64) -> Option<User> {
-        self.store
-            .find_user(id)
-            .await
-            .expect("the database answers")
+        self.store.find_user(id).await.expect("the database answers")
     }
 
     /// Signs in and returns (access, refresh).
     pub async fn login(&self, username: &str, password: &str) -> (String, String) {
-        let answer = self
-            .post(
-                "/auth/jwt/create/",
-                json!({"username": username, "password": password}),
-            )
-            .await;
+        let answer = self.post("/auth/jwt/create/", json!({"username": username, "password": password})).await;
         answer.assert_status(200);
         let body = answer.json();
-        (
-            body["access"].as_str().unwrap().to_owned(),
-            body["refresh"].as_str().unwrap().to_owned(),
-        )
+        (body["access"].as_str().unwrap().to_owned(), body["refresh"].as_str().unwrap().to_owned())
     }
 
     /// An active user and their access token.
@@ -286,8 +223,18 @@ impl TestApp {
         (user, access)
     }
 
-    /// Every e-mail in the outbox, oldest first.
-    pub fn emails(&self) -> Vec<Email> {
+    /// Waits until the delivery worker has handled every queued message (at most 10 s).
+    pub async fn settle_emails(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.store.pending_email_count().await.expect("the outbox can be read") > 0 {
+            assert!(std::time::Instant::now() < deadline, "e-mails still pending after 10 s");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Every e-mail delivered to the outbox folder, oldest first, once delivery has settled.
+    pub async fn emails(&self) -> Vec<Email> {
+        self.settle_emails().await;
         let Ok(entries) = std::fs::read_dir(&self.outbox) else {
             return Vec::new();
         };
@@ -296,15 +243,13 @@ impl TestApp {
             .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
             .collect();
         files.sort();
-        files
-            .iter()
-            .map(|path| parse_email(&std::fs::read(path).expect("readable e-mail")))
-            .collect()
+        files.iter().map(|path| parse_email(&std::fs::read(path).expect("readable e-mail"))).collect()
     }
 
     /// The newest e-mail sent to `address`.
-    pub fn last_email_to(&self, address: &str) -> Email {
+    pub async fn last_email_to(&self, address: &str) -> Email {
         self.emails()
+            .await
             .into_iter()
             .rev()
             .find(|email| email.to == address)
@@ -319,10 +264,7 @@ impl TestApp {
     /// A token pair minted `seconds_ago` in the past for `user_id`.
     pub fn tokens_issued_ago(&self, user_id: i64, seconds_ago: i64) -> (String, String) {
         let codec = JwtCodec::new(SECRET_KEY, 300, 86400);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs() as i64;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
         let pair = codec.issue_pair(user_id, now - seconds_ago);
         (pair.access, pair.refresh)
     }
@@ -333,49 +275,29 @@ pub fn forge(key: &str, header: &str, payload: &Value) -> String {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
     use hmac::{Hmac, Mac};
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).unwrap())
-    );
+    let signing_input =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).unwrap()));
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()).unwrap();
     mac.update(signing_input.as_bytes());
-    format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-    )
+    format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
 }
 
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
 fn parse_email(raw: &[u8]) -> Email {
     use mail_parser::MimeHeaders;
-    let message = mail_parser::MessageParser::default()
-        .parse(raw)
-        .expect("an RFC 5322 message");
+    let message = mail_parser::MessageParser::default().parse(raw).expect("an RFC 5322 message");
     let address = |list: Option<&mail_parser::Address>| {
-        list.and_then(|list| list.first())
-            .and_then(|addr| addr.address())
-            .unwrap_or_default()
-            .to_owned()
+        list.and_then(|list| list.first()).and_then(|addr| addr.address()).unwrap_or_default().to_owned()
     };
     Email {
         to: address(message.to()),
         from: address(message.from()),
         subject: message.subject().unwrap_or_default().to_owned(),
-        text: message
-            .body_text(0)
-            .map(|t| t.into_owned())
-            .unwrap_or_default(),
-        html: message
-            .body_html(0)
-            .map(|t| t.into_owned())
-            .unwrap_or_default(),
+        text: message.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+        html: message.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
         content_type: message
             .content_type()
             .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or_default()))
@@ -388,13 +310,7 @@ fn parse_email(raw: &[u8]) -> Email {
 pub fn assert_key_order(text: &str, keys: &[&str]) {
     let positions: Vec<usize> = keys
         .iter()
-        .map(|key| {
-            text.find(&format!("\"{key}\":"))
-                .unwrap_or_else(|| panic!("no key {key} in {text}"))
-        })
+        .map(|key| text.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no key {key} in {text}")))
         .collect();
-    assert!(
-        positions.windows(2).all(|pair| pair[0] < pair[1]),
-        "keys out of order in {text}"
-    );
+    assert!(positions.windows(2).all(|pair| pair[0] < pair[1]), "keys out of order in {text}");
 }

@@ -3,12 +3,7 @@ use serde_json::json;
 use crate::helpers::{now, spawn_app, Answer, TestApp};
 
 async fn me_with_header(app: &TestApp, authorization: &str) -> Answer {
-    TestApp::read(
-        app.client
-            .get(app.url("/auth/users/me/"))
-            .header("Authorization", authorization),
-    )
-    .await
+    TestApp::read(app.client.get(app.url("/auth/users/me/")).header("Authorization", authorization)).await
 }
 
 fn not_valid(message: &str) -> serde_json::Value {
@@ -22,27 +17,18 @@ fn not_valid(message: &str) -> serde_json::Value {
 #[tokio::test]
 async fn an_anonymous_request_is_told_credentials_were_not_provided() {
     let app = spawn_app().await;
-    let answer = app
-        .request(reqwest::Method::GET, "/auth/users/me/", None, None)
-        .await;
-    answer.assert(
-        401,
-        json!({"detail": "Authentication credentials were not provided."}),
-    );
-    assert_eq!(
-        answer.header("www-authenticate"),
-        Some("Bearer realm=\"api\"")
-    );
+    let answer = app.request(reqwest::Method::GET, "/auth/users/me/", None, None).await;
+    answer.assert(401, json!({"detail": "Authentication credentials were not provided."}));
+    assert_eq!(answer.header("www-authenticate"), Some("Bearer realm=\"api\""));
 }
 
 #[tokio::test]
 async fn other_schemes_and_lowercase_bearer_are_treated_as_anonymous() {
     let app = spawn_app().await;
     for header in ["bearer abc", "Basic dXNlcjpwYXNz", "Token abc", ""] {
-        me_with_header(&app, header).await.assert(
-            401,
-            json!({"detail": "Authentication credentials were not provided."}),
-        );
+        me_with_header(&app, header)
+            .await
+            .assert(401, json!({"detail": "Authentication credentials were not provided."}));
     }
 }
 
@@ -56,10 +42,7 @@ async fn a_header_without_exactly_two_parts_is_malformed() {
     for header in ["Bearer", "Bearer a b", "JWT"] {
         let answer = me_with_header(&app, header).await;
         answer.assert(401, expected.clone());
-        assert_eq!(
-            answer.header("www-authenticate"),
-            Some("Bearer realm=\"api\"")
-        );
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer realm=\"api\""));
     }
 }
 
@@ -67,11 +50,7 @@ async fn a_header_without_exactly_two_parts_is_malformed() {
 async fn both_bearer_and_jwt_schemes_authenticate() {
     let app = spawn_app().await;
     let (user, access) = app.signed_in_user("alice").await;
-    for header in [
-        format!("Bearer {access}"),
-        format!("JWT {access}"),
-        format!("  Bearer\t{access} "),
-    ] {
+    for header in [format!("Bearer {access}"), format!("JWT {access}"), format!("  Bearer\t{access} ")] {
         let answer = me_with_header(&app, &header).await;
         answer.assert_status(200);
         assert_eq!(answer.json()["id"], user.id);
@@ -99,10 +78,7 @@ async fn token_problems_are_wrapped_with_messages_on_protected_endpoints() {
     ] {
         let answer = app.get_authed("/auth/users/me/", token).await;
         answer.assert(401, not_valid(message));
-        assert_eq!(
-            answer.header("www-authenticate"),
-            Some("Bearer realm=\"api\"")
-        );
+        assert_eq!(answer.header("www-authenticate"), Some("Bearer realm=\"api\""));
     }
 }
 
@@ -116,32 +92,21 @@ async fn user_problems_behind_a_valid_token_have_their_own_codes() {
     app.store.delete_user(gone.id).await.unwrap();
     let t = now();
     let anonymous = app.forge_token(json!({"token_type": "access", "exp": t + 60, "jti": "a"}));
-    let odd_id = app
-        .forge_token(json!({"token_type": "access", "exp": t + 60, "jti": "b", "user_id": "abc"}));
-    let numeric_id = app.forge_token(
-        json!({"token_type": "access", "exp": t + 60, "jti": "c", "user_id": idle.id}),
-    );
+    let odd_id = app.forge_token(json!({"token_type": "access", "exp": t + 60, "jti": "b", "user_id": "abc"}));
+    let numeric_id = app.forge_token(json!({"token_type": "access", "exp": t + 60, "jti": "c", "user_id": idle.id}));
 
     app.get_authed("/auth/users/me/", &gone_access)
         .await
-        .assert(
-            401,
-            json!({"detail": "User not found", "code": "user_not_found"}),
-        );
-    app.get_authed("/auth/users/me/", &odd_id).await.assert(
-        401,
-        json!({"detail": "User not found", "code": "user_not_found"}),
-    );
+        .assert(401, json!({"detail": "User not found", "code": "user_not_found"}));
+    app.get_authed("/auth/users/me/", &odd_id)
+        .await
+        .assert(401, json!({"detail": "User not found", "code": "user_not_found"}));
     app.get_authed("/auth/users/me/", &idle_access)
         .await
-        .assert(
-            401,
-            json!({"detail": "User is inactive", "code": "user_inactive"}),
-        );
-    app.get_authed("/auth/users/me/", &numeric_id).await.assert(
-        401,
-        json!({"detail": "User is inactive", "code": "user_inactive"}),
-    );
+        .assert(401, json!({"detail": "User is inactive", "code": "user_inactive"}));
+    app.get_authed("/auth/users/me/", &numeric_id)
+        .await
+        .assert(401, json!({"detail": "User is inactive", "code": "user_inactive"}));
     app.get_authed("/auth/users/me/", &anonymous).await.assert(
         401,
         json!({"detail": "Token contained no recognizable user identification", "code": "token_not_valid"}),
@@ -163,8 +128,5 @@ async fn a_valid_token_on_an_open_endpoint_is_fine() {
     let (_, access) = app.signed_in_user("alice").await;
     app.post_authed("/auth/users/activation/", &access, json!({}))
         .await
-        .assert(
-            400,
-            json!({"uid": ["This field is required."], "token": ["This field is required."]}),
-        );
+        .assert(400, json!({"uid": ["This field is required."], "token": ["This field is required."]}));
 }

@@ -15,17 +15,7 @@ async fn registration_creates_an_inactive_account_and_answers_it_in_contract_ord
         .post("/auth/users/", json!({"username": "alice", "email": "alice@example.com", "password": GOOD_PASSWORD, "first_name": "Alice", "last_name": "Liddell"}))
         .await;
     answer.assert_status(201);
-    assert_key_order(
-        &answer.text,
-        &[
-            "id",
-            "first_name",
-            "last_name",
-            "username",
-            "email",
-            "is_active",
-        ],
-    );
+    assert_key_order(&answer.text, &["id", "first_name", "last_name", "username", "email", "is_active"]);
     let body = answer.json();
     assert_eq!(body["username"], "alice");
     assert_eq!(body["first_name"], "Alice");
@@ -40,32 +30,14 @@ async fn registration_creates_an_inactive_account_and_answers_it_in_contract_ord
 #[tokio::test]
 async fn registration_sends_an_activation_link_that_activates_the_account() {
     let app = spawn_app().await;
-    app.post("/auth/users/", registration("alice"))
-        .await
-        .assert_status(201);
-    app.post(
-        "/auth/jwt/create/",
-        json!({"username": "alice", "password": GOOD_PASSWORD}),
-    )
-    .await
-    .assert_status(401);
+    app.post("/auth/users/", registration("alice")).await.assert_status(201);
+    app.post("/auth/jwt/create/", json!({"username": "alice", "password": GOOD_PASSWORD})).await.assert_status(401);
 
-    let email = app.last_email_to("alice@example.com");
+    let email = app.last_email_to("alice@example.com").await;
     assert_eq!(email.subject, "Account activation on Gatehouse");
-    assert!(
-        email
-            .link()
-            .starts_with(&format!("{FRONTEND_URL}/activate/")),
-        "{}",
-        email.link()
-    );
+    assert!(email.link().starts_with(&format!("{FRONTEND_URL}/activate/")), "{}", email.link());
     let (uid, token) = email.uid_and_token();
-    app.post(
-        "/auth/users/activation/",
-        json!({"uid": uid, "token": token}),
-    )
-    .await
-    .assert_status(204);
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
 
     app.login("alice", GOOD_PASSWORD).await;
 }
@@ -76,34 +48,28 @@ async fn with_activation_off_the_account_is_active_and_gets_a_confirmation() {
     let answer = app.post("/auth/users/", registration("alice")).await;
     answer.assert_status(201);
     assert_eq!(answer.json()["is_active"], true);
-    let emails = app.emails();
+    let emails = app.emails().await;
     assert_eq!(emails.len(), 1);
-    assert_eq!(
-        emails[0].subject,
-        "Gatehouse - Your account has been successfully created and activated!"
-    );
+    assert_eq!(emails[0].subject, "Gatehouse - Your account has been successfully created and activated!");
     app.login("alice", GOOD_PASSWORD).await;
 }
 
 #[tokio::test]
 async fn registration_reports_every_missing_or_blank_field_together() {
     let app = spawn_app().await;
-    app.post("/auth/users/", json!({})).await.assert(
-        400,
-        json!({"username": ["This field is required."], "password": ["This field is required."]}),
-    );
-    app.post("/auth/users/", json!({"username": "  ", "password": " ", "email": ""}))
+    app.post("/auth/users/", json!({}))
         .await
-        .assert(400, json!({"username": ["This field may not be blank."], "password": ["This field may not be blank."]}));
+        .assert(400, json!({"username": ["This field is required."], "password": ["This field is required."]}));
+    app.post("/auth/users/", json!({"username": "  ", "password": " ", "email": ""})).await.assert(
+        400,
+        json!({"username": ["This field may not be blank."], "password": ["This field may not be blank."]}),
+    );
     app.post("/auth/users/", json!({"username": null, "password": GOOD_PASSWORD, "email": null}))
         .await
         .assert(400, json!({"username": ["This field may not be null."], "email": ["This field may not be null."]}));
     app.post("/auth/users/", json!({"username": true, "password": ["x"]}))
         .await
-        .assert(
-            400,
-            json!({"username": ["Not a valid string."], "password": ["Not a valid string."]}),
-        );
+        .assert(400, json!({"username": ["Not a valid string."], "password": ["Not a valid string."]}));
 }
 
 #[tokio::test]
@@ -113,52 +79,26 @@ async fn registration_checks_usernames_with_django_s_rules() {
     let invalid = "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
     let cases = [
         (json!("a b"), json!([invalid])),
-        (
-            json!("a b".repeat(60)),
-            json!([
-                invalid,
-                "Ensure this field has no more than 150 characters."
-            ]),
-        ),
-        (
-            json!("taken"),
-            json!(["A user with that username already exists."]),
-        ),
-        (
-            json!("bad\u{0}name"),
-            json!([invalid, "Null characters are not allowed."]),
-        ),
-        (
-            json!("x".repeat(151)),
-            json!(["Ensure this field has no more than 150 characters."]),
-        ),
+        (json!("a b".repeat(60)), json!([invalid, "Ensure this field has no more than 150 characters."])),
+        (json!("taken"), json!(["A user with that username already exists."])),
+        (json!("bad\u{0}name"), json!([invalid, "Null characters are not allowed."])),
+        (json!("x".repeat(151)), json!(["Ensure this field has no more than 150 characters."])),
     ];
     for (username, messages) in cases {
-        app.post(
-            "/auth/users/",
-            json!({"username": username, "password": GOOD_PASSWORD}),
-        )
-        .await
-        .assert(400, json!({"username": messages}));
+        app.post("/auth/users/", json!({"username": username, "password": GOOD_PASSWORD}))
+            .await
+            .assert(400, json!({"username": messages}));
     }
     // Case-sensitive uniqueness: another capitalisation is another user.
-    app.post(
-        "/auth/users/",
-        json!({"username": "Taken", "password": GOOD_PASSWORD}),
-    )
-    .await
-    .assert_status(201);
+    app.post("/auth/users/", json!({"username": "Taken", "password": GOOD_PASSWORD})).await.assert_status(201);
 }
 
 #[tokio::test]
 async fn registration_checks_email_addresses() {
     let app = spawn_app().await;
-    app.post(
-        "/auth/users/",
-        json!({"username": "a", "email": "not-an-email", "password": GOOD_PASSWORD}),
-    )
-    .await
-    .assert(400, json!({"email": ["Enter a valid email address."]}));
+    app.post("/auth/users/", json!({"username": "a", "email": "not-an-email", "password": GOOD_PASSWORD}))
+        .await
+        .assert(400, json!({"email": ["Enter a valid email address."]}));
     let long = format!("{}@example.com", "a".repeat(314));
     app.post("/auth/users/", json!({"username": "a", "email": long, "password": GOOD_PASSWORD})).await.assert(
         400,
@@ -172,12 +112,7 @@ async fn password_validators_run_only_after_the_fields_pass_and_report_together(
     app.post("/auth/users/", json!({"username": "a b", "password": "123"}))
         .await
         .assert(400, json!({"username": ["Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters."]}));
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": "123"}),
-    )
-    .await
-    .assert(
+    app.post("/auth/users/", json!({"username": "carol", "password": "123"})).await.assert(
         400,
         json!({"password": [
             "This password is too short. It must contain at least 8 characters.",
@@ -185,83 +120,39 @@ async fn password_validators_run_only_after_the_fields_pass_and_report_together(
             "This password is entirely numeric."
         ]}),
     );
-    app.post(
-        "/auth/users/",
-        json!({"username": "bobbybobby", "password": "bobbybobby"}),
-    )
-    .await
-    .assert(
-        400,
-        json!({"password": ["The password is too similar to the username."]}),
-    );
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": "Qz7!"}),
-    )
-    .await
-    .assert(
-        400,
-        json!({"password": ["This password is too short. It must contain at least 8 characters."]}),
-    );
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": "iloveyou"}),
-    )
-    .await
-    .assert(400, json!({"password": ["This password is too common."]}));
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": "73914620588"}),
-    )
-    .await
-    .assert(
-        400,
-        json!({"password": ["This password is entirely numeric."]}),
-    );
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "first_name": "Bartholomew", "password": "bartholomew1"}),
-    )
-    .await
-    .assert(
-        400,
-        json!({"password": ["The password is too similar to the first name."]}),
-    );
+    app.post("/auth/users/", json!({"username": "bobbybobby", "password": "bobbybobby"}))
+        .await
+        .assert(400, json!({"password": ["The password is too similar to the username."]}));
+    app.post("/auth/users/", json!({"username": "carol", "password": "Qz7!"}))
+        .await
+        .assert(400, json!({"password": ["This password is too short. It must contain at least 8 characters."]}));
+    app.post("/auth/users/", json!({"username": "carol", "password": "iloveyou"}))
+        .await
+        .assert(400, json!({"password": ["This password is too common."]}));
+    app.post("/auth/users/", json!({"username": "carol", "password": "73914620588"}))
+        .await
+        .assert(400, json!({"password": ["This password is entirely numeric."]}));
+    app.post("/auth/users/", json!({"username": "carol", "first_name": "Bartholomew", "password": "bartholomew1"}))
+        .await
+        .assert(400, json!({"password": ["The password is too similar to the first name."]}));
     app.post(
         "/auth/users/",
         json!({"username": "carol", "email": "wonderland@example.com", "password": "wonderlandia"}),
     )
     .await
-    .assert(
-        400,
-        json!({"password": ["The password is too similar to the email address."]}),
-    );
+    .assert(400, json!({"password": ["The password is too similar to the email address."]}));
 }
 
 #[tokio::test]
 async fn with_retype_on_the_passwords_must_match_after_passing_the_validators() {
     let app = spawn_app_with(&[("USER_CREATE_PASSWORD_RETYPE", "true")]).await;
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": GOOD_PASSWORD}),
-    )
-    .await
-    .assert(400, json!({"re_password": ["This field is required."]}));
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": GOOD_PASSWORD, "re_password": "different1!"}),
-    )
-    .await
-    .assert(
-        400,
-        json!({"non_field_errors": ["The two password fields didn't match."]}),
-    );
-    app.post(
-        "/auth/users/",
-        json!({"username": "carol", "password": "123", "re_password": "456"}),
-    )
-    .await
-    .assert(
+    app.post("/auth/users/", json!({"username": "carol", "password": GOOD_PASSWORD}))
+        .await
+        .assert(400, json!({"re_password": ["This field is required."]}));
+    app.post("/auth/users/", json!({"username": "carol", "password": GOOD_PASSWORD, "re_password": "different1!"}))
+        .await
+        .assert(400, json!({"non_field_errors": ["The two password fields didn't match."]}));
+    app.post("/auth/users/", json!({"username": "carol", "password": "123", "re_password": "456"})).await.assert(
         400,
         json!({"password": [
             "This password is too short. It must contain at least 8 characters.",
@@ -269,19 +160,25 @@ async fn with_retype_on_the_passwords_must_match_after_passing_the_validators() 
             "This password is entirely numeric."
         ]}),
     );
-    app.post("/auth/users/", json!({"username": "carol", "password": GOOD_PASSWORD, "re_password": format!(" {GOOD_PASSWORD} ")}))
-        .await
-        .assert_status(201);
+    app.post(
+        "/auth/users/",
+        json!({"username": "carol", "password": GOOD_PASSWORD, "re_password": format!(" {GOOD_PASSWORD} ")}),
+    )
+    .await
+    .assert_status(201);
 }
 
 #[tokio::test]
 async fn registration_normalises_the_email_domain_and_the_username_and_ignores_unknown_fields() {
     let app = spawn_app_with(&[("SEND_ACTIVATION_EMAIL", "false")]).await;
     let answer = app
-        .post("/auth/users/", json!({
-            "username": " ｊｏｓé ", "email": " Alice@Example.COM ", "password": format!("  {GOOD_PASSWORD}  "),
-            "is_staff": true, "is_active": false, "id": 99
-        }))
+        .post(
+            "/auth/users/",
+            json!({
+                "username": " ｊｏｓé ", "email": " Alice@Example.COM ", "password": format!("  {GOOD_PASSWORD}  "),
+                "is_staff": true, "is_active": false, "id": 99
+            }),
+        )
         .await;
     answer.assert_status(201);
     let body = answer.json();
@@ -298,23 +195,16 @@ async fn registration_normalises_the_email_domain_and_the_username_and_ignores_u
 async fn a_username_colliding_after_normalisation_gets_the_bare_array_error() {
     let app = spawn_app().await;
     app.create_user("josé", true, false).await;
-    app.post(
-        "/auth/users/",
-        json!({"username": "ｊｏｓé", "password": GOOD_PASSWORD}),
-    )
-    .await
-    .assert(400, json!(["Unable to create account."]));
+    app.post("/auth/users/", json!({"username": "ｊｏｓé", "password": GOOD_PASSWORD}))
+        .await
+        .assert(400, json!(["Unable to create account."]));
 }
 
 #[tokio::test]
 async fn numbers_are_accepted_as_strings() {
     let app = spawn_app().await;
-    let answer = app
-        .post(
-            "/auth/users/",
-            json!({"username": 12345, "password": GOOD_PASSWORD, "first_name": 1.5}),
-        )
-        .await;
+    let answer =
+        app.post("/auth/users/", json!({"username": 12345, "password": GOOD_PASSWORD, "first_name": 1.5})).await;
     answer.assert_status(201);
     assert_eq!(answer.json()["username"], "12345");
     assert_eq!(answer.json()["first_name"], "1.5");
@@ -352,20 +242,12 @@ async fn the_list_shows_a_user_only_themselves_and_staff_everyone() {
     );
 
     let everyone = app.get_authed("/auth/users/", &staff_token).await.json();
-    let names: Vec<&str> = everyone
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["username"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = everyone.as_array().unwrap().iter().map(|u| u["username"].as_str().unwrap()).collect();
     assert_eq!(names, ["alice", "idle", "boss"]);
 
     app.request(Method::GET, "/auth/users/", None, None)
         .await
-        .assert(
-            401,
-            json!({"detail": "Authentication credentials were not provided."}),
-        );
+        .assert(401, json!({"detail": "Authentication credentials were not provided."}));
 }
 
 #[tokio::test]
@@ -373,21 +255,10 @@ async fn without_hide_users_everyone_sees_everyone() {
     let app = spawn_app_with(&[("HIDE_USERS", "false")]).await;
     let (_, token) = app.signed_in_user("alice").await;
     let other = app.create_user("bob", true, false).await;
-    assert_eq!(
-        app.get_authed("/auth/users/", &token)
-            .await
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    assert_eq!(app.get_authed("/auth/users/", &token).await.json().as_array().unwrap().len(), 2);
     app.get_authed(&format!("/auth/users/{}/", other.id), &token)
         .await
-        .assert(
-            403,
-            json!({"detail": "You do not have permission to perform this action."}),
-        );
+        .assert(403, json!({"detail": "You do not have permission to perform this action."}));
 }
 
 #[tokio::test]
@@ -400,32 +271,22 @@ async fn me_shows_and_updates_the_signed_in_user() {
 
     for method in [Method::PUT, Method::PATCH] {
         let answer = app
-            .request(method, "/auth/users/me/", Some(&token), Some(json!({"first_name": " Alice ", "last_name": "L", "username": "ignored", "id": 5})))
+            .request(
+                method,
+                "/auth/users/me/",
+                Some(&token),
+                Some(json!({"first_name": " Alice ", "last_name": "L", "username": "ignored", "id": 5})),
+            )
             .await;
         answer.assert(200, json!({"id": user.id, "first_name": "Alice", "last_name": "L", "username": "alice", "email": "alice@example.com", "is_active": true}));
     }
-    app.request(
-        Method::PATCH,
-        "/auth/users/me/",
-        Some(&token),
-        Some(json!({})),
-    )
-    .await
-    .assert_status(200);
+    app.request(Method::PATCH, "/auth/users/me/", Some(&token), Some(json!({}))).await.assert_status(200);
     app.request(Method::PATCH, "/auth/users/me/", Some(&token), Some(json!({"email": "nope", "first_name": null})))
         .await
         .assert(400, json!({"first_name": ["This field may not be null."], "email": ["Enter a valid email address."]}));
-    app.request(
-        Method::PATCH,
-        "/auth/users/me/",
-        Some(&token),
-        Some(json!({"last_name": "x".repeat(151)})),
-    )
-    .await
-    .assert(
-        400,
-        json!({"last_name": ["Ensure this field has no more than 150 characters."]}),
-    );
+    app.request(Method::PATCH, "/auth/users/me/", Some(&token), Some(json!({"last_name": "x".repeat(151)})))
+        .await
+        .assert(400, json!({"last_name": ["Ensure this field has no more than 150 characters."]}));
 }
 
 #[tokio::test]
@@ -434,57 +295,33 @@ async fn changing_the_email_deactivates_the_account_until_the_new_address_is_con
     let (_, token) = app.signed_in_user("alice").await;
 
     let answer = app
-        .request(
-            Method::PATCH,
-            "/auth/users/me/",
-            Some(&token),
-            Some(json!({"email": "Alice.New@EXAMPLE.com"})),
-        )
+        .request(Method::PATCH, "/auth/users/me/", Some(&token), Some(json!({"email": "Alice.New@EXAMPLE.com"})))
         .await;
     answer.assert_status(200);
     assert_eq!(answer.json()["email"], "Alice.New@EXAMPLE.com");
     assert_eq!(answer.json()["is_active"], false);
-    app.get_authed("/auth/users/me/", &token).await.assert(
-        401,
-        json!({"detail": "User is inactive", "code": "user_inactive"}),
-    );
+    app.get_authed("/auth/users/me/", &token)
+        .await
+        .assert(401, json!({"detail": "User is inactive", "code": "user_inactive"}));
 
-    let email = app.last_email_to("Alice.New@EXAMPLE.com");
+    let email = app.last_email_to("Alice.New@EXAMPLE.com").await;
     assert_eq!(email.subject, "Account activation on Gatehouse");
     let (uid, token) = email.uid_and_token();
-    app.post(
-        "/auth/users/activation/",
-        json!({"uid": uid, "token": token}),
-    )
-    .await
-    .assert_status(204);
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
 }
 
 #[tokio::test]
 async fn the_same_email_or_an_email_change_with_activation_off_keeps_the_account_active() {
     let app = spawn_app().await;
     let (_, token) = app.signed_in_user("alice").await;
-    let answer = app
-        .request(
-            Method::PUT,
-            "/auth/users/me/",
-            Some(&token),
-            Some(json!({"email": "alice@example.com"})),
-        )
-        .await;
+    let answer =
+        app.request(Method::PUT, "/auth/users/me/", Some(&token), Some(json!({"email": "alice@example.com"}))).await;
     assert_eq!(answer.json()["is_active"], true);
-    assert!(app.emails().is_empty());
+    assert!(app.emails().await.is_empty());
 
     let app = spawn_app_with(&[("SEND_ACTIVATION_EMAIL", "false")]).await;
     let (_, token) = app.signed_in_user("alice").await;
-    let answer = app
-        .request(
-            Method::PUT,
-            "/auth/users/me/",
-            Some(&token),
-            Some(json!({"email": ""})),
-        )
-        .await;
+    let answer = app.request(Method::PUT, "/auth/users/me/", Some(&token), Some(json!({"email": ""}))).await;
     answer.assert_status(200);
     assert_eq!(answer.json()["email"], "");
     assert_eq!(answer.json()["is_active"], true);
@@ -496,33 +333,19 @@ async fn deleting_oneself_needs_the_current_password() {
     let (user, token) = app.signed_in_user("alice").await;
     app.request(Method::DELETE, "/auth/users/me/", Some(&token), None)
         .await
-        .assert(
-            400,
-            json!({"current_password": ["This field is required."]}),
-        );
-    app.request(
-        Method::DELETE,
-        "/auth/users/me/",
-        Some(&token),
-        Some(json!({"current_password": "wrong"})),
-    )
-    .await
-    .assert(400, json!({"current_password": ["Invalid password."]}));
+        .assert(400, json!({"current_password": ["This field is required."]}));
+    app.request(Method::DELETE, "/auth/users/me/", Some(&token), Some(json!({"current_password": "wrong"})))
+        .await
+        .assert(400, json!({"current_password": ["Invalid password."]}));
     let answer = app
-        .request(
-            Method::DELETE,
-            "/auth/users/me/",
-            Some(&token),
-            Some(json!({"current_password": user.password})),
-        )
+        .request(Method::DELETE, "/auth/users/me/", Some(&token), Some(json!({"current_password": user.password})))
         .await;
     answer.assert_status(204);
     assert_eq!(answer.text, "");
     assert!(app.user(user.id).await.is_none());
-    app.get_authed("/auth/users/me/", &token).await.assert(
-        401,
-        json!({"detail": "User not found", "code": "user_not_found"}),
-    );
+    app.get_authed("/auth/users/me/", &token)
+        .await
+        .assert(401, json!({"detail": "User not found", "code": "user_not_found"}));
 }
 
 #[tokio::test]
@@ -531,27 +354,14 @@ async fn a_user_reaches_their_own_record_by_id_but_not_anyone_else_s() {
     let (alice, token) = app.signed_in_user("alice").await;
     let bob = app.create_user("bob", true, false).await;
 
-    app.get_authed(&format!("/auth/users/{}/", alice.id), &token)
-        .await
-        .assert_status(200);
+    app.get_authed(&format!("/auth/users/{}/", alice.id), &token).await.assert_status(200);
     let not_found = json!({"detail": "Not found."});
-    app.get_authed(&format!("/auth/users/{}/", bob.id), &token)
+    app.get_authed(&format!("/auth/users/{}/", bob.id), &token).await.assert(404, not_found.clone());
+    app.get_authed("/auth/users/999999/", &token).await.assert(404, not_found.clone());
+    app.get_authed("/auth/users/abc/", &token).await.assert(404, not_found.clone());
+    app.request(Method::PATCH, &format!("/auth/users/{}/", bob.id), Some(&token), Some(json!({"first_name": "x"})))
         .await
         .assert(404, not_found.clone());
-    app.get_authed("/auth/users/999999/", &token)
-        .await
-        .assert(404, not_found.clone());
-    app.get_authed("/auth/users/abc/", &token)
-        .await
-        .assert(404, not_found.clone());
-    app.request(
-        Method::PATCH,
-        &format!("/auth/users/{}/", bob.id),
-        Some(&token),
-        Some(json!({"first_name": "x"})),
-    )
-    .await
-    .assert(404, not_found.clone());
     app.request(
         Method::DELETE,
         &format!("/auth/users/{}/", bob.id),
@@ -559,24 +369,11 @@ async fn a_user_reaches_their_own_record_by_id_but_not_anyone_else_s() {
         Some(json!({"current_password": alice.password})),
     )
     .await
-    .assert(
-        403,
-        json!({"detail": "You do not have permission to perform this action."}),
-    );
-    app.request(
-        Method::DELETE,
-        "/auth/users/999999/",
-        Some(&token),
-        Some(json!({})),
-    )
-    .await
-    .assert(404, not_found);
+    .assert(403, json!({"detail": "You do not have permission to perform this action."}));
+    app.request(Method::DELETE, "/auth/users/999999/", Some(&token), Some(json!({}))).await.assert(404, not_found);
     app.request(Method::GET, &format!("/auth/users/{}/", bob.id), None, None)
         .await
-        .assert(
-            401,
-            json!({"detail": "Authentication credentials were not provided."}),
-        );
+        .assert(401, json!({"detail": "Authentication credentials were not provided."}));
 }
 
 #[tokio::test]
@@ -588,37 +385,17 @@ async fn staff_read_edit_and_delete_others_with_their_own_password() {
     let path = format!("/auth/users/{}/", bob.id);
 
     app.get_authed(&path, &token).await.assert_status(200);
-    let answer = app
-        .request(
-            Method::PUT,
-            &path,
-            Some(&token),
-            Some(json!({"email": "bob.new@example.com"})),
-        )
-        .await;
+    let answer = app.request(Method::PUT, &path, Some(&token), Some(json!({"email": "bob.new@example.com"}))).await;
     answer.assert_status(200);
     assert_eq!(answer.json()["is_active"], false);
-    assert_eq!(
-        app.last_email_to("bob.new@example.com").subject,
-        "Account activation on Gatehouse"
-    );
+    assert_eq!(app.last_email_to("bob.new@example.com").await.subject, "Account activation on Gatehouse");
 
-    app.request(
-        Method::DELETE,
-        &path,
-        Some(&token),
-        Some(json!({"current_password": bob.password})),
-    )
-    .await
-    .assert(400, json!({"current_password": ["Invalid password."]}));
-    app.request(
-        Method::DELETE,
-        &path,
-        Some(&token),
-        Some(json!({"current_password": staff.password})),
-    )
-    .await
-    .assert_status(204);
+    app.request(Method::DELETE, &path, Some(&token), Some(json!({"current_password": bob.password})))
+        .await
+        .assert(400, json!({"current_password": ["Invalid password."]}));
+    app.request(Method::DELETE, &path, Some(&token), Some(json!({"current_password": staff.password})))
+        .await
+        .assert_status(204);
     assert!(app.user(bob.id).await.is_none());
 }
 

@@ -1,0 +1,196 @@
+//! The `email_outbox` table: messages written with the change that caused them, claimed by
+//! one delivery worker at a time, retried with exponential backoff.
+
+use anyhow::Context;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{Backend, Store};
+
+/// A rendered message ready to be stored.
+#[derive(Debug, Clone)]
+pub struct OutgoingEmail {
+    pub kind: &'static str,
+    pub user_id: Option<i64>,
+    pub sender: String,
+    pub recipient: String,
+    /// The whole RFC 5322 message.
+    pub message: String,
+}
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub id: i64,
+    pub kind: String,
+    pub sender: String,
+    pub recipient: String,
+    pub message: String,
+    /// Delivery attempts including this one.
+    pub attempts: i64,
+}
+
+/// A pending or failed message, as `gatehouse outbox` lists it.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub kind: String,
+    pub recipient: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+}
+
+const ENQUEUE: &str =
+    "INSERT INTO email_outbox (kind, user_id, sender, recipient, message, next_attempt_at, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $6)";
+/// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
+/// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
+const CLAIM_SQLITE: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3) \
+     RETURNING id, kind, sender, recipient, message, attempts";
+const CLAIM_POSTGRES: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, kind, sender, recipient, message, attempts";
+const MARK_SENT: &str =
+    "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL WHERE id = $1";
+const MARK_RETRY: &str =
+    "UPDATE email_outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1";
+const MARK_FAILED: &str =
+    "UPDATE email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1";
+const LIST_UNSENT: &str =
+    "SELECT id, kind, recipient, status, attempts, next_attempt_at, last_error FROM email_outbox \
+                           WHERE status <> 'sent' ORDER BY id";
+const COUNT_PENDING: &str = "SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'pending'";
+const NEXT_DUE: &str = "SELECT MIN(next_attempt_at) AS due FROM email_outbox WHERE status = 'pending'";
+const PURGE_SENT: &str = "DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < $1";
+
+/// Writes `emails` with `executor`, typically inside the transaction of the change.
+pub(super) async fn enqueue<'e, E>(executor: E, email: &OutgoingEmail) -> anyhow::Result<()>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let now = crate::clock::now_micros();
+    sqlx::query(ENQUEUE)
+        .bind(email.kind)
+        .bind(email.user_id)
+        .bind(&email.sender)
+        .bind(&email.recipient)
+        .bind(&email.message)
+        .bind(now)
+        .execute(executor)
+        .await
+        .context("Failed to queue an e-mail")?;
+    Ok(())
+}
+
+fn claimed_from_row(row: &AnyRow) -> Result<ClaimedEmail, sqlx::Error> {
+    Ok(ClaimedEmail {
+        id: row.try_get("id")?,
+        kind: row.try_get("kind")?,
+        sender: row.try_get("sender")?,
+        recipient: row.try_get("recipient")?,
+        message: row.try_get("message")?,
+        attempts: row.try_get("attempts")?,
+    })
+}
+
+impl Store {
+    /// Queues messages that do not go with a change (resend, reset requests).
+    pub async fn enqueue_emails(&self, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
+        for email in emails {
+            enqueue(&mut *tx, email).await?;
+        }
+        tx.commit().await.context("Failed to queue e-mails")
+    }
+
+    /// Leases up to `limit` due messages until `lease_until`.
+    pub async fn claim_emails(&self, now: i64, lease_until: i64, limit: i64) -> anyhow::Result<Vec<ClaimedEmail>> {
+        let statement = match self.backend() {
+            Backend::Sqlite => CLAIM_SQLITE,
+            Backend::Postgres => CLAIM_POSTGRES,
+        };
+        let rows = sqlx::query(statement)
+            .bind(now)
+            .bind(lease_until)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await
+            .context("Failed to claim e-mails for delivery")?;
+        let mut claimed: Vec<ClaimedEmail> =
+            rows.iter().map(claimed_from_row).collect::<Result<_, _>>().context("Failed to read an outbox row")?;
+        claimed.sort_by_key(|email| email.id);
+        Ok(claimed)
+    }
+
+    pub async fn mark_email_sent(&self, id: i64, now: i64) -> anyhow::Result<()> {
+        sqlx::query(MARK_SENT)
+            .bind(id)
+            .bind(now)
+            .execute(self.pool())
+            .await
+            .context("Failed to mark an e-mail sent")?;
+        Ok(())
+    }
+
+    pub async fn mark_email_retry(&self, id: i64, next_attempt_at: i64, error: &str) -> anyhow::Result<()> {
+        sqlx::query(MARK_RETRY)
+            .bind(id)
+            .bind(next_attempt_at)
+            .bind(error)
+            .execute(self.pool())
+            .await
+            .context("Failed to schedule an e-mail retry")?;
+        Ok(())
+    }
+
+    pub async fn mark_email_failed(&self, id: i64, error: &str) -> anyhow::Result<()> {
+        sqlx::query(MARK_FAILED)
+            .bind(id)
+            .bind(error)
+            .execute(self.pool())
+            .await
+            .context("Failed to mark an e-mail failed")?;
+        Ok(())
+    }
+
+    /// Pending and failed messages, oldest first.
+    pub async fn unsent_emails(&self) -> anyhow::Result<Vec<OutboxEntry>> {
+        let rows = sqlx::query(LIST_UNSENT).fetch_all(self.pool()).await.context("Failed to list the outbox")?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxEntry {
+                    id: row.try_get("id")?,
+                    kind: row.try_get("kind")?,
+                    recipient: row.try_get("recipient")?,
+                    status: row.try_get("status")?,
+                    attempts: row.try_get("attempts")?,
+                    next_attempt_at: row.try_get("next_attempt_at")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .context("Failed to read an outbox row")
+    }
+
+    pub async fn pending_email_count(&self) -> anyhow::Result<i64> {
+        let row = sqlx::query(COUNT_PENDING).fetch_one(self.pool()).await.context("Failed to count the outbox")?;
+        row.try_get("n").context("Failed to read the outbox count")
+    }
+
+    /// When the next pending message is due, if any.
+    pub async fn next_email_due(&self) -> anyhow::Result<Option<i64>> {
+        let row = sqlx::query(NEXT_DUE).fetch_one(self.pool()).await.context("Failed to read the outbox")?;
+        row.try_get("due").context("Failed to read the outbox")
+    }
+
+    /// Forgets delivered messages older than `before`.
+    pub async fn purge_sent_emails(&self, before: i64) -> anyhow::Result<u64> {
+        let done = sqlx::query(PURGE_SENT).bind(before).execute(self.pool()).await;
+        Ok(done.context("Failed to purge the outbox")?.rows_affected())
+    }
+}
