@@ -27,6 +27,14 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// List the e-mails not delivered yet: pending (with their next attempt) and failed.
+    Outbox,
+    /// Import users from a Django database's auth_user table (SQLite or PostgreSQL URL).
+    ImportDjango {
+        /// The Django database, e.g. sqlite:///srv/app/db.sqlite3 or postgres://user@host/app.
+        #[arg(long = "from")]
+        from: String,
+    },
     /// Create a staff superuser, or update the one of that name.
     Createsuperuser {
         #[arg(long)]
@@ -54,6 +62,8 @@ pub fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(&settings).await,
+            Command::Outbox => outbox(&settings).await,
+            Command::ImportDjango { from } => import_django(&settings, &from).await,
             Command::Createsuperuser { username, email, noinput } => {
                 create_superuser(&settings, &username, &email, noinput).await
             }
@@ -83,10 +93,75 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     application.run_until_stopped().await.context("The server stopped with an error")
 }
 
-async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    let store = Store::connect(&settings.database_url, 1).await?;
+/// The database of the command line tools, migrated.
+async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
+    let store = Store::connect_with_retry(&settings.database_url, 2, settings.database_connect_timeout).await?;
     store.migrate().await?;
+    Ok(store)
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    open_store(settings).await?;
     println!("Migrations applied.");
+    Ok(())
+}
+
+async fn outbox(settings: &Settings) -> anyhow::Result<()> {
+    let entries = open_store(settings).await?.unsent_emails().await?;
+    if entries.is_empty() {
+        println!("No pending or failed e-mails.");
+        return Ok(());
+    }
+    println!(
+        "{:>6}  {:<8}  {:<30}  {:<32}  {:>8}  {:<20}  last error",
+        "id", "status", "kind", "recipient", "attempts", "next attempt (UTC)"
+    );
+    for entry in &entries {
+        let next = if entry.status == "pending" { format_micros(entry.next_attempt_at) } else { "-".into() };
+        println!(
+            "{:>6}  {:<8}  {:<30}  {:<32}  {:>8}  {:<20}  {}",
+            entry.id,
+            entry.status,
+            entry.kind,
+            entry.recipient,
+            entry.attempts,
+            next,
+            entry.last_error.as_deref().unwrap_or("")
+        );
+    }
+    let pending = entries.iter().filter(|entry| entry.status == "pending").count();
+    println!("{pending} pending, {} failed.", entries.len() - pending);
+    Ok(())
+}
+
+fn format_micros(micros: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+        .ok()
+        .and_then(|moment| moment.format(&format).ok())
+        .unwrap_or_default()
+}
+
+async fn import_django(settings: &Settings, from: &str) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let report = crate::store::django::import(&store, from, |done, total| {
+        eprint!("\rImporting users: {done}/{total}");
+        if done == total {
+            eprintln!();
+        }
+    })
+    .await?;
+    println!(
+        "Imported {} users from {}: {} created, {} updated, {} skipped.",
+        report.read,
+        crate::store::redact(from),
+        report.created,
+        report.updated,
+        report.skipped.len()
+    );
+    for reason in &report.skipped {
+        println!("  skipped: {reason}");
+    }
     Ok(())
 }
 
@@ -119,8 +194,7 @@ async fn create_superuser(settings: &Settings, name: &str, address: &str, noinpu
     if password.is_empty() {
         bail!("GATEHOUSE_SUPERUSER_PASSWORD: the password may not be blank");
     }
-    let store = Store::connect(&settings.database_url, 1).await?;
-    store.migrate().await?;
+    let store = open_store(settings).await?;
     let hash = Passwords::new(1).hash(SecretString::from(password)).await?;
     let user = store.upsert_superuser(&name, &address, &hash, clock::now_micros()).await?;
     println!("Superuser {:?} (id {}) is ready.", user.username, user.id);

@@ -21,7 +21,12 @@ pub struct Application {
 impl Application {
     /// Opens and migrates the database, then binds `settings.bind` (port 0 picks a free one).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let store = Store::connect(&settings.database_url, settings.database_max_connections).await?;
+        let store = Store::connect_with_retry(
+            &settings.database_url,
+            settings.database_max_connections,
+            settings.database_connect_timeout,
+        )
+        .await?;
         store.migrate().await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;

@@ -3,6 +3,7 @@
 //! migrations. Dialect differences, where they arise, are branched on here and nowhere else.
 
 pub mod blacklist;
+pub mod django;
 pub mod outbox;
 pub mod users;
 
@@ -66,6 +67,35 @@ impl Store {
         Ok(Self { pool, backend })
     }
 
+    /// [`Store::connect`], retrying an unreachable PostgreSQL server with backoff for up to
+    /// `patience`, then giving up with the reason.
+    pub async fn connect_with_retry(url: &str, max_connections: u32, patience: Duration) -> anyhow::Result<Self> {
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(250);
+        loop {
+            match Self::connect(url, max_connections).await {
+                Ok(store) => return Ok(store),
+                Err(error) if !url.starts_with("sqlite:") && started.elapsed() + delay < patience => {
+                    tracing::warn!(
+                        database = %redact(url),
+                        retry_in_ms = delay.as_millis() as u64,
+                        error = format!("{error:#}"),
+                        "the database is not reachable yet"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(5));
+                }
+                Err(error) => {
+                    return Err(error.context(format!(
+                        "The database at {} could not be reached within {} s",
+                        redact(url),
+                        patience.as_secs()
+                    )))
+                }
+            }
+        }
+    }
+
     /// Applies the migrations of this backend.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let migrator = match self.backend {
@@ -106,7 +136,33 @@ fn sqlite_url(path_and_query: &str) -> anyhow::Result<String> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Whether an error is a unique-constraint violation (a username taken meanwhile).
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden_from_database_urls() {
+        assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+        assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact("sqlite://data/gatehouse.db"), "sqlite://data/gatehouse.db");
+    }
 }

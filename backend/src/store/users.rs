@@ -117,6 +117,10 @@ impl Store {
     }
 
     pub async fn username_exists(&self, username: &str) -> anyhow::Result<bool> {
+        if username.contains('\0') {
+            // No stored text holds NUL (PostgreSQL cannot), and asking would be an error there.
+            return Ok(false);
+        }
         let row = sqlx::query(USERNAME_EXISTS).bind(username).fetch_optional(self.pool()).await;
         Ok(row.context("Failed to check whether a username is taken")?.is_some())
     }

@@ -102,3 +102,48 @@ fn createsuperuser_without_a_password_in_noinput_mode_explains_what_is_missing()
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_SUPERUSER_PASSWORD"));
 }
+
+#[test]
+fn an_unreachable_database_is_retried_for_a_bounded_time_then_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let output = clean_command(dir.path())
+        .env("GATEHOUSE_DATABASE_URL", "postgres://gatehouse:hunter2@127.0.0.1:1/accounts")
+        .env("GATEHOUSE_DATABASE_CONNECT_TIMEOUT", "1")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("postgres://gatehouse:***@127.0.0.1:1/accounts could not be reached within 1 s"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[tokio::test]
+async fn the_outbox_command_lists_pending_and_failed_e_mails() {
+    use gatehouse::store::outbox::OutgoingEmail;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/gatehouse.db", dir.path().display());
+    let store = gatehouse::store::Store::connect(&url, 1).await.unwrap();
+    store.migrate().await.unwrap();
+    let email = |recipient: &str| OutgoingEmail {
+        kind: "activation",
+        user_id: Some(1),
+        sender: "webmaster@localhost".into(),
+        recipient: recipient.into(),
+        message: "Subject: x\r\n\r\nbody".into(),
+    };
+    store.enqueue_emails(&[email("waiting@example.com"), email("broken@example.com")]).await.unwrap();
+    store.mark_email_failed(2, "connection refused").await.unwrap();
+
+    let output = clean_command(dir.path()).arg("outbox").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("waiting@example.com") && stdout.contains("broken@example.com"), "{stdout}");
+    assert!(stdout.contains("connection refused"));
+    assert!(stdout.contains("1 pending, 1 failed."), "{stdout}");
+}

@@ -1,11 +1,8 @@
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
 use gatehouse::auth::reset_tokens::encode_uid;
 use serde_json::json;
 
 use crate::helpers::{spawn_app, spawn_app_with, TestApp, FRONTEND_URL, GOOD_PASSWORD};
+use crate::processes::SmtpServer;
 
 async fn register(app: &TestApp, username: &str) {
     app.post(
@@ -110,54 +107,9 @@ async fn a_failed_delivery_still_creates_the_account() {
     assert!(!user.is_active);
 }
 
-/// aiosmtpd in a child process, stopped when dropped.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    folder: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    fn start() -> Self {
-        let python = std::env::var("GATEHOUSE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let folder = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new(&python)
-            .arg(&script)
-            .arg(port.to_string())
-            .arg(folder.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {python}: {e}; scripts/test installs aiosmtpd"));
-        let mut ready = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
-        assert_eq!(ready.trim(), "READY", "aiosmtpd did not start (is it installed? scripts/test installs it)");
-        Self { child, port, folder }
-    }
-
-    fn messages(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(self.folder.path())
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
-            .collect();
-        files.sort();
-        files.iter().map(|path| std::fs::read_to_string(path).unwrap()).collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test]
 async fn smtp_delivery_reaches_a_real_server_with_authentication() {
-    let smtp = SmtpServer::start();
+    let smtp = SmtpServer::start(crate::processes::free_port());
     let url = format!("smtp://mailer:s3cret@127.0.0.1:{}", smtp.port);
     let app = spawn_app_with(&[
         ("EMAIL_BACKEND", "smtp"),

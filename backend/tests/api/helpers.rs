@@ -21,7 +21,48 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub outbox: PathBuf,
+    /// Kept for its lifetime: a PostgreSQL test database is dropped with it.
+    _database: TestDatabase,
     _dir: tempfile::TempDir,
+}
+
+/// The database of one test: a SQLite file in the test's folder or, when `TEST_DATABASE_URL`
+/// names a PostgreSQL server, a database of its own, dropped when the test ends.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn create(dir: &std::path::Path) -> Self {
+        let Ok(admin_url) = std::env::var("TEST_DATABASE_URL") else {
+            return Self { url: format!("sqlite://{}/gatehouse.db", dir.display()), postgres: None };
+        };
+        let name = format!("gatehouse_test_{}", gatehouse::auth::random::alphanumeric(12).to_lowercase());
+        run_admin(&admin_url, &format!("CREATE DATABASE {name}")).await;
+        let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL names a database");
+        Self { url: format!("{base}/{name}"), postgres: Some((admin_url, name)) }
+    }
+}
+
+async fn run_admin(admin_url: &str, statement: &str) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut connection = sqlx::AnyConnection::connect(admin_url).await.expect("TEST_DATABASE_URL is reachable");
+    sqlx::Executor::execute(&mut connection, statement).await.expect("the admin statement runs");
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            let statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(run_admin(&admin_url, &statement));
+            })
+            .join();
+        }
+    }
 }
 
 /// A server with the default settings.
@@ -35,7 +76,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         gatehouse::telemetry::init(false);
     }
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let database_url = format!("sqlite://{}/gatehouse.db", dir.path().display());
+    let database = TestDatabase::create(dir.path()).await;
+    let database_url = database.url.clone();
     let outbox = dir.path().join("outbox");
     let mut pairs: Vec<(String, String)> = vec![
         ("GATEHOUSE_BIND".into(), "127.0.0.1:0".into()),
@@ -56,7 +98,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let store = Store::connect(&database_url, 2).await.expect("the test database opens");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
-    TestApp { address, client, store, outbox, _dir: dir }
+    TestApp { address, client, store, outbox, _database: database, _dir: dir }
 }
 
 /// An answer, read whole.

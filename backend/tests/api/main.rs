@@ -4,9 +4,12 @@
 mod account;
 mod cli;
 mod conventions;
+mod django_import;
 mod emails;
 mod helpers;
 mod jwt;
+mod processes;
 mod protected;
 mod reset;
+mod scale;
 mod users;

@@ -1,0 +1,121 @@
+//! Real processes for the tests that need them: the `gatehouse` binary (to restart it or kill
+//! it with SIGKILL) and an aiosmtpd SMTP server.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
+
+/// A port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `gatehouse serve` in a child process, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Server {
+    /// Starts the binary in `dir` with only `env` (names without the `GATEHOUSE_` prefix) and
+    /// waits until it listens.
+    pub fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(BINARY);
+        command
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("GATEHOUSE_BIND", "127.0.0.1:0");
+        for (name, value) in env {
+            command.env(format!("GATEHOUSE_{name}"), value);
+        }
+        let mut child = command.arg("serve").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let port = loop {
+            let line = lines.next().expect("the server exited before listening").unwrap();
+            if line.contains("Gatehouse is listening") {
+                let port = line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next());
+                break port.expect("the listening line names the port").to_owned();
+            }
+        };
+        // Keep reading the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        Self { child, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    /// SIGKILL: no shutdown, no flushing.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// aiosmtpd in a child process (`tests/smtp_sink.py`), stopped when dropped.
+pub struct SmtpServer {
+    child: Child,
+    pub port: u16,
+    folder: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    pub fn start(port: u16) -> Self {
+        let python = std::env::var("GATEHOUSE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let folder = tempfile::tempdir().unwrap();
+        let mut child = Command::new(&python)
+            .arg(&script)
+            .arg(port.to_string())
+            .arg(folder.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {python}: {e}; scripts/test installs aiosmtpd"));
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut ready).unwrap();
+        assert_eq!(ready.trim(), "READY", "aiosmtpd did not start (scripts/test installs it)");
+        Self { child, port, folder }
+    }
+
+    /// The messages received so far, in arrival order.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(self.folder.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|path| std::fs::read_to_string(path).unwrap()).collect()
+    }
+
+    /// Waits until at least `count` messages arrived (at most `limit`).
+    pub async fn wait_for(&self, count: usize, limit: Duration) -> Vec<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count {
+                return messages;
+            }
+            assert!(Instant::now() < deadline, "only {} of {count} messages arrived", messages.len());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
