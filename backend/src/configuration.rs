@@ -271,6 +271,9 @@ impl Settings {
             auth_header_types,
             password_reset_timeout: source.seconds("PASSWORD_RESET_TIMEOUT", 259_200)?,
         };
+        if environment == Environment::Production {
+            check_production(email_backend, &frontend_url)?;
+        }
         Ok(Self {
             bind,
             database_url,
@@ -290,6 +293,26 @@ impl Settings {
             features,
         })
     }
+}
+
+/// What production refuses: e-mails that would never reach anyone, and links that would send
+/// people's tokens over plain HTTP.
+fn check_production(email_backend: EmailBackend, frontend_url: &str) -> anyhow::Result<()> {
+    if email_backend != EmailBackend::Smtp {
+        bail!("GATEHOUSE_EMAIL_BACKEND: production needs smtp (outbox and console e-mails reach no one)");
+    }
+    if let Some(rest) = frontend_url.strip_prefix("http://") {
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host =
+            host.rsplit_once(':')
+                .map_or(host, |(host, port)| if port.chars().all(|c| c.is_ascii_digit()) { host } else { rest });
+        if !matches!(host, "localhost" | "127.0.0.1" | "[::1]") {
+            bail!("GATEHOUSE_FRONTEND_URL: production needs https:// (or a localhost address), got {frontend_url:?}");
+        }
+    } else if !frontend_url.starts_with("https://") {
+        bail!("GATEHOUSE_FRONTEND_URL: expected an http(s):// URL, got {frontend_url:?}");
+    }
+    Ok(())
 }
 
 /// Production needs a real key from the environment; development keeps a generated one in

@@ -4,7 +4,8 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
@@ -35,7 +36,15 @@ impl Application {
         spawn_housekeeping(state.clone());
         crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
         let server = HttpServer::new(move || {
-            App::new().wrap(from_fn(telemetry::log_request)).app_data(state.clone()).configure(routes::configure)
+            App::new()
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                        .add((header::REFERRER_POLICY, "no-referrer")),
+                )
+                .wrap(from_fn(telemetry::log_request))
+                .app_data(state.clone())
+                .configure(routes::configure)
         })
         .listen(listener)
         .context("Failed to start listening")?

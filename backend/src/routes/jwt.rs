@@ -1,7 +1,7 @@
 //! SimpleJWT's token views: create (login), refresh, verify and blacklist (logout). They do
 //! not authenticate the request; an `Authorization` header is ignored.
 
-use actix_web::http::Method;
+use actix_web::http::{header, Method};
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -48,6 +48,12 @@ macro_rules! input_or_answer {
     };
 }
 
+/// Answers that carry tokens must not be kept by any cache.
+fn not_stored(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
 #[derive(Serialize)]
 struct LoginAnswer<'a> {
     refresh: &'a str,
@@ -80,7 +86,7 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
         }
         let pair = state.jwt.issue_pair(user.id, clock::now_seconds());
         tracing::info!(user_id = user.id, "signed in");
-        Ok(json::ok(&LoginAnswer { refresh: &pair.refresh, access: &pair.access, user: user.view() }))
+        Ok(not_stored(json::ok(&LoginAnswer { refresh: &pair.refresh, access: &pair.access, user: user.view() })))
     })
     .await
 }
@@ -148,7 +154,7 @@ pub async fn refresh(request: HttpRequest, payload: web::Payload, state: web::Da
         } else {
             None
         };
-        Ok(json::ok(&RefreshAnswer { access, refresh }))
+        Ok(not_stored(json::ok(&RefreshAnswer { access, refresh })))
     })
     .await
 }

@@ -147,3 +147,32 @@ async fn the_outbox_command_lists_pending_and_failed_e_mails() {
     assert!(stdout.contains("connection refused"));
     assert!(stdout.contains("1 pending, 1 failed."), "{stdout}");
 }
+
+#[test]
+fn production_refuses_e_mail_that_reaches_no_one_and_plain_http_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "a-production-secret-key-of-forty-characters";
+    let run = |backend: &str, frontend: &str| {
+        clean_command(dir.path())
+            .env("GATEHOUSE_ENVIRONMENT", "production")
+            .env("GATEHOUSE_SECRET_KEY", key)
+            .env("GATEHOUSE_EMAIL_BACKEND", backend)
+            .env("GATEHOUSE_SMTP_URL", "smtp://127.0.0.1:2525")
+            .env("GATEHOUSE_FRONTEND_URL", frontend)
+            .arg("migrate")
+            .output()
+            .unwrap()
+    };
+    for backend in ["outbox", "console"] {
+        let output = run(backend, "https://accounts.example.com");
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_EMAIL_BACKEND"));
+    }
+    let output = run("smtp", "http://accounts.example.com");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_FRONTEND_URL"));
+    for frontend in ["https://accounts.example.com", "http://localhost:8000", "http://127.0.0.1:8000/app"] {
+        let output = run("smtp", frontend);
+        assert!(output.status.success(), "{frontend}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}

@@ -7,6 +7,7 @@ mod conventions;
 mod django_import;
 mod emails;
 mod helpers;
+mod hostile;
 mod jwt;
 mod processes;
 mod protected;
