@@ -64,11 +64,15 @@ fn is_top_level(label: &str) -> bool {
         && !label.starts_with('-')
         && !label.ends_with('-')
         && label.chars().all(|c| (is_label_char(c) && !c.is_ascii_digit()) || c == '-');
-    let punycode = label.len() >= 5
-        && label[..4].eq_ignore_ascii_case("xn--")
-        && label.len() - 4 <= 59
-        && label[4..].chars().all(|c| c.is_ascii_alphanumeric());
-    named || punycode
+    let punycode = || match (label.get(..4), label.get(4..)) {
+        (Some(prefix), Some(rest)) => {
+            prefix.eq_ignore_ascii_case("xn--")
+                && (1..=59).contains(&rest.len())
+                && rest.chars().all(|c| c.is_ascii_alphanumeric())
+        }
+        _ => false,
+    };
+    named || punycode()
 }
 
 fn is_hostname(domain: &str) -> bool {
@@ -147,6 +151,9 @@ mod tests {
             "x@[::1]",
             "o'brien@example.org",
             "a@sub-domain.example.com",
+            "a@example.中国",
+            "a@example.भारत",
+            "a@example.cafè",
         ] {
             assert!(is_valid(value), "{value}");
         }

@@ -51,11 +51,17 @@ impl PasswordPolicy {
         if self.common.contains(crate::pycompat::strip(&password.to_lowercase())) {
             errors.push(messages::PASSWORD_TOO_COMMON.to_owned());
         }
-        if !password.is_empty() && password.chars().all(char::is_numeric) {
+        if !password.is_empty() && password.chars().all(is_digit) {
             errors.push(messages::PASSWORD_ENTIRELY_NUMERIC.to_owned());
         }
         errors
     }
+}
+
+/// Python's `str.isdigit()` for one character: decimal digits and digit-like symbols
+/// (superscripts, circled digits), but not fractions or Roman numerals.
+fn is_digit(c: char) -> bool {
+    c.is_numeric() && !matches!(c, '\u{bc}'..='\u{be}' | '\u{2150}'..='\u{218f}' | '\u{3007}' | '\u{3021}'..='\u{3029}')
 }
 
 /// `UserAttributeSimilarityValidator`: the verbose name of the first attribute the password
@@ -144,6 +150,16 @@ mod tests {
         assert_eq!(policy.errors("xK9#q", None), vec![messages::password_too_short(8)]);
         assert_eq!(policy.errors("Password", None), vec![messages::PASSWORD_TOO_COMMON.to_owned()]);
         assert_eq!(policy.errors("73914620588", None), vec![messages::PASSWORD_ENTIRELY_NUMERIC.to_owned()]);
+    }
+
+    #[test]
+    fn only_digits_count_as_numeric() {
+        let policy = PasswordPolicy::load();
+        let numeric = vec![messages::PASSWORD_ENTIRELY_NUMERIC.to_owned()];
+        assert_eq!(policy.errors("٣٤٥٦٧٨٩٠١٢", None), numeric);
+        assert_eq!(policy.errors("¹²³⁴⁵⁶⁷⁸⁹", None), numeric);
+        assert_eq!(policy.errors("ⅠⅡⅢⅣⅤⅥⅦⅧ", None), Vec::<String>::new());
+        assert_eq!(policy.errors("½½½½½½½½", None), Vec::<String>::new());
     }
 
     #[test]

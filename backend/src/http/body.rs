@@ -1,5 +1,5 @@
 //! Request bodies as DRF parses them: JSON, form-encoded and multipart bodies give a map of
-//! fields; an empty body or one without a content type is `{}`; other types are 415.
+//! fields; an empty body is `{}`; any other type, or none, is 415.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
@@ -55,13 +55,15 @@ fn choose_parser(content_type: &str) -> Option<Parser> {
 impl Input {
     /// Parses the body of `request` the way DRF's `request.data` does.
     pub fn parse(request: &HttpRequest, body: &[u8]) -> Result<Self, ApiError> {
-        let Some(content_type) = request.headers().get(header::CONTENT_TYPE) else {
-            return Ok(Self::default());
-        };
         if body.is_empty() {
             return Ok(Self::default());
         }
-        let content_type = String::from_utf8_lossy(content_type.as_bytes()).into_owned();
+        // A body without a type is not guessed at: DRF sees the type "" and refuses it.
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
+            .unwrap_or_default();
         match choose_parser(&content_type) {
             Some(Parser::Json) => Self::from_json(body),
             Some(Parser::Form) => {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::http::json;
+use crate::state::AppState;
 
 /// A route of the API: its view name (shown by `OPTIONS`) and the methods it answers.
 pub struct Route {
@@ -39,6 +40,16 @@ where
         }
     };
     let headers = response.headers_mut();
+    if headers.contains_key(header::WWW_AUTHENTICATE) {
+        // The challenge names the first accepted scheme, as SimpleJWT's does.
+        let scheme = request
+            .app_data::<actix_web::web::Data<AppState>>()
+            .and_then(|state| state.features().auth_header_types.first().cloned())
+            .unwrap_or_else(|| "Bearer".into());
+        if let Ok(value) = header::HeaderValue::from_str(&format!("{scheme} realm=\"api\"")) {
+            headers.insert(header::WWW_AUTHENTICATE, value);
+        }
+    }
     headers.insert(header::ALLOW, header::HeaderValue::from_static(route.allow));
     headers.insert(header::VARY, header::HeaderValue::from_static("Accept"));
     response

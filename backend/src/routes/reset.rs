@@ -134,7 +134,9 @@ pub async fn reset_password_confirm(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     serve(&RESET_PASSWORD_CONFIRM, &request, async {
-        proceed!(&RESET_PASSWORD_CONFIRM, &request, &state);
+        // The validators compare the password with the requesting user, as Django's do (an
+        // anonymous request has nothing to compare with).
+        let requester = proceed!(&RESET_PASSWORD_CONFIRM, &request, &state);
         let input = input(&request, payload).await?;
         let retype = state.features().password_reset_confirm_retype;
         let mut form = Form::new(&input);
@@ -144,7 +146,7 @@ pub async fn reset_password_confirm(
         let re_new_password = retype.then(|| form.text("re_new_password", REQUIRED));
         form.finish()?;
         let new_password = new_password.unwrap_or_default();
-        validate_new_password(&state, "new_password", &new_password, None)?;
+        validate_new_password(&state, "new_password", &new_password, requester.as_ref())?;
         if let Some(re_new_password) = re_new_password {
             if re_new_password.as_deref() != Some(new_password.as_str()) {
                 return Err(ApiError::non_field(messages::PASSWORD_MISMATCH));

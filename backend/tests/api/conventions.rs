@@ -148,3 +148,18 @@ async fn other_paths_serve_the_browser_app_page() {
     answer.assert_status(200);
     assert!(answer.header("content-type").unwrap().starts_with("text/html"));
 }
+
+#[tokio::test]
+async fn a_body_without_a_content_type_is_415() {
+    let app = spawn_app().await;
+    let answer = TestApp::read(app.client.post(app.url("/auth/jwt/create/")).body("{\"username\": \"a\"}")).await;
+    answer.assert(415, json!({"detail": "Unsupported media type \"\" in request."}));
+}
+
+#[tokio::test]
+async fn the_challenge_names_the_first_configured_scheme() {
+    let app = crate::helpers::spawn_app_with(&[("AUTH_HEADER_TYPES", "JWT,Bearer")]).await;
+    let answer = app.request(Method::GET, "/auth/users/me/", None, None).await;
+    answer.assert_status(401);
+    assert_eq!(answer.header("www-authenticate"), Some("JWT realm=\"api\""));
+}

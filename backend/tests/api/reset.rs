@@ -362,3 +362,16 @@ async fn confirmation_e_mails_follow_their_settings() {
     app.post("/auth/users/activation/", json!({"uid": encode_uid(idle.id), "token": token})).await.assert_status(204);
     assert!(app.emails().await.is_empty());
 }
+
+#[tokio::test]
+async fn reset_password_confirm_compares_the_password_with_a_signed_in_requester() {
+    let app = spawn_app().await;
+    let (_, token) = app.signed_in_user("alicealice").await;
+    app.post_authed(
+        "/auth/users/reset_password_confirm/",
+        &token,
+        json!({"uid": "x", "token": "y", "new_password": "alicealice1"}),
+    )
+    .await
+    .assert(400, json!({"new_password": ["The password is too similar to the username."]}));
+}

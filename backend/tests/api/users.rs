@@ -96,6 +96,11 @@ async fn registration_checks_usernames_with_django_s_rules() {
 #[tokio::test]
 async fn registration_checks_email_addresses() {
     let app = spawn_app().await;
+    for (i, email) in ["a@example.中国", "dan@exämple.com", "\"quoted\"@example.com"].iter().enumerate() {
+        app.post("/auth/users/", json!({"username": format!("intl{i}"), "email": email, "password": GOOD_PASSWORD}))
+            .await
+            .assert_status(201);
+    }
     app.post("/auth/users/", json!({"username": "a", "email": "not-an-email", "password": GOOD_PASSWORD}))
         .await
         .assert(400, json!({"email": ["Enter a valid email address."]}));

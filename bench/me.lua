@@ -1,0 +1,2 @@
+-- GET users/me/ with a Bearer access token.
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("ACCESS")
