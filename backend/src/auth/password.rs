@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
@@ -37,10 +37,36 @@ impl Verification {
     }
 }
 
+/// Argon2's working memory, kept between hashes. Allocating 19 MiB per hash on the blocking
+/// pool's threads leaves the allocator holding hundreds of megabytes under a login flood; at
+/// most one buffer per hashing slot is kept instead.
+#[derive(Clone, Default)]
+pub struct Workspace(Arc<std::sync::Mutex<Vec<Vec<Block>>>>);
+
+impl Workspace {
+    fn run<T>(&self, blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        let kept = self.0.lock().expect("the workspace lock is never poisoned").pop();
+        let mut buffer = match kept {
+            Some(buffer) if buffer.len() == blocks => buffer,
+            _ => vec![Block::default(); blocks],
+        };
+        let outcome = work(&mut buffer);
+        if blocks == Self::standard_blocks() {
+            self.0.lock().expect("the workspace lock is never poisoned").push(buffer);
+        }
+        outcome
+    }
+
+    fn standard_blocks() -> usize {
+        ARGON2_MEMORY_KIB as usize
+    }
+}
+
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
     hasher: Argon2<'static>,
+    workspace: Workspace,
     /// Checked for unknown usernames so they cost as much as a wrong password.
     dummy_hash: Arc<str>,
 }
@@ -50,28 +76,29 @@ impl Passwords {
         let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None)
             .expect("the Argon2 parameters are valid");
         let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
-        let dummy_hash = encode_argon2(&hasher, "gatehouse dummy password").expect("hashing works").into();
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), hasher, dummy_hash }
+        let workspace = Workspace::default();
+        let dummy_hash = encode_argon2(&hasher, &workspace, "gatehouse dummy password").expect("hashing works").into();
+        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), hasher, workspace, dummy_hash }
     }
 
     /// Hashes a new password.
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
-        let hasher = self.hasher.clone();
-        self.run(move || encode_argon2(&hasher, password.expose_secret())).await?
+        let (hasher, workspace) = (self.hasher.clone(), self.workspace.clone());
+        self.run(move || encode_argon2(&hasher, &workspace, password.expose_secret())).await?
     }
 
     /// Checks `password` against `encoded`, or against a dummy hash when there is no user, so
     /// the answer takes as long either way.
     pub async fn verify(&self, encoded: Option<String>, password: SecretString) -> anyhow::Result<Verification> {
-        let hasher = self.hasher.clone();
+        let (hasher, workspace) = (self.hasher.clone(), self.workspace.clone());
         let known = encoded.is_some();
         let encoded = encoded.unwrap_or_else(|| self.dummy_hash.to_string());
         self.run(move || {
             let password = password.expose_secret();
-            if !verify_encoded(&encoded, password) || !known {
+            if !verify_with(&workspace, &encoded, password) || !known {
                 return Ok(Verification::Mismatch);
             }
-            let rehashed = if needs_rehash(&hasher, &encoded) { Some(encode_argon2(&hasher, password)?) } else { None };
+            let rehashed = if needs_rehash(&hasher, &encoded) { Some(encode_argon2(&hasher, &workspace, password)?) } else { None };
             Ok(Verification::Match { rehashed })
         })
         .await?
@@ -86,28 +113,60 @@ impl Passwords {
     }
 }
 
-fn encode_argon2(hasher: &Argon2<'_>, password: &str) -> anyhow::Result<String> {
+fn encode_argon2(hasher: &Argon2<'_>, workspace: &Workspace, password: &str) -> anyhow::Result<String> {
+    let failed = |e: argon2::password_hash::Error| anyhow::anyhow!("Failed to hash a password: {e}");
     let salt = SaltString::generate(&mut OsRng);
-    let phc = hasher
-        .hash_password(password.as_bytes(), &salt)
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.as_salt().decode_b64(&mut salt_bytes).map_err(failed)?;
+    let mut out = [0u8; 32];
+    let blocks = hasher.params().block_count();
+    workspace
+        .run(blocks, |memory| hasher.hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, memory))
         .map_err(|e| anyhow::anyhow!("Failed to hash a password: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(hasher.params()).map_err(failed)?,
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).map_err(failed)?),
+    };
     Ok(format!("argon2{phc}"))
 }
 
 /// Whether `password` matches a Django-encoded hash. Unusable (`!…`) and unknown formats never do.
 pub fn verify_encoded(encoded: &str, password: &str) -> bool {
+    verify_with(&Workspace::default(), encoded, password)
+}
+
+fn verify_with(workspace: &Workspace, encoded: &str, password: &str) -> bool {
     if let Some(phc) = encoded.strip_prefix("argon2$") {
-        let phc = format!("${phc}");
-        return match PasswordHash::new(&phc) {
-            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
-            Err(_) => false,
-        };
+        return verify_argon2(workspace, &format!("${phc}"), password).unwrap_or(false);
     }
     if encoded.starts_with("pbkdf2_sha256$") {
         return pbkdf2_sha256_encode_like(encoded, password)
             .is_some_and(|computed| bool::from(computed.as_bytes().ct_eq(encoded.as_bytes())));
     }
     false
+}
+
+/// Recomputes an Argon2 PHC hash with its own parameters and compares in constant time.
+fn verify_argon2(workspace: &Workspace, phc: &str, password: &str) -> Option<bool> {
+    let parsed = PasswordHash::new(phc).ok()?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+    let version = match parsed.version {
+        Some(version) => Version::try_from(version).ok()?,
+        None => Version::V0x10,
+    };
+    let params = Params::try_from(&parsed).ok()?;
+    let expected = parsed.hash?;
+    let mut salt = [0u8; 64];
+    let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+    let hasher = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    workspace
+        .run(params.block_count(), |memory| hasher.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory))
+        .ok()?;
+    Some(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
 }
 
 /// Recomputes a `pbkdf2_sha256$<iterations>$<salt>$<hash>` string with the stored iterations
