@@ -69,6 +69,10 @@ impl Claims {
         self.0.get("exp").and_then(pycompat::int_of)
     }
 
+    pub fn is_of_type(&self, kind: TokenType) -> bool {
+        self.0.get("token_type").and_then(Value::as_str) == Some(kind.as_str())
+    }
+
     pub fn user_id(&self) -> Option<&Value> {
         self.0.get("user_id")
     }

@@ -182,7 +182,8 @@ pub async fn verify(request: HttpRequest, payload: web::Payload, state: web::Dat
         let token = token.unwrap_or_default();
         let claims = state.jwt.decode(token.as_bytes(), clock::now_fractional()).map_err(ApiError::token_not_valid)?;
         claims.check(None).map_err(ApiError::token_not_valid)?;
-        if state.features().blacklist_after_rotation {
+        // Only refresh tokens are ever blacklisted, so an access token needs no lookup.
+        if state.features().blacklist_after_rotation && !claims.is_of_type(TokenType::Access) {
             if let Some(jti) = claims.jti() {
                 if state.store.is_blacklisted(jti).await? {
                     return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));

@@ -22,38 +22,42 @@ use crate::http::route::{self, metadata, not_allowed, Route};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/auth")
-            .service(endpoint("/", api_root))
-            .service(endpoint("/jwt/create/", jwt::create))
-            .service(endpoint("/jwt/refresh/", jwt::refresh))
-            .service(endpoint("/jwt/verify/", jwt::verify))
-            .service(endpoint("/jwt/blacklist/", jwt::blacklist))
-            .service(endpoint("/users/", users::collection))
-            .service(endpoint("/users/me/", users::me))
-            .service(endpoint("/users/activation/", account::activation))
-            .service(endpoint("/users/resend_activation/", reset::resend_activation))
-            .service(endpoint("/users/set_password/", account::set_password))
-            .service(endpoint("/users/reset_password/", reset::reset_password))
-            .service(endpoint("/users/reset_password_confirm/", reset::reset_password_confirm))
-            .service(endpoint("/users/set_username/", account::set_username))
-            .service(endpoint("/users/reset_username/", reset::reset_username))
-            .service(endpoint("/users/reset_username_confirm/", reset::reset_username_confirm))
-            .service(endpoint("/users/{id:[^/.]+}/", users::detail))
-            .default_service(web::to(not_found)),
-    );
+    cfg.service(web::scope("/auth").configure(api).default_service(web::to(not_found)));
     cfg.default_service(web::to(app::serve));
 }
 
-/// A route answering at `path` and at `path` without its trailing slash.
-fn endpoint<F, Args>(path: &str, handler: F) -> actix_web::Resource
+/// The API, in matching order.
+fn api(cfg: &mut web::ServiceConfig) {
+    endpoint(cfg, "/", api_root);
+    endpoint(cfg, "/jwt/create/", jwt::create);
+    endpoint(cfg, "/jwt/refresh/", jwt::refresh);
+    endpoint(cfg, "/jwt/verify/", jwt::verify);
+    endpoint(cfg, "/jwt/blacklist/", jwt::blacklist);
+    endpoint(cfg, "/users/", users::collection);
+    endpoint(cfg, "/users/me/", users::me);
+    endpoint(cfg, "/users/activation/", account::activation);
+    endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
+    endpoint(cfg, "/users/set_password/", account::set_password);
+    endpoint(cfg, "/users/reset_password/", reset::reset_password);
+    endpoint(cfg, "/users/reset_password_confirm/", reset::reset_password_confirm);
+    endpoint(cfg, "/users/set_username/", account::set_username);
+    endpoint(cfg, "/users/reset_username/", reset::reset_username);
+    endpoint(cfg, "/users/reset_username_confirm/", reset::reset_username_confirm);
+    endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
+}
+
+/// A route answering at `path` and at `path` without its trailing slash. Two resources with
+/// one pattern each: a resource with several patterns is matched by regular expression, which
+/// showed up in the profile of every request.
+fn endpoint<F, Args>(cfg: &mut web::ServiceConfig, path: &str, handler: F)
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
     let slashless = path.trim_end_matches('/');
-    web::resource([path.to_owned(), slashless.to_owned()]).to(handler)
+    cfg.service(web::resource(path).to(handler.clone()));
+    cfg.service(web::resource(slashless).to(handler));
 }
 
 /// Anything unknown under `/auth/`.

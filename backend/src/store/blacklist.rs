@@ -18,6 +18,7 @@ impl Store {
     /// Blacklists a refresh token. Returns `false` when it already was: of several concurrent
     /// calls with one token, exactly one gets `true`.
     pub async fn blacklist(&self, jti: &str, user_id: Option<i64>, expires_at: i64, now: i64) -> anyhow::Result<bool> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query(ADD)
             .bind(jti)
             .bind(user_id)
@@ -31,6 +32,7 @@ impl Store {
 
     /// Forgets blacklisted tokens that have expired anyway.
     pub async fn purge_expired_blacklist(&self, now: i64) -> anyhow::Result<u64> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query(PURGE_EXPIRED).bind(now).execute(self.pool()).await;
         Ok(done.context("Failed to purge the token blacklist")?.rows_affected())
     }

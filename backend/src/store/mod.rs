@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -28,6 +29,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite takes one writer at a time. Queueing this process's writers here, in order,
+    /// replaces the busy handler's sleep-and-retry, which put 20 ms spikes in write latency.
+    writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Store {
@@ -64,7 +68,16 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("Failed to open the {backend:?} database"))?;
-        Ok(Self { pool, backend })
+        let writer = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self { pool, backend, writer })
+    }
+
+    /// Waits for this process's turn to write (SQLite only; PostgreSQL takes concurrent writers).
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        }
     }
 
     /// [`Store::connect`], retrying an unreachable PostgreSQL server with backoff for up to

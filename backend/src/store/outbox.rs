@@ -101,6 +101,7 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedEmail, sqlx::Error> {
 impl Store {
     /// Queues messages that do not go with a change (resend, reset requests).
     pub async fn enqueue_emails(&self, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
         for email in emails {
             enqueue(&mut *tx, email).await?;
@@ -110,6 +111,7 @@ impl Store {
 
     /// Leases up to `limit` due messages until `lease_until`.
     pub async fn claim_emails(&self, now: i64, lease_until: i64, limit: i64) -> anyhow::Result<Vec<ClaimedEmail>> {
+        let _turn = self.write_turn().await;
         let statement = match self.backend() {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
@@ -128,6 +130,7 @@ impl Store {
     }
 
     pub async fn mark_email_sent(&self, id: i64, now: i64) -> anyhow::Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(MARK_SENT)
             .bind(id)
             .bind(now)
@@ -138,6 +141,7 @@ impl Store {
     }
 
     pub async fn mark_email_retry(&self, id: i64, next_attempt_at: i64, error: &str) -> anyhow::Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(MARK_RETRY)
             .bind(id)
             .bind(next_attempt_at)
@@ -149,6 +153,7 @@ impl Store {
     }
 
     pub async fn mark_email_failed(&self, id: i64, error: &str) -> anyhow::Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(MARK_FAILED)
             .bind(id)
             .bind(error)
@@ -190,6 +195,7 @@ impl Store {
 
     /// Forgets delivered messages older than `before`.
     pub async fn purge_sent_emails(&self, before: i64) -> anyhow::Result<u64> {
+        let _turn = self.write_turn().await;
         let done = sqlx::query(PURGE_SENT).bind(before).execute(self.pool()).await;
         Ok(done.context("Failed to purge the outbox")?.rows_affected())
     }

@@ -132,6 +132,7 @@ impl Store {
         new: &NewUser<'_>,
         email: impl FnOnce(&User) -> Option<OutgoingEmail>,
     ) -> Result<User, WriteError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
         let result = sqlx::query(INSERT)
             .bind(new.username)
@@ -165,6 +166,7 @@ impl Store {
         returning: bool,
         emails: &[OutgoingEmail],
     ) -> Result<(u64, Option<AnyRow>), WriteError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
         let outcome = if returning {
             statement.fetch_optional(&mut *tx).await.map(|row| (u64::from(row.is_some()), row))
@@ -268,6 +270,7 @@ impl Store {
 
     #[tracing::instrument(name = "Delete a user", skip(self))]
     pub async fn delete_user(&self, user_id: i64) -> anyhow::Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query(DELETE).bind(user_id).execute(self.pool()).await.context("Failed to delete a user")?;
         Ok(())
     }
