@@ -44,6 +44,10 @@ pub struct Features {
     pub blacklist_after_rotation: bool,
     pub auth_header_types: Vec<String>,
     pub password_reset_timeout: i64,
+    /// Reusing a rotated refresh token revokes its whole family…
+    pub refresh_reuse_detection: bool,
+    /// …unless it was rotated less than this many seconds ago (concurrent tabs).
+    pub refresh_reuse_grace: i64,
 }
 
 /// How queued e-mails are retried.
@@ -270,6 +274,13 @@ impl Settings {
             blacklist_after_rotation: source.flag("BLACKLIST_AFTER_ROTATION", true)?,
             auth_header_types,
             password_reset_timeout: source.seconds("PASSWORD_RESET_TIMEOUT", 259_200)?,
+            refresh_reuse_detection: source.flag("REFRESH_REUSE_DETECTION", true)?,
+            refresh_reuse_grace: match source.get("REFRESH_REUSE_GRACE") {
+                None => 5,
+                Some(text) => text.trim().parse::<i64>().ok().filter(|value| *value >= 0).with_context(|| {
+                    format!("GATEHOUSE_REFRESH_REUSE_GRACE: expected a whole number of seconds, got {text:?}")
+                })?,
+            },
         };
         if environment == Environment::Production {
             check_production(email_backend, &frontend_url)?;

@@ -98,7 +98,11 @@ impl Passwords {
             if !verify_with(&workspace, &encoded, password) || !known {
                 return Ok(Verification::Mismatch);
             }
-            let rehashed = if needs_rehash(&hasher, &encoded) { Some(encode_argon2(&hasher, &workspace, password)?) } else { None };
+            let rehashed = if needs_rehash(&hasher, &encoded) {
+                Some(encode_argon2(&hasher, &workspace, password)?)
+            } else {
+                None
+            };
             Ok(Verification::Match { rehashed })
         })
         .await?
@@ -164,7 +168,9 @@ fn verify_argon2(workspace: &Workspace, phc: &str, password: &str) -> Option<boo
     let hasher = Argon2::new(algorithm, version, params.clone());
     let mut out = vec![0u8; expected.len()];
     workspace
-        .run(params.block_count(), |memory| hasher.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory))
+        .run(params.block_count(), |memory| {
+            hasher.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, memory)
+        })
         .ok()?;
     Some(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
 }

@@ -18,6 +18,7 @@ use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
 use crate::messages;
 use crate::state::AppState;
+use crate::store::blacklist::RefreshRecord;
 
 const CREATE: Route = Route { name: "Token Obtain Pair", allow: POST_ONLY };
 const REFRESH: Route = Route { name: "Token Refresh", allow: POST_ONLY };
@@ -85,6 +86,10 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
             return Err(ApiError::no_active_account());
         }
         let pair = state.jwt.issue_pair(user.id, clock::now_seconds());
+        if state.features().refresh_reuse_detection {
+            let record = RefreshRecord { jti: &pair.refresh_jti, user_id: Some(user.id), expires_at: pair.refresh_exp };
+            state.store.record_login(record).await?;
+        }
         tracing::info!(user_id = user.id, "signed in");
         Ok(not_stored(json::ok(&LoginAnswer { refresh: &pair.refresh, access: &pair.access, user: user.view() })))
     })
@@ -92,26 +97,53 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
 }
 
 /// A refresh token checked as SimpleJWT's `RefreshToken(...)` does: signature and times, the
-/// blacklist, then `exp`, `jti` and the type.
-async fn valid_refresh_token(state: &AppState, token: &str) -> Result<Claims, ApiError> {
+/// blacklist, then `exp`, `jti` and the type. With `detect_reuse`, a blacklisted token is
+/// also treated as a possible theft.
+async fn valid_refresh_token(state: &AppState, token: &str, detect_reuse: bool) -> Result<Claims, ApiError> {
     let claims = state.jwt.decode(token.as_bytes(), clock::now_fractional()).map_err(ApiError::token_not_valid)?;
-    let Some(jti) = claims.jti() else {
-        return Err(ApiError::token_not_valid(messages::TOKEN_NO_ID));
-    };
+    let Some(jti) = claims.jti() else { return Err(ApiError::token_not_valid(messages::TOKEN_NO_ID)) };
     if state.store.is_blacklisted(jti).await? {
+        if detect_reuse {
+            revoke_if_reused(state, jti).await?;
+        }
         return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
     }
     claims.check(Some(TokenType::Refresh)).map_err(ApiError::token_not_valid)?;
     Ok(claims)
 }
 
-/// Blacklists a checked refresh token; losing a race to another request counts as already
-/// blacklisted, so one token is only ever spent once.
-async fn spend(state: &AppState, claims: &Claims) -> Result<(), ApiError> {
-    let jti = claims.jti().expect("checked tokens have a jti");
-    let user_id = claims.user_id().and_then(user_id_of);
-    let expires_at = claims.exp().unwrap_or_default();
-    if state.store.blacklist(jti, user_id, expires_at, clock::now_seconds()).await? {
+/// A rotated refresh token presented again is a sign that it was stolen: unless it was
+/// rotated within the grace period (two tabs refreshing at once), every token of its family
+/// is revoked, the thief's and the owner's alike, and the owner signs in again.
+async fn revoke_if_reused(state: &AppState, jti: &str) -> Result<(), ApiError> {
+    let features = state.features();
+    if !features.refresh_reuse_detection {
+        return Ok(());
+    }
+    let now = clock::now_seconds();
+    let Some(spent_at) = state.store.blacklisted_at(jti).await? else { return Ok(()) };
+    if now - spent_at >= features.refresh_reuse_grace {
+        let revoked = state.store.revoke_family_of(jti, now).await?;
+        if revoked > 0 {
+            tracing::warn!(revoked, "a rotated refresh token was reused; its family is revoked");
+        }
+    }
+    Ok(())
+}
+
+/// The record of a checked refresh token.
+fn record_of(claims: &Claims) -> RefreshRecord<'_> {
+    RefreshRecord {
+        jti: claims.jti().expect("checked tokens have a jti"),
+        user_id: claims.user_id().and_then(user_id_of),
+        expires_at: claims.exp().unwrap_or_default(),
+    }
+}
+
+/// Blacklists a checked refresh token and records its successor; losing a race to another
+/// request counts as already blacklisted, so one token is only ever spent once.
+async fn spend(state: &AppState, claims: &Claims, successor: Option<RefreshRecord<'_>>) -> Result<(), ApiError> {
+    if state.store.spend_refresh_token(record_of(claims), successor, clock::now_seconds()).await? {
         Ok(())
     } else {
         Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED))
@@ -132,7 +164,7 @@ pub async fn refresh(request: HttpRequest, payload: web::Payload, state: web::Da
         let mut form = Form::new(&input);
         let token = form.text("refresh", REQUIRED);
         form.finish()?;
-        let claims = valid_refresh_token(&state, &token.unwrap_or_default()).await?;
+        let claims = valid_refresh_token(&state, &token.unwrap_or_default(), true).await?;
 
         if claims.user_id().is_some_and(is_truthy_id) {
             let user = match claims.user_id().and_then(user_id_of) {
@@ -147,10 +179,15 @@ pub async fn refresh(request: HttpRequest, payload: web::Payload, state: web::Da
         let now = clock::now_seconds();
         let access = state.jwt.access_from(&claims, now);
         let refresh = if features.rotate_refresh_tokens {
+            let (token, jti, expires_at) = state.jwt.rotate(&claims, now);
             if features.blacklist_after_rotation {
-                spend(&state, &claims).await?;
+                let successor = RefreshRecord { jti: &jti, user_id: record_of(&claims).user_id, expires_at };
+                if let Err(error) = spend(&state, &claims, Some(successor)).await {
+                    revoke_if_reused(&state, record_of(&claims).jti).await?;
+                    return Err(error);
+                }
             }
-            Some(state.jwt.rotate(&claims, now).0)
+            Some(token)
         } else {
             None
         };
@@ -202,8 +239,8 @@ pub async fn blacklist(request: HttpRequest, payload: web::Payload, state: web::
         let mut form = Form::new(&input);
         let token = form.text("refresh", REQUIRED);
         form.finish()?;
-        let claims = valid_refresh_token(&state, &token.unwrap_or_default()).await?;
-        spend(&state, &claims).await?;
+        let claims = valid_refresh_token(&state, &token.unwrap_or_default(), false).await?;
+        spend(&state, &claims, None).await?;
         Ok(json::empty_object())
     })
     .await

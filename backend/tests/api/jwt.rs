@@ -330,3 +330,43 @@ impl TestAppExt for crate::helpers::TestApp {
         Self::read(self.client.post(self.url(path)).header("Authorization", authorization).json(&body)).await
     }
 }
+
+async fn rotate(app: &crate::helpers::TestApp, refresh: &str) -> crate::helpers::Answer {
+    app.post("/auth/jwt/refresh/", json!({"refresh": refresh})).await
+}
+
+#[tokio::test]
+async fn reusing_a_rotated_refresh_token_revokes_its_whole_family() {
+    let app = spawn_app_with(&[("REFRESH_REUSE_GRACE", "0")]).await;
+    let user = app.create_user("alice", true, false).await;
+    let (_, stolen) = app.login("alice", &user.password).await;
+    let (_, other_session) = app.login("alice", &user.password).await;
+    let owner = rotate(&app, &stolen).await.json()["refresh"].as_str().unwrap().to_owned();
+    let owner_next = rotate(&app, &owner).await.json()["refresh"].as_str().unwrap().to_owned();
+
+    // The thief replays the rotated token: refused, and the family is revoked.
+    rotate(&app, &stolen).await.assert(401, json!({"detail": "Token is blacklisted", "code": "token_not_valid"}));
+    rotate(&app, &owner_next).await.assert(401, json!({"detail": "Token is blacklisted", "code": "token_not_valid"}));
+    // Another login of the same user is another family, untouched.
+    rotate(&app, &other_session).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn a_reuse_within_the_grace_period_revokes_nothing() {
+    let app = spawn_app_with(&[("REFRESH_REUSE_GRACE", "60")]).await;
+    let user = app.create_user("alice", true, false).await;
+    let (_, first) = app.login("alice", &user.password).await;
+    let second = rotate(&app, &first).await.json()["refresh"].as_str().unwrap().to_owned();
+    rotate(&app, &first).await.assert(401, json!({"detail": "Token is blacklisted", "code": "token_not_valid"}));
+    rotate(&app, &second).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn with_reuse_detection_off_a_replay_revokes_nothing() {
+    let app = spawn_app_with(&[("REFRESH_REUSE_GRACE", "0"), ("REFRESH_REUSE_DETECTION", "false")]).await;
+    let user = app.create_user("alice", true, false).await;
+    let (_, first) = app.login("alice", &user.password).await;
+    let second = rotate(&app, &first).await.json()["refresh"].as_str().unwrap().to_owned();
+    rotate(&app, &first).await.assert_status(401);
+    rotate(&app, &second).await.assert_status(200);
+}
