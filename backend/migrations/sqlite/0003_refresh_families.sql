@@ -1,9 +1,8 @@
--- Every refresh token issued here, with the login it descends from (its family), so that a
--- reused rotated token can revoke the whole family.
-CREATE TABLE refresh_tokens (
-    jti TEXT PRIMARY KEY,
-    family TEXT NOT NULL,
-    user_id BIGINT,
-    expires_at BIGINT NOT NULL
-);
-CREATE INDEX refresh_tokens_family ON refresh_tokens (family);
+-- A spent refresh token remembers the login it descends from (its family: the id of that
+-- login's refresh token) and the token that replaced it, so that reusing a rotated token can
+-- revoke every token of its family with one statement.
+ALTER TABLE token_blacklist ADD COLUMN family TEXT;
+ALTER TABLE token_blacklist ADD COLUMN successor TEXT;
+ALTER TABLE token_blacklist ADD COLUMN successor_expires_at BIGINT;
+CREATE INDEX token_blacklist_family ON token_blacklist (family);
+CREATE INDEX token_blacklist_successor ON token_blacklist (successor);

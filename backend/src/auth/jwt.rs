@@ -109,8 +109,6 @@ impl Claims {
 pub struct Pair {
     pub refresh: String,
     pub access: String,
-    pub refresh_jti: String,
-    pub refresh_exp: i64,
 }
 
 /// Signs and checks tokens. The keyed HMAC state is built once and cloned per use.
@@ -144,13 +142,12 @@ impl JwtCodec {
     /// The login answer: a refresh token and an access token sharing `iat`.
     pub fn issue_pair(&self, user_id: i64, now: i64) -> Pair {
         let user_id = Value::String(user_id.to_string());
-        let refresh_jti = random::uuid4_hex();
-        let refresh_exp = now + self.refresh_lifetime;
+
         let refresh = self.sign(&Payload {
             token_type: TokenType::Refresh.as_str(),
-            exp: refresh_exp,
+            exp: now + self.refresh_lifetime,
             iat: now,
-            jti: refresh_jti.clone(),
+            jti: random::uuid4_hex(),
             user_id: Some(&user_id),
             extra: BTreeMap::new(),
         });
@@ -162,7 +159,7 @@ impl JwtCodec {
             user_id: Some(&user_id),
             extra: BTreeMap::new(),
         });
-        Pair { refresh, access, refresh_jti, refresh_exp }
+        Pair { refresh, access }
     }
 
     /// A new access token carrying the refresh token's claims.

@@ -20,6 +20,11 @@ use tokio::sync::Semaphore;
 pub const ARGON2_MEMORY_KIB: u32 = 19_456;
 pub const ARGON2_ITERATIONS: u32 = 2;
 pub const ARGON2_LANES: u32 = 1;
+/// The most memory (1 GiB) and passes a stored Argon2 hash may ask for to be checked.
+const MAX_VERIFY_MEMORY_KIB: u32 = 1 << 20;
+const MAX_VERIFY_ITERATIONS: u32 = 64;
+/// The most PBKDF2 iterations a stored hash may ask for (Django 6.1 uses 1,500,000).
+const MAX_VERIFY_PBKDF2_ITERATIONS: u32 = 50_000_000;
 
 /// The outcome of checking a password.
 #[derive(Debug, PartialEq, Eq)]
@@ -162,6 +167,11 @@ fn verify_argon2(workspace: &Workspace, phc: &str, password: &str) -> Option<boo
         None => Version::V0x10,
     };
     let params = Params::try_from(&parsed).ok()?;
+    // A stored hash is data: parameters beyond any real deployment's (Django's default is
+    // 100 MiB, t=2) would let one row take gigabytes or minutes, so they never verify.
+    if params.m_cost() > MAX_VERIFY_MEMORY_KIB || params.t_cost() > MAX_VERIFY_ITERATIONS {
+        return None;
+    }
     let expected = parsed.hash?;
     let mut salt = [0u8; 64];
     let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
@@ -180,7 +190,10 @@ fn verify_argon2(workspace: &Workspace, phc: &str, password: &str) -> Option<boo
 fn pbkdf2_sha256_encode_like(encoded: &str, password: &str) -> Option<String> {
     let mut parts = encoded.splitn(4, '$');
     let (_algorithm, iterations, salt, _hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    let iterations: u32 = crate::pycompat::parse_int(iterations)?.try_into().ok().filter(|n| *n > 0)?;
+    let iterations: u32 = crate::pycompat::parse_int(iterations)?
+        .try_into()
+        .ok()
+        .filter(|n| *n > 0 && *n <= MAX_VERIFY_PBKDF2_ITERATIONS)?;
     Some(pbkdf2_sha256(password, salt, iterations))
 }
 

@@ -86,10 +86,6 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
             return Err(ApiError::no_active_account());
         }
         let pair = state.jwt.issue_pair(user.id, clock::now_seconds());
-        if state.features().refresh_reuse_detection {
-            let record = RefreshRecord { jti: &pair.refresh_jti, user_id: Some(user.id), expires_at: pair.refresh_exp };
-            state.store.record_login(record).await?;
-        }
         tracing::info!(user_id = user.id, "signed in");
         Ok(not_stored(json::ok(&LoginAnswer { refresh: &pair.refresh, access: &pair.access, user: user.view() })))
     })

@@ -1,5 +1,5 @@
-//! Refresh tokens: `token_blacklist` holds the ids that may no longer be used, and
-//! `refresh_tokens` the family (the login) each issued token descends from, so that reusing a
+//! The `token_blacklist` table: ids of refresh tokens that may no longer be used, each with the
+//! family (the login) it descends from and the token that replaced it, so that reusing a
 //! rotated token can revoke every token of its family.
 
 use anyhow::Context;
@@ -8,17 +8,19 @@ use sqlx::Row;
 use super::Store;
 
 const CONTAINS: &str = "SELECT 1 FROM token_blacklist WHERE jti = $1";
-const ADD: &str = "INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at) VALUES ($1, $2, $3, $4) \
-                   ON CONFLICT (jti) DO NOTHING";
 const PURGE_EXPIRED: &str = "DELETE FROM token_blacklist WHERE expires_at < $1";
 const BLACKLISTED_AT: &str = "SELECT blacklisted_at FROM token_blacklist WHERE jti = $1";
-const FAMILY_OF: &str = "SELECT family FROM refresh_tokens WHERE jti = $1";
-const RECORD: &str = "INSERT INTO refresh_tokens (jti, family, user_id, expires_at) VALUES ($1, $2, $3, $4) \
-                      ON CONFLICT (jti) DO NOTHING";
-const REVOKE_FAMILY: &str = "INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at) \
-                             SELECT jti, user_id, expires_at, $2 FROM refresh_tokens WHERE family = $1 \
-                             ON CONFLICT (jti) DO NOTHING";
-const PURGE_FAMILIES: &str = "DELETE FROM refresh_tokens WHERE expires_at < $1";
+/// Spends a token in one statement: its family is its predecessor's, or itself for the token of
+/// a login (and for one issued elsewhere).
+const SPEND: &str = "INSERT INTO token_blacklist \
+     (jti, user_id, expires_at, blacklisted_at, family, successor, successor_expires_at) \
+     VALUES ($1, $2, $3, $4, COALESCE((SELECT family FROM token_blacklist WHERE successor = $1), $1), $5, $6) \
+     ON CONFLICT (jti) DO NOTHING";
+/// Blacklists the successors of every spent token of the family, the live one among them.
+const REVOKE_FAMILY: &str = "INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at, family) \
+     SELECT successor, user_id, successor_expires_at, $2, family FROM token_blacklist \
+     WHERE family = (SELECT family FROM token_blacklist WHERE jti = $1) AND successor IS NOT NULL \
+     ON CONFLICT (jti) DO NOTHING";
 
 /// A refresh token as the tables record it.
 #[derive(Debug, Clone, Copy)]
@@ -34,45 +36,16 @@ impl Store {
         Ok(row.context("Failed to read the token blacklist")?.is_some())
     }
 
-    /// Blacklists a refresh token. Returns `false` when it already was: of several concurrent
-    /// calls with one token, exactly one gets `true`.
-    pub async fn blacklist(&self, jti: &str, user_id: Option<i64>, expires_at: i64, now: i64) -> anyhow::Result<bool> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query(ADD)
-            .bind(jti)
-            .bind(user_id)
-            .bind(expires_at)
-            .bind(now)
-            .execute(self.pool())
-            .await
-            .context("Failed to blacklist a refresh token")?;
-        Ok(done.rows_affected() == 1)
-    }
-
     /// Forgets blacklisted and recorded tokens that have expired anyway.
     pub async fn purge_expired_blacklist(&self, now: i64) -> anyhow::Result<u64> {
         let _turn = self.write_turn().await;
-        sqlx::query(PURGE_FAMILIES).bind(now).execute(self.pool()).await.context("Failed to purge refresh tokens")?;
         let done = sqlx::query(PURGE_EXPIRED).bind(now).execute(self.pool()).await;
         Ok(done.context("Failed to purge the token blacklist")?.rows_affected())
     }
 
-    /// Records the refresh token of a login: it starts a family.
-    pub async fn record_login(&self, token: RefreshRecord<'_>) -> anyhow::Result<()> {
-        let _turn = self.write_turn().await;
-        sqlx::query(RECORD)
-            .bind(token.jti)
-            .bind(token.jti)
-            .bind(token.user_id)
-            .bind(token.expires_at)
-            .execute(self.pool())
-            .await
-            .context("Failed to record a refresh token")?;
-        Ok(())
-    }
-
-    /// Spends a refresh token: blacklists it and records its successor (if any) in its family,
-    /// in one transaction. Returns `false`, changing nothing, when it was already spent.
+    /// Spends a refresh token: blacklists it, remembering its family and its successor (if
+    /// any). Returns `false`, changing nothing, when it was already spent: of several
+    /// concurrent calls with one token, exactly one gets `true`.
     pub async fn spend_refresh_token(
         &self,
         spent: RefreshRecord<'_>,
@@ -80,39 +53,17 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<bool> {
         let _turn = self.write_turn().await;
-        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
-        let family: Option<String> = sqlx::query(FAMILY_OF)
-            .bind(spent.jti)
-            .fetch_optional(&mut *tx)
-            .await
-            .context("Failed to read a token family")?
-            .map(|row| row.try_get("family"))
-            .transpose()?;
-        // A token issued elsewhere (another server, before an import) starts its own family.
-        let family = family.unwrap_or_else(|| spent.jti.to_owned());
-        let blacklisted = sqlx::query(ADD)
+        let done = sqlx::query(SPEND)
             .bind(spent.jti)
             .bind(spent.user_id)
             .bind(spent.expires_at)
             .bind(now)
-            .execute(&mut *tx)
+            .bind(successor.map(|token| token.jti))
+            .bind(successor.map(|token| token.expires_at))
+            .execute(self.pool())
             .await
             .context("Failed to blacklist a refresh token")?;
-        if blacklisted.rows_affected() != 1 {
-            return Ok(false);
-        }
-        for token in std::iter::once(spent).chain(successor) {
-            sqlx::query(RECORD)
-                .bind(token.jti)
-                .bind(&family)
-                .bind(token.user_id)
-                .bind(token.expires_at)
-                .execute(&mut *tx)
-                .await
-                .context("Failed to record a refresh token")?;
-        }
-        tx.commit().await.context("Failed to spend a refresh token")?;
-        Ok(true)
+        Ok(done.rows_affected() == 1)
     }
 
     /// When a token was blacklisted (Unix seconds), if it was.
@@ -125,15 +76,7 @@ impl Store {
     /// Blacklists every token of the family `jti` belongs to; returns how many were still live.
     pub async fn revoke_family_of(&self, jti: &str, now: i64) -> anyhow::Result<u64> {
         let _turn = self.write_turn().await;
-        let family: Option<String> = sqlx::query(FAMILY_OF)
-            .bind(jti)
-            .fetch_optional(self.pool())
-            .await
-            .context("Failed to read a token family")?
-            .map(|row| row.try_get("family"))
-            .transpose()?;
-        let Some(family) = family else { return Ok(0) };
-        let done = sqlx::query(REVOKE_FAMILY).bind(&family).bind(now).execute(self.pool()).await;
+        let done = sqlx::query(REVOKE_FAMILY).bind(jti).bind(now).execute(self.pool()).await;
         Ok(done.context("Failed to revoke a token family")?.rows_affected())
     }
 }
