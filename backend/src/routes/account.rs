@@ -10,13 +10,12 @@ use crate::domain::password_policy::UserAttributes;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, FieldErrors};
-use crate::http::body::Input;
 use crate::http::fields::{Form, REQUIRED};
 use crate::http::json;
 use crate::http::route::{serve, Route, POST_ONLY};
 use crate::messages;
 use crate::routes::users::{check_password, checked_username};
-use crate::routes::{action_step, Step};
+use crate::routes::{check_retype, input};
 use crate::state::AppState;
 use crate::store::outbox::OutgoingEmail;
 use crate::store::users::WriteError;
@@ -24,20 +23,6 @@ use crate::store::users::WriteError;
 const ACTIVATION: Route = Route { name: "Activation", allow: POST_ONLY };
 const SET_PASSWORD: Route = Route { name: "Set password", allow: POST_ONLY };
 const SET_USERNAME: Route = Route { name: "Set username", allow: POST_ONLY };
-
-macro_rules! proceed {
-    ($route:expr, $request:expr, $state:expr) => {
-        match action_step($route, $request, $state).await? {
-            Step::Proceed(user) => user,
-            Step::Answer(answer) => return Ok(answer),
-        }
-    };
-}
-
-async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
-    let body = crate::http::body::read(payload).await?;
-    Input::parse(request, &body)
-}
 
 /// The user a link's `uid` names. Djoser reads the raw submitted value: anything but a
 /// string naming an existing user is "Invalid user id or user doesn't exist."
@@ -139,11 +124,7 @@ pub async fn set_password(request: HttpRequest, payload: web::Payload, state: we
         form.finish()?;
         let new_password = new_password.unwrap_or_default();
         validate_new_password(&state, "new_password", &new_password, Some(&user))?;
-        if let Some(re_new_password) = re_new_password {
-            if re_new_password.as_deref() != Some(new_password.as_str()) {
-                return Err(ApiError::non_field(messages::PASSWORD_MISMATCH));
-            }
-        }
+        check_retype(re_new_password, &new_password, messages::PASSWORD_MISMATCH)?;
         let hash = state.passwords.hash(SecretString::from(new_password)).await?;
         let emails = confirmation(
             &state,
@@ -175,11 +156,7 @@ pub async fn set_username(request: HttpRequest, payload: web::Payload, state: we
         let re_new_username = retype.then(|| form.text("re_new_username", REQUIRED));
         form.finish()?;
         let new_username = new_username.unwrap_or_default();
-        if let Some(re_new_username) = re_new_username {
-            if re_new_username.as_deref() != Some(new_username.as_str()) {
-                return Err(ApiError::non_field(messages::USERNAME_MISMATCH));
-            }
-        }
+        check_retype(re_new_username, &new_username, messages::USERNAME_MISMATCH)?;
         let user = User { username: new_username, ..user };
         let emails = confirmation(
             &state,

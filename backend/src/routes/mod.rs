@@ -4,6 +4,17 @@
 //! router. Each path is registered with and without its trailing slash; the slashless form
 //! redirects GET and HEAD and serves the other methods (see `http::route`).
 
+/// Runs a Djoser action's first steps ([`action_step`]) and yields the requester, or returns
+/// the answer they already decided.
+macro_rules! proceed {
+    ($route:expr, $request:expr, $state:expr) => {
+        match crate::routes::action_step($route, $request, $state).await? {
+            crate::routes::Step::Proceed(user) => user,
+            crate::routes::Step::Answer(answer) => return Ok(answer),
+        }
+    };
+}
+
 pub mod account;
 pub mod app;
 pub mod jwt;
@@ -109,4 +120,19 @@ pub async fn action_step(route: &Route, request: &HttpRequest, state: &AppState)
         return Ok(Step::Answer(metadata(route)));
     }
     Err(not_allowed(request))
+}
+
+/// The submitted fields, once the body is read (for the views that read one).
+pub async fn input(request: &HttpRequest, payload: web::Payload) -> Result<crate::http::body::Input, ApiError> {
+    let body = crate::http::body::read(payload).await?;
+    crate::http::body::Input::parse(request, &body)
+}
+
+/// The retype check of Djoser's `*_RETYPE` settings: `retyped` is `None` when the setting is
+/// off, and the field's value (if it passed) when it is on.
+pub fn check_retype(retyped: Option<Option<String>>, value: &str, mismatch: &'static str) -> Result<(), ApiError> {
+    match retyped {
+        Some(retyped) if retyped.as_deref() != Some(value) => Err(ApiError::non_field(mismatch)),
+        _ => Ok(()),
+    }
 }

@@ -15,7 +15,7 @@ use crate::http::route::{serve, Route, POST_ONLY};
 use crate::messages;
 use crate::routes::account::{check_link_token, confirmation, user_of_uid, validate_new_password};
 use crate::routes::users::checked_username;
-use crate::routes::{action_step, Step};
+use crate::routes::{check_retype, input};
 use crate::state::AppState;
 use crate::store::users::WriteError;
 
@@ -27,20 +27,6 @@ const RESET_USERNAME_CONFIRM: Route = Route { name: "Reset username confirm", al
 
 /// The e-mail field of the reset serializers: required, no length limit.
 const EMAIL: Spec = REQUIRED;
-
-macro_rules! proceed {
-    ($route:expr, $request:expr, $state:expr) => {
-        match action_step($route, $request, $state).await? {
-            Step::Proceed(user) => user,
-            Step::Answer(answer) => return Ok(answer),
-        }
-    };
-}
-
-async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
-    let body = crate::http::body::read(payload).await?;
-    Input::parse(request, &body)
-}
 
 /// The accounts an e-mail request is about: every user with exactly this address, in the
 /// wanted activation state, who has a usable password. When there are none and either
@@ -147,11 +133,7 @@ pub async fn reset_password_confirm(
         form.finish()?;
         let new_password = new_password.unwrap_or_default();
         validate_new_password(&state, "new_password", &new_password, requester.as_ref())?;
-        if let Some(re_new_password) = re_new_password {
-            if re_new_password.as_deref() != Some(new_password.as_str()) {
-                return Err(ApiError::non_field(messages::PASSWORD_MISMATCH));
-            }
-        }
+        check_retype(re_new_password, &new_password, messages::PASSWORD_MISMATCH)?;
         let user = user_of_uid(&state, input.get("uid")).await?;
         check_link_token(&state, &user, input.get("token"))?;
 
@@ -190,11 +172,7 @@ pub async fn reset_username_confirm(
         let re_new_username = retype.then(|| form.text("re_new_username", REQUIRED));
         form.finish()?;
         let new_username = new_username.unwrap_or_default();
-        if let Some(re_new_username) = re_new_username {
-            if re_new_username.as_deref() != Some(new_username.as_str()) {
-                return Err(ApiError::non_field(messages::USERNAME_MISMATCH));
-            }
-        }
+        check_retype(re_new_username, &new_username, messages::USERNAME_MISMATCH)?;
         let user = user_of_uid(&state, input.get("uid")).await?;
         check_link_token(&state, &user, input.get("token"))?;
 

@@ -12,11 +12,12 @@ use crate::domain::user::{User, NAME_MAX_LENGTH};
 use crate::domain::{email, username};
 use crate::email::EmailKind;
 use crate::error::ApiError;
-use crate::http::body::{self, Input};
+use crate::http::body::Input;
 use crate::http::fields::{optional_blank, Form, Spec, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, COLLECTION, INSTANCE};
 use crate::messages;
+use crate::routes::{check_retype, input};
 use crate::state::AppState;
 use crate::store::users::{NewUser, WriteError};
 
@@ -28,11 +29,6 @@ const ME: Route = Route { name: "User Instance", allow: INSTANCE };
 const EMAIL_FIELD: Spec = Spec { required: false, allow_blank: true, max_length: Some(email::MAX_LENGTH) };
 /// A username field of the user model.
 const USERNAME_FIELD: Spec = Spec { required: true, allow_blank: false, max_length: Some(username::MAX_LENGTH) };
-
-async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
-    let body = body::read(payload).await?;
-    Input::parse(request, &body)
-}
 
 /// `users/`: GET lists, POST registers.
 pub async fn collection(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
@@ -84,11 +80,7 @@ async fn create(input: Input, state: &AppState) -> Result<HttpResponse, ApiError
         errors.add_all("password", problems);
         return Err(ApiError::Fields(errors));
     }
-    if let Some(re_password) = re_password {
-        if re_password.as_deref() != Some(password.as_str()) {
-            return Err(ApiError::non_field(messages::PASSWORD_MISMATCH));
-        }
-    }
+    check_retype(re_password, &password, messages::PASSWORD_MISMATCH)?;
 
     let password_hash = state.passwords.hash(SecretString::from(password)).await?;
     let username = username::normalize(&username);
