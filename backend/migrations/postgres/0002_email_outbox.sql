@@ -6,6 +6,7 @@ CREATE TABLE email_outbox (
     user_id BIGINT,
     sender TEXT NOT NULL,
     recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
     message TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'pending',
     attempts BIGINT NOT NULL DEFAULT 0,

@@ -82,12 +82,14 @@ impl Emails {
         let link = self.link(kind, user).unwrap_or_default();
         let rendered =
             self.templates.render(kind, &Context { site_name: &self.site_name, username: &user.username, link: &link });
+        let subject = rendered.subject.clone();
         match self.message(&user.email, rendered) {
             Ok(message) => Some(OutgoingEmail {
                 kind: kind.name(),
                 user_id: Some(user.id),
                 sender: self.from.email.to_string(),
                 recipient: user.email.clone(),
+                subject,
                 message: String::from_utf8_lossy(&message.formatted()).into_owned(),
             }),
             Err(error) => {

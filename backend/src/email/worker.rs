@@ -56,7 +56,8 @@ pub async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) ->
                 store.mark_email_sent(email.id, clock::now_micros()).await?;
                 tracing::info!(
                     kind = %email.kind,
-                    outbox_id = email.id,
+                    recipient = %email.recipient,
+                    subject = %email.subject,
                     backend = emails.transport().name(),
                     "e-mail sent"
                 );

@@ -14,6 +14,7 @@ pub struct OutgoingEmail {
     pub user_id: Option<i64>,
     pub sender: String,
     pub recipient: String,
+    pub subject: String,
     /// The whole RFC 5322 message.
     pub message: String,
 }
@@ -25,6 +26,7 @@ pub struct ClaimedEmail {
     pub kind: String,
     pub sender: String,
     pub recipient: String,
+    pub subject: String,
     pub message: String,
     /// Delivery attempts including this one.
     pub attempts: i64,
@@ -42,19 +44,19 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-const ENQUEUE: &str =
-    "INSERT INTO email_outbox (kind, user_id, sender, recipient, message, next_attempt_at, created_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $6)";
+const ENQUEUE: &str = "INSERT INTO email_outbox \
+     (kind, user_id, sender, recipient, subject, message, next_attempt_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
 /// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
 /// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
 const CLAIM_SQLITE: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3) \
-     RETURNING id, kind, sender, recipient, message, attempts";
+     RETURNING id, kind, sender, recipient, subject, message, attempts";
 const CLAIM_POSTGRES: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, sender, recipient, message, attempts";
+     RETURNING id, kind, sender, recipient, subject, message, attempts";
 const MARK_SENT: &str =
     "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL WHERE id = $1";
 const MARK_RETRY: &str =
@@ -79,6 +81,7 @@ where
         .bind(email.user_id)
         .bind(&email.sender)
         .bind(&email.recipient)
+        .bind(&email.subject)
         .bind(&email.message)
         .bind(now)
         .execute(executor)
@@ -93,6 +96,7 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedEmail, sqlx::Error> {
         kind: row.try_get("kind")?,
         sender: row.try_get("sender")?,
         recipient: row.try_get("recipient")?,
+        subject: row.try_get("subject")?,
         message: row.try_get("message")?,
         attempts: row.try_get("attempts")?,
     })

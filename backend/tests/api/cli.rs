@@ -135,6 +135,7 @@ async fn the_outbox_command_lists_pending_and_failed_e_mails() {
         user_id: Some(1),
         sender: "webmaster@localhost".into(),
         recipient: recipient.into(),
+        subject: "x".into(),
         message: "Subject: x\r\n\r\nbody".into(),
     };
     store.enqueue_emails(&[email("waiting@example.com"), email("broken@example.com")]).await.unwrap();

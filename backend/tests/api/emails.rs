@@ -152,3 +152,25 @@ async fn a_templates_folder_replaces_the_built_in_text() {
     assert_eq!(email.subject, "Welcome to Gatehouse, alice");
     assert!(email.text.starts_with(&format!("Open {FRONTEND_URL}/activate/")));
 }
+
+#[tokio::test]
+async fn the_outbox_backend_writes_an_eml_file_and_logs_its_subject_and_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
+    let database = crate::helpers::TestDatabase::create(dir.path()).await;
+    let server = crate::processes::Server::start(
+        dir.path(),
+        &[("DATABASE_URL", &database.url), ("EMAIL_OUTBOX_DIR", outbox.to_str().unwrap())],
+    );
+    let answer = TestApp::read(
+        reqwest::Client::new()
+            .post(format!("{}/auth/users/", server.url))
+            .json(&json!({"username": "alice", "email": "alice@example.com", "password": GOOD_PASSWORD})),
+    )
+    .await;
+    answer.assert_status(201);
+    server.wait_for_log(&["e-mail sent", "alice@example.com", "Account activation on Gatehouse"]).await;
+    let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|entry| entry.unwrap().path()).collect();
+    assert_eq!(files.len(), 1);
+    assert!(files[0].extension().is_some_and(|ext| ext == "eml"));
+}

@@ -17,6 +17,7 @@ pub fn free_port() -> u16 {
 pub struct Server {
     child: Child,
     pub url: String,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -43,8 +44,28 @@ impl Server {
             }
         };
         // Keep reading the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        Self { child, url: format!("http://127.0.0.1:{port}") }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Self { child, url: format!("http://127.0.0.1:{port}"), log }
+    }
+
+    /// Waits (at most 10 s) for a log line containing every one of `parts`.
+    pub async fn wait_for_log(&self, parts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found =
+                self.log.lock().unwrap().iter().find(|line| parts.iter().all(|part| line.contains(part))).cloned();
+            if let Some(line) = found {
+                return line;
+            }
+            assert!(Instant::now() < deadline, "no log line with {parts:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// SIGKILL: no shutdown, no flushing.
