@@ -57,6 +57,17 @@ pub struct Delivery {
     pub max_retry_delay: std::time::Duration,
     /// Attempts before a message is marked failed.
     pub max_attempts: i64,
+    /// How long a claimed message is reserved for the instance that claimed it. After a crash,
+    /// the messages it held wait this long before another instance takes them.
+    pub lease: std::time::Duration,
+}
+
+impl Delivery {
+    /// The longest one SMTP delivery may take: half the lease (at most 30 s), so a lease never
+    /// runs out while its message is still being sent, and no message goes out twice.
+    pub fn smtp_deadline(&self) -> std::time::Duration {
+        (self.lease / 2).min(std::time::Duration::from_secs(30))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -225,6 +236,7 @@ impl Settings {
             first_retry_delay: source.milliseconds("EMAIL_RETRY_FIRST_DELAY_MS", 5_000)?,
             max_retry_delay: source.milliseconds("EMAIL_RETRY_MAX_DELAY_MS", 3_600_000)?,
             max_attempts: source.seconds("EMAIL_MAX_ATTEMPTS", 12)?,
+            lease: std::time::Duration::from_secs(source.seconds("EMAIL_LEASE_SECONDS", 120)? as u64),
         };
         let secret_key = resolve_secret_key(source.get("SECRET_KEY"), environment)?;
         let frontend_url =

@@ -10,9 +10,6 @@ use secrecy::ExposeSecret;
 
 use crate::configuration::{EmailBackend, Settings};
 
-/// The longest one SMTP delivery may take.
-const SMTP_DEADLINE: Duration = Duration::from_secs(30);
-
 #[derive(Clone)]
 pub enum Transport {
     /// One RFC 5322 file per message (Django's file backend).
@@ -46,7 +43,13 @@ impl Transport {
     }
 
     /// Delivers one stored RFC 5322 message.
-    pub async fn deliver(&self, sender: &str, recipient: &str, message: &[u8]) -> anyhow::Result<()> {
+    pub async fn deliver(
+        &self,
+        sender: &str,
+        recipient: &str,
+        message: &[u8],
+        deadline: Duration,
+    ) -> anyhow::Result<()> {
         match self {
             Self::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir)
@@ -73,9 +76,9 @@ impl Transport {
                     vec![recipient.parse().context("the recipient is not an e-mail address")?],
                 )
                 .context("Failed to address the message")?;
-                tokio::time::timeout(SMTP_DEADLINE, transport.send_raw(&envelope, message))
+                tokio::time::timeout(deadline, transport.send_raw(&envelope, message))
                     .await
-                    .context("The SMTP server did not finish within 30 seconds")?
+                    .with_context(|| format!("The SMTP server did not finish within {} s", deadline.as_secs_f64()))?
                     .context("The SMTP server did not accept the message")?;
                 Ok(())
             }

@@ -10,9 +10,6 @@ use crate::configuration::Delivery;
 use crate::email::Emails;
 use crate::store::Store;
 
-/// How long a claimed message is reserved for the instance that claimed it. Longer than one
-/// SMTP conversation may take, so a slow delivery is never duplicated.
-const LEASE: Duration = Duration::from_secs(120);
 const BATCH: i64 = 16;
 /// How often the outbox is looked at when nothing signals new messages (other instances).
 const POLL: Duration = Duration::from_secs(1);
@@ -47,10 +44,13 @@ pub fn backoff(delivery: &Delivery, attempts: i64) -> Duration {
 /// Delivers one batch of due messages; returns how many were claimed.
 pub async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> anyhow::Result<usize> {
     let now = clock::now_micros();
-    let lease_until = now + LEASE.as_micros() as i64;
+    let lease_until = now + delivery.lease.as_micros() as i64;
     let claimed = store.claim_emails(now, lease_until, BATCH).await?;
     for email in &claimed {
-        let outcome = emails.transport().deliver(&email.sender, &email.recipient, email.message.as_bytes()).await;
+        let outcome = emails
+            .transport()
+            .deliver(&email.sender, &email.recipient, email.message.as_bytes(), delivery.smtp_deadline())
+            .await;
         match outcome {
             Ok(()) => {
                 store.mark_email_sent(email.id, clock::now_micros()).await?;
@@ -104,6 +104,7 @@ mod tests {
             first_retry_delay: Duration::from_millis(500),
             max_retry_delay: Duration::from_secs(5),
             max_attempts: 10,
+            lease: Duration::from_secs(120),
         };
         let delays: Vec<u128> = (1..=6).map(|attempt| backoff(&delivery, attempt).as_millis()).collect();
         assert_eq!(delays, [500, 1000, 2000, 4000, 5000, 5000]);

@@ -126,6 +126,8 @@ async fn e_mails_queued_during_an_smtp_outage_all_arrive_once_after_a_restart() 
         ("SMTP_URL", smtp_url.as_str()),
         ("EMAIL_RETRY_FIRST_DELAY_MS", "100"),
         ("EMAIL_RETRY_MAX_DELAY_MS", "500"),
+        // Messages the killed instance had claimed come back after this lease.
+        ("EMAIL_LEASE_SECONDS", "2"),
     ];
     let server = Server::start(dir.path(), &env);
     let store = Store::connect(&database.url, 2).await.unwrap();
