@@ -68,7 +68,7 @@ pub async fn activation(request: HttpRequest, payload: web::Payload, state: web:
             return Err(ApiError::stale_token());
         }
         let user = User { is_active: true, ..user };
-        let emails = confirmation(&state, state.features().send_confirmation_email, EmailKind::Confirmation, &user);
+        let emails = confirmation(&state, EmailKind::Confirmation, &user);
         state.store.set_active(user.id, true, &emails).await?;
         state.emails.wake();
         tracing::info!(user_id = user.id, "account activated");
@@ -77,8 +77,16 @@ pub async fn activation(request: HttpRequest, payload: web::Payload, state: web:
     .await
 }
 
-/// The confirmation message of `kind` for `user` when `enabled`, to be queued with the change.
-pub fn confirmation(state: &AppState, enabled: bool, kind: EmailKind, user: &User) -> Vec<OutgoingEmail> {
+/// The confirmation message of `kind` for `user` when its setting is on, to be queued with the
+/// change that causes it.
+pub fn confirmation(state: &AppState, kind: EmailKind, user: &User) -> Vec<OutgoingEmail> {
+    let features = state.features();
+    let enabled = match kind {
+        EmailKind::Confirmation => features.send_confirmation_email,
+        EmailKind::PasswordChangedConfirmation => features.password_changed_email_confirmation,
+        EmailKind::UsernameChangedConfirmation => features.username_changed_email_confirmation,
+        EmailKind::Activation | EmailKind::PasswordReset | EmailKind::UsernameReset => true,
+    };
     if !enabled {
         return Vec::new();
     }
@@ -126,12 +134,7 @@ pub async fn set_password(request: HttpRequest, payload: web::Payload, state: we
         validate_new_password(&state, "new_password", &new_password, Some(&user))?;
         check_retype(re_new_password, &new_password, messages::PASSWORD_MISMATCH)?;
         let hash = state.passwords.hash(SecretString::from(new_password)).await?;
-        let emails = confirmation(
-            &state,
-            state.features().password_changed_email_confirmation,
-            EmailKind::PasswordChangedConfirmation,
-            &user,
-        );
+        let emails = confirmation(&state, EmailKind::PasswordChangedConfirmation, &user);
         state.store.change_password(user.id, &hash, &emails).await?;
         state.emails.wake();
         tracing::info!(user_id = user.id, "password changed");
@@ -158,12 +161,7 @@ pub async fn set_username(request: HttpRequest, payload: web::Payload, state: we
         let new_username = new_username.unwrap_or_default();
         check_retype(re_new_username, &new_username, messages::USERNAME_MISMATCH)?;
         let user = User { username: new_username, ..user };
-        let emails = confirmation(
-            &state,
-            state.features().username_changed_email_confirmation,
-            EmailKind::UsernameChangedConfirmation,
-            &user,
-        );
+        let emails = confirmation(&state, EmailKind::UsernameChangedConfirmation, &user);
         match state.store.set_username(user.id, &user.username, &emails).await {
             Ok(()) => {}
             Err(WriteError::UsernameTaken) => return Err(ApiError::field("new_username", messages::USERNAME_TAKEN)),

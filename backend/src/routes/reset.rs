@@ -139,12 +139,7 @@ pub async fn reset_password_confirm(
 
         let hash = state.passwords.hash(SecretString::from(new_password)).await?;
         let last_login = next_login_time(user.last_login);
-        let emails = confirmation(
-            &state,
-            state.features().password_changed_email_confirmation,
-            EmailKind::PasswordChangedConfirmation,
-            &user,
-        );
+        let emails = confirmation(&state, EmailKind::PasswordChangedConfirmation, &user);
         if !state.store.reset_password(user.id, &user.password, &hash, last_login, &emails).await? {
             // Another request used the same link first.
             return Err(ApiError::field("token", messages::INVALID_TOKEN));
@@ -179,12 +174,7 @@ pub async fn reset_username_confirm(
         let last_login = next_login_time(user.last_login);
         let seen_last_login = user.last_login;
         let user = User { username: new_username, ..user };
-        let emails = confirmation(
-            &state,
-            state.features().username_changed_email_confirmation,
-            EmailKind::UsernameChangedConfirmation,
-            &user,
-        );
+        let emails = confirmation(&state, EmailKind::UsernameChangedConfirmation, &user);
         match state.store.reset_username(user.id, &user.username, seen_last_login, last_login, &emails).await {
             Ok(true) => {}
             Ok(false) => return Err(ApiError::field("token", messages::INVALID_TOKEN)),
