@@ -1,14 +1,15 @@
-//! Gatehouse's browser app.
+//! Gatehouse's browser app: every account flow of the API, client-side rendered with Leptos.
+//!
+//! Follow a click from `app.rs` (the only route table) to a page in `pages/`, which calls the
+//! one API client in `api/`; the session it keeps lives in `session.rs`, and `auth.rs` shows it.
 
-use leptos::prelude::*;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod components;
+pub mod pages;
+pub mod routes;
+pub mod session;
+pub mod validation;
 
-/// The app's root component.
-#[component]
-pub fn App() -> impl IntoView {
-    view! {
-        <main class="page">
-            <h1>"Gatehouse"</h1>
-            <p>"Your account, kept safe."</p>
-        </main>
-    }
-}
+pub use app::App;

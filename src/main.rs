@@ -3,10 +3,11 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(gatehouse_app::App);
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    println!("The Gatehouse app runs in a browser: build it with `trunk build --release` and start `gatehouse serve`.");
+    println!("The Gatehouse app runs in a browser: `scripts/run` builds it and starts the server that serves it.");
 }

@@ -82,6 +82,10 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let bind = settings.bind.clone();
     let frontend = settings.frontend_url.clone();
+    let outbox = (settings.email_backend == crate::configuration::EmailBackend::Outbox)
+        .then(|| settings.email_outbox_dir.clone());
+    let app_built = settings.static_dir.join("index.html").is_file();
+    let static_dir = settings.static_dir.clone();
     let application = Application::build(settings).await?;
     tracing::info!(
         bind = %bind,
@@ -90,6 +94,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         ready_ms = started.elapsed().as_millis() as u64,
         "Gatehouse is listening"
     );
+    if app_built {
+        tracing::info!("Open {frontend}/ in a browser to sign up and sign in");
+    } else {
+        tracing::warn!(static_dir = %static_dir.display(), "The browser app is not built: `scripts/build-app` builds it");
+    }
+    if let Some(outbox) = outbox {
+        tracing::info!(folder = %outbox.display(), "E-mails are not sent: each one is written to the outbox folder as an .eml file");
+    }
     application.run_until_stopped().await.context("The server stopped with an error")
 }
 

@@ -1,33 +1,174 @@
 //! The browser app: files from `STATIC_DIR`, and its `index.html` for every other path so that
 //! e-mailed links open the right page.
+//!
+//! Every answer carries a Content-Security-Policy that lets only the app's own scripts and wasm
+//! run (the one inline start-up script trunk writes is allowed by its hash) and forbids framing.
+//! Fingerprinted assets are cached for a year; `index.html` is revalidated on every visit.
+//! Text and wasm are sent gzip-compressed when the browser accepts it, compressed once per file
+//! version and kept in memory.
 
+use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::SystemTime;
 
-use actix_files::NamedFile;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
-use actix_web::{web, HttpRequest, HttpResponse, Responder};
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::Engine;
+use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
 const NOT_BUILT: &str =
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Gatehouse</title></head>\
 <body><main><h1>Gatehouse</h1><p>The API is running under <code>/auth/</code>. \
-The browser app has not been built into the static folder.</p></main></body></html>";
+The browser app has not been built into the static folder: run <code>scripts/run</code>, \
+which builds it.</p></main></body></html>";
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
 
 pub async fn serve(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return HttpResponse::MethodNotAllowed().insert_header(("Allow", "GET, HEAD")).finish();
     }
     let root = &state.settings.static_dir;
-    if let Some(file) = static_file(root, request.path()) {
-        if let Ok(named) = NamedFile::open(&file) {
-            return named.respond_to(&request).map_into_boxed_body();
+    let (path, is_index) = match static_file(root, request.path()) {
+        Some(file) => (file, false),
+        None => (root.join("index.html"), true),
+    };
+    let Some(file) = load(&path) else {
+        return with_security(HttpResponse::Ok(), None).content_type("text/html; charset=utf-8").body(NOT_BUILT);
+    };
+    let csp_scripts = is_index.then(|| file.inline_script_hashes.as_str());
+    let mut response = with_security(HttpResponse::Ok(), csp_scripts);
+    response.content_type(file.content_type.clone());
+    response.insert_header((header::CACHE_CONTROL, cache_control(&path, is_index)));
+    if let Some(gzipped) = &file.gzipped {
+        response.insert_header((header::VARY, "Accept-Encoding"));
+        if accepts_gzip(&request) {
+            response.insert_header((header::CONTENT_ENCODING, "gzip"));
+            return response.body(gzipped.clone());
         }
     }
-    match NamedFile::open(root.join("index.html")) {
-        Ok(index) => index.respond_to(&request).map_into_boxed_body(),
-        Err(_) => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(NOT_BUILT),
+    response.body(file.bytes.clone())
+}
+
+/// The app's security headers (nosniff and no-referrer come from the server-wide defaults).
+fn with_security(
+    mut response: actix_web::HttpResponseBuilder,
+    inline_scripts: Option<&str>,
+) -> actix_web::HttpResponseBuilder {
+    response.insert_header((header::CONTENT_SECURITY_POLICY, content_security_policy(inline_scripts.unwrap_or(""))));
+    response.insert_header((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
+    response
+}
+
+/// Only the app's own origin; wasm may be compiled; no plugins, no framing, no foreign forms.
+fn content_security_policy(inline_scripts: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline_scripts}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+fn cache_control(path: &Path, is_index: bool) -> &'static str {
+    let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("");
+    if !is_index && is_fingerprinted(name) {
+        IMMUTABLE
+    } else {
+        REVALIDATE
     }
+}
+
+/// Whether a file name carries a content hash, as trunk writes them
+/// (`gatehouse-app-0123456789abcdef_bg.wasm`, `main-0123456789abcdef.css`).
+fn is_fingerprinted(name: &str) -> bool {
+    name.split('-').skip(1).any(|piece| {
+        let hex = piece.chars().take_while(char::is_ascii_hexdigit).count();
+        hex >= 16 && matches!(piece[hex..].chars().next(), None | Some('.') | Some('_'))
+    })
+}
+
+fn accepts_gzip(request: &HttpRequest) -> bool {
+    let Some(value) = request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    value.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or("");
+        let refused =
+            parts.any(|param| matches!(param.strip_prefix("q="), Some(q) if q.parse::<f32>().is_ok_and(|q| q == 0.0)));
+        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+    })
+}
+
+/// A file as it is served.
+struct Loaded {
+    bytes: web::Bytes,
+    gzipped: Option<web::Bytes>,
+    content_type: String,
+    /// `'sha256-…'` sources for the inline scripts of an HTML file, each preceded by a space.
+    inline_script_hashes: String,
+}
+
+type Version = (PathBuf, Option<SystemTime>, u64);
+type Cache = HashMap<PathBuf, (Version, Arc<Loaded>)>;
+
+static LOADED: LazyLock<Mutex<Cache>> = LazyLock::new(Default::default);
+
+/// Reads a file once per version (path, modification time, size): a rebuilt app is picked up.
+fn load(path: &Path) -> Option<Arc<Loaded>> {
+    let metadata = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
+    let version = (path.to_path_buf(), metadata.modified().ok(), metadata.len());
+    if let Some((seen, loaded)) = LOADED.lock().expect("asset cache poisoned").get(path) {
+        if *seen == version {
+            return Some(loaded.clone());
+        }
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let mime = actix_files::file_extension_to_mime(extension);
+    let content_type = if mime.type_() == "text" && mime.get_param("charset").is_none() {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    };
+    let compressible = matches!(extension, "html" | "js" | "mjs" | "css" | "wasm" | "svg" | "json" | "txt" | "map");
+    let gzipped = (compressible && bytes.len() > 1024).then(|| gzip(&bytes)).flatten().map(web::Bytes::from);
+    let inline_script_hashes =
+        if extension == "html" { inline_script_hashes(&String::from_utf8_lossy(&bytes)) } else { String::new() };
+    let loaded = Arc::new(Loaded { bytes: web::Bytes::from(bytes), gzipped, content_type, inline_script_hashes });
+    LOADED.lock().expect("asset cache poisoned").insert(path.to_path_buf(), (version, loaded.clone()));
+    Some(loaded)
+}
+
+fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
+}
+
+/// The CSP hash sources of the inline `<script>` elements of a page.
+fn inline_script_hashes(html: &str) -> String {
+    let mut sources = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        rest = &rest[start..];
+        let Some(open_end) = rest.find('>') else { break };
+        let opening = &rest[..open_end];
+        let body_and_more = &rest[open_end + 1..];
+        let Some(close) = body_and_more.find("</script>") else { break };
+        if !opening.contains("src=") {
+            let digest = Sha256::digest(&body_and_more.as_bytes()[..close]);
+            sources.push_str(&format!(" 'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest)));
+        }
+        rest = &body_and_more[close..];
+    }
+    sources
 }
 
 /// The file a path names inside `root`, refusing anything that would leave it.
@@ -49,5 +190,22 @@ mod tests {
         let root = std::env::temp_dir();
         assert_eq!(static_file(&root, "/../etc/passwd"), None);
         assert_eq!(static_file(&root, "/"), None);
+    }
+
+    #[test]
+    fn trunks_fingerprinted_names_are_recognised() {
+        assert!(is_fingerprinted("gatehouse-app-0123456789abcdef_bg.wasm"));
+        assert!(is_fingerprinted("gatehouse-app-0123456789abcdef.js"));
+        assert!(is_fingerprinted("main-fedcba9876543210.css"));
+        assert!(!is_fingerprinted("index.html"));
+        assert!(!is_fingerprinted("gatehouse-app.js"));
+        assert!(!is_fingerprinted("main-deadbeef.css"));
+    }
+
+    #[test]
+    fn only_inline_scripts_are_hashed() {
+        let html = r#"<script src="/a.js"></script><script type="module">init()</script>"#;
+        let expected = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init()"));
+        assert_eq!(inline_script_hashes(html), format!(" 'sha256-{expected}'"));
     }
 }

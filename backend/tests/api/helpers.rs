@@ -21,6 +21,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Store,
     pub outbox: PathBuf,
+    /// The folder the browser app is served from (empty until a test writes into it).
+    pub static_dir: PathBuf,
     /// Kept for its lifetime: a PostgreSQL test database is dropped with it.
     _database: TestDatabase,
     _dir: tempfile::TempDir,
@@ -98,7 +100,8 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let store = Store::connect(&database_url, 2).await.expect("the test database opens");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
-    TestApp { address, client, store, outbox, _database: database, _dir: dir }
+    let static_dir = dir.path().join("dist");
+    TestApp { address, client, store, outbox, static_dir, _database: database, _dir: dir }
 }
 
 /// An answer, read whole.

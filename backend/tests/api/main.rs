@@ -2,6 +2,7 @@
 //! fresh SQLite file and an outbox folder for its e-mails.
 
 mod account;
+mod app_files;
 mod cli;
 mod conventions;
 mod django_import;

@@ -1,0 +1,134 @@
+//! The browser app as the server delivers it: files, the fallback to `index.html` for the
+//! app's own paths, caching, compression and the security headers.
+
+use std::io::Read;
+
+use crate::helpers::{spawn_app, TestApp};
+
+const INDEX: &str = "<!DOCTYPE html><html><head>\
+<link rel=\"modulepreload\" href=\"/gatehouse-app-0123456789abcdef.js\">\
+<script type=\"module\">import init from '/gatehouse-app-0123456789abcdef.js'; init();</script>\
+</head><body></body></html>";
+
+async fn app_with_built_files() -> TestApp {
+    let app = spawn_app().await;
+    std::fs::create_dir_all(&app.static_dir).unwrap();
+    std::fs::write(app.static_dir.join("index.html"), INDEX).unwrap();
+    std::fs::write(
+        app.static_dir.join("gatehouse-app-0123456789abcdef.js"),
+        "export default function init() {}\n".repeat(200),
+    )
+    .unwrap();
+    std::fs::write(app.static_dir.join("robots.txt"), "User-agent: *\n").unwrap();
+    app
+}
+
+async fn get(app: &TestApp, path: &str, gzip: bool) -> reqwest::Response {
+    let mut request = app.client.get(format!("{}{path}", app.address));
+    if gzip {
+        request = request.header("Accept-Encoding", "gzip, br;q=0.9");
+    }
+    request.send().await.unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_emailed_link_opens_the_apps_page() {
+    let app = app_with_built_files().await;
+    for path in
+        ["/activate/MQ/abc-123", "/password/reset/confirm/MQ/abc-123", "/username/reset/confirm/MQ/x", "/profile"]
+    {
+        let response = get(&app, path, false).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "content-type"), "text/html; charset=utf-8");
+        assert_eq!(response.text().await.unwrap(), INDEX, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn unknown_api_paths_stay_api_errors() {
+    let app = app_with_built_files().await;
+    let response = get(&app, "/auth/nothing-here/", false).await;
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.text().await.unwrap(), r#"{"detail":"Not found."}"#);
+}
+
+#[tokio::test]
+async fn the_page_allows_only_its_own_scripts_and_refuses_framing() {
+    let app = app_with_built_files().await;
+    let response = get(&app, "/", false).await;
+    let csp = header(&response, "content-security-policy");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "the start-up script is allowed by its hash: {csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(header(&response, "referrer-policy"), "no-referrer");
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&response, "x-frame-options"), "DENY");
+    assert_eq!(header(&response, "cache-control"), "no-cache");
+}
+
+#[tokio::test]
+async fn fingerprinted_assets_are_cached_for_a_year_and_others_revalidated() {
+    let app = app_with_built_files().await;
+    let asset = get(&app, "/gatehouse-app-0123456789abcdef.js", false).await;
+    assert_eq!(asset.status(), 200);
+    assert_eq!(header(&asset, "cache-control"), "public, max-age=31536000, immutable");
+    assert!(
+        header(&asset, "content-type").starts_with("text/javascript")
+            || header(&asset, "content-type").starts_with("application/javascript")
+    );
+    let plain = get(&app, "/robots.txt", false).await;
+    assert_eq!(header(&plain, "cache-control"), "no-cache");
+    assert_eq!(plain.text().await.unwrap(), "User-agent: *\n");
+}
+
+#[tokio::test]
+async fn assets_are_compressed_for_browsers_that_accept_gzip() {
+    let app = app_with_built_files().await;
+    let original = std::fs::read(app.static_dir.join("gatehouse-app-0123456789abcdef.js")).unwrap();
+    let response = get(&app, "/gatehouse-app-0123456789abcdef.js", true).await;
+    assert_eq!(header(&response, "content-encoding"), "gzip");
+    assert_eq!(header(&response, "vary"), "Accept-Encoding");
+    let compressed = response.bytes().await.unwrap();
+    assert!(compressed.len() < original.len() / 10);
+    let mut decoded = Vec::new();
+    flate2::read::GzDecoder::new(&compressed[..]).read_to_end(&mut decoded).unwrap();
+    assert_eq!(decoded, original);
+
+    let identity = get(&app, "/gatehouse-app-0123456789abcdef.js", false).await;
+    assert_eq!(header(&identity, "content-encoding"), "");
+    assert_eq!(identity.bytes().await.unwrap(), original);
+}
+
+#[tokio::test]
+async fn a_rebuilt_app_is_served_without_a_restart() {
+    let app = app_with_built_files().await;
+    get(&app, "/", false).await;
+    let rebuilt = INDEX.replace("<body>", "<body><noscript>Enable JavaScript</noscript>");
+    std::fs::write(app.static_dir.join("index.html"), &rebuilt).unwrap();
+    assert_eq!(get(&app, "/", false).await.text().await.unwrap(), rebuilt);
+}
+
+#[tokio::test]
+async fn without_a_built_app_the_server_says_how_to_build_it() {
+    let app = spawn_app().await;
+    let response = get(&app, "/", false).await;
+    assert_eq!(response.status(), 200);
+    assert!(header(&response, "content-security-policy").contains("frame-ancestors 'none'"));
+    assert!(response.text().await.unwrap().contains("scripts/run"));
+}
+
+#[tokio::test]
+async fn the_app_only_answers_reads() {
+    let app = app_with_built_files().await;
+    let response = app.client.post(format!("{}/profile", app.address)).send().await.unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(header(&response, "allow"), "GET, HEAD");
+}

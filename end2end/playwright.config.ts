@@ -1,0 +1,46 @@
+import { defineConfig, devices } from '@playwright/test';
+import { servers } from './tests/support/servers';
+
+// Whole journeys in Debian's Chromium against the real server (debug build) serving the
+// release build of the app. `scripts/e2e` builds both, then runs this.
+const chromium = {
+  ...devices['Desktop Chrome'],
+  launchOptions: {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  },
+};
+
+export default defineConfig({
+  testDir: './tests',
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 2,
+  forbidOnly: true,
+  retries: 0,
+  reporter: [['list']],
+  use: { trace: 'retain-on-failure' },
+  projects: [
+    { name: 'journeys', use: { ...chromium, baseURL: servers.main.url }, testIgnore: /screenshots/ },
+    { name: 'screenshots', use: { ...chromium, baseURL: servers.main.url }, testMatch: /screenshots\.spec\.ts/ },
+  ],
+  webServer: Object.values(servers).map((server) => ({
+    command: `${server.binary} serve`,
+    url: `${server.url}/`,
+    env: server.env,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  })),
+});

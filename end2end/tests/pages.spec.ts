@@ -1,0 +1,155 @@
+import { test, expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { servers } from './support/servers';
+import { linkIn, mailAbout } from './support/mailbox';
+import { activeAccount, newPerson, signIn, signUp } from './support/app';
+
+const server = servers.main;
+const field = (page: Page, label: string) => page.getByLabel(label, { exact: true });
+
+test('an activation link opened twice says the account is already active, as good news', async ({ page }) => {
+  const person = newPerson('twice');
+  await signUp(page, person);
+  const link = linkIn(await mailAbout(server.outbox, person.email, 'Account activation'), 'activate');
+  await page.goto(link);
+  await expect(page.getByRole('status')).toContainText('Your account is active');
+  await page.goto(link);
+  await expect(page.getByRole('status')).toContainText('Your account is already active');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.getByRole('link', { name: 'Continue to sign-in' }).click();
+  await signIn(page, person.username, person.password);
+});
+
+test('a broken activation link is explained and offers a new one', async ({ page }) => {
+  const person = newPerson('broken');
+  await signUp(page, person);
+  await page.goto('/activate/MTIzNDU2/abc-0123456789abcdef');
+  await expect(page.getByRole('alert')).toContainText('This activation link is invalid or has expired');
+  await page.getByRole('link', { name: 'Resend activation e-mail' }).click();
+  await field(page, 'Email').fill(person.email);
+  await page.getByRole('button', { name: 'Resend activation e-mail' }).click();
+  await expect(page.getByRole('status')).toContainText('a new link is on its way');
+  await mailAbout(server.outbox, person.email, 'Account activation', 2);
+});
+
+test('the check-your-e-mail page resends the activation e-mail', async ({ page }) => {
+  const person = newPerson('resend');
+  await signUp(page, person);
+  await page.getByRole('button', { name: 'Resend activation e-mail' }).click();
+  await expect(page.getByRole('status')).toContainText('a new link is on its way');
+  await mailAbout(server.outbox, person.email, 'Account activation', 2);
+});
+
+test('the server’s field errors appear under their fields, and the browser checks the confirmation', async ({ page, request }) => {
+  const taken = await activeAccount(request, server, 'taken');
+  await page.goto('/signup');
+  await field(page, 'Username').fill(taken.username);
+  await field(page, 'Email').fill('someone@example.com');
+  await field(page, 'Password').fill('12345678');
+  await field(page, 'Confirm password').fill('12345679');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(field(page, 'Confirm password')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('The two passwords do not match.')).toBeVisible();
+
+  await field(page, 'Confirm password').fill('12345678');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  const username = field(page, 'Username');
+  await expect(username).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.locator('#field-username-errors')).toContainText('A user with that username already exists.');
+  await expect(username).toBeFocused();
+
+  await username.fill(newPerson('free').username);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.locator('#field-password-errors')).toContainText('This password is entirely numeric.');
+  await expect(field(page, 'Password')).toHaveAttribute('aria-invalid', 'true');
+  await expect(username).toHaveAttribute('aria-invalid', 'false');
+});
+
+test('wrong credentials are announced in the alert region', async ({ page }) => {
+  await page.goto('/login');
+  await field(page, 'Username').fill('nobody-at-all');
+  await field(page, 'Password').fill('whatever-it-is');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('No active account found with the given credentials');
+  await expect(field(page, 'Password')).toHaveValue('');
+});
+
+test('a protected page sends a signed-out visitor to sign in, and back afterwards', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'back');
+  await page.goto('/profile/username');
+  await expect(page).toHaveURL(/\/login\?next=\/profile\/username/);
+  await signIn(page, person.username, person.password);
+  await expect(page).toHaveURL(/\/profile\/username$/);
+  await expect(page.getByRole('heading', { name: 'Change your username' })).toBeVisible();
+});
+
+test('a signed-in person changes their username and sees it in the navigation', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'rename');
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+  await page.goto('/profile/username');
+  await field(page, 'Current password').fill(person.password);
+  await field(page, 'New username').fill(`${person.username}2`);
+  await page.getByRole('button', { name: 'Change username' }).click();
+  await expect(page.getByRole('status')).toContainText(`Your username is now ${person.username}2`);
+  await expect(page.getByTestId('signed-in-as')).toContainText(`${person.username}2`);
+});
+
+test('changing the e-mail address pauses the account until the new address is confirmed', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'move');
+  const moved = `moved-${person.email}`;
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+  await field(page, 'Email').fill(moved);
+  await expect(page.getByText('Changing your e-mail address signs you out.')).toBeVisible();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByRole('status')).toContainText('We sent a confirmation link to your new e-mail address');
+
+  await page.goto(linkIn(await mailAbout(server.outbox, moved, 'Account activation'), 'activate'));
+  await expect(page.getByRole('status')).toContainText('Your account is active');
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+  await expect(field(page, 'Email')).toHaveValue(moved);
+});
+
+test('a normal user sees only themselves in the users list; staff see everyone', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'list');
+  const other = await activeAccount(request, server, 'other');
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByText('1 account')).toBeVisible();
+  await expect(page.getByRole('cell', { name: other.username, exact: true })).toHaveCount(0);
+  await page.getByRole('link', { name: person.username, exact: true }).click();
+  await expect(page.getByRole('heading', { name: person.username })).toBeVisible();
+
+  const staff = newPerson('staff');
+  execFileSync(process.env.GATEHOUSE_BIN ?? `${__dirname}/../../target/debug/gatehouse`, ['createsuperuser', '--username', staff.username, '--email', staff.email, '--noinput'], {
+    env: { ...process.env, ...server.env, GATEHOUSE_SUPERUSER_PASSWORD: staff.password },
+  });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.goto('/login');
+  await signIn(page, staff.username, staff.password);
+  await page.goto('/users');
+  await expect(page.getByRole('cell', { name: other.username, exact: true })).toBeVisible();
+  await expect(page.getByRole('cell', { name: person.username, exact: true })).toBeVisible();
+});
+
+test('an unknown address shows the not-found page', async ({ page }) => {
+  await page.goto('/no/such/page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go to the home page' }).click();
+  await expect(page.getByRole('heading', { name: 'Your account, kept safe.' })).toBeVisible();
+});
+
+test('every form can be used with the keyboard alone', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'keys');
+  await page.goto('/login');
+  await field(page, 'Username').focus();
+  await page.keyboard.type(person.username);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(person.password);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('signed-in-as')).toContainText(person.username);
+});

@@ -1,0 +1,92 @@
+import { expect, Page, APIRequestContext } from '@playwright/test';
+import { linkIn, mailAbout } from './mailbox';
+import type { Server } from './servers';
+
+/** A person with a fresh, unique account name, so that runs never collide. */
+export function newPerson(tag: string) {
+  const id = `${tag}${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  return {
+    username: id,
+    email: `${id}@example.com`,
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    password: 'Quiet-Lantern-Harbor-42',
+  };
+}
+export type Person = ReturnType<typeof newPerson>;
+
+const field = (page: Page, label: string) => page.getByLabel(label, { exact: true });
+
+export async function signUp(page: Page, person: Person) {
+  await page.goto('/signup');
+  await field(page, 'Username').fill(person.username);
+  await field(page, 'Email').fill(person.email);
+  await field(page, 'First name').fill(person.firstName);
+  await field(page, 'Last name').fill(person.lastName);
+  await field(page, 'Password').fill(person.password);
+  await field(page, 'Confirm password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page.getByRole('heading', { name: 'Check your e-mail' })).toBeVisible();
+}
+
+/** Opens the activation link of the person's first e-mail and checks it worked. */
+export async function activate(page: Page, server: Server, person: Person) {
+  const mail = await mailAbout(server.outbox, person.email, 'Account activation');
+  await page.goto(linkIn(mail, 'activate'));
+  await expect(page.getByRole('status')).toContainText('Your account is active');
+}
+
+export async function signIn(page: Page, username: string, password: string) {
+  if (!page.url().includes('/login')) await page.goto('/login');
+  await field(page, 'Username').fill(username);
+  await field(page, 'Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('signed-in-as')).toContainText(username);
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+}
+
+/** An active account made through the API, for journeys that start signed out. */
+export async function activeAccount(request: APIRequestContext, server: Server, tag: string): Promise<Person> {
+  const person = newPerson(tag);
+  const created = await request.post(`${server.url}/auth/users/`, {
+    data: { username: person.username, email: person.email, password: person.password },
+  });
+  expect(created.status()).toBe(201);
+  const link = linkIn(await mailAbout(server.outbox, person.email, 'Account activation'), 'activate');
+  const [, , uid, token] = link.split('/');
+  const activated = await request.post(`${server.url}/auth/users/activation/`, { data: { uid, token } });
+  expect(activated.status()).toBe(204);
+  return person;
+}
+
+/** The session the app keeps in LocalStorage. */
+export async function storedSession(page: Page): Promise<{ access: string; refresh: string }> {
+  const raw = await page.evaluate(() => localStorage.getItem('gatehouse.session'));
+  if (!raw) throw new Error('no stored session');
+  return JSON.parse(raw);
+}
+
+/** Waits until the server itself refuses the page's current access token as expired. */
+export async function waitForAccessExpiry(page: Page, request: APIRequestContext, server: Server) {
+  const { access } = await storedSession(page);
+  await expect
+    .poll(async () => (await request.post(`${server.url}/auth/jwt/verify/`, { data: { token: access } })).status(), {
+      message: 'the access token expires',
+      timeout: 20_000,
+      intervals: [250],
+    })
+    .toBe(401);
+}
+
+/** Counts the page's calls to the refresh endpoint. */
+export function countRefreshes(page: Page): () => number {
+  let count = 0;
+  page.on('request', (request) => {
+    if (request.url().endsWith('/auth/jwt/refresh/')) count += 1;
+  });
+  return () => count;
+}

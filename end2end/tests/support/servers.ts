@@ -1,0 +1,33 @@
+import * as path from 'node:path';
+
+// The servers the journeys run against: one with the default token lifetimes, and one whose
+// access tokens live six seconds, for the refresh journeys. Their data lives in
+// target/e2e/<name>/, which scripts/e2e empties before each run.
+const root = path.resolve(__dirname, '../../..');
+const binary = process.env.GATEHOUSE_BIN ?? path.join(root, 'target/debug/gatehouse');
+
+function server(name: string, port: number, extra: Record<string, string> = {}) {
+  const data = path.join(root, 'target/e2e', name);
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    binary,
+    url,
+    outbox: path.join(data, 'outbox'),
+    env: {
+      GATEHOUSE_BIND: `127.0.0.1:${port}`,
+      GATEHOUSE_DATABASE_URL: `sqlite://${data}/gatehouse.db`,
+      GATEHOUSE_EMAIL_BACKEND: 'outbox',
+      GATEHOUSE_EMAIL_OUTBOX_DIR: path.join(data, 'outbox'),
+      GATEHOUSE_STATIC_DIR: path.join(root, 'dist'),
+      GATEHOUSE_SECRET_KEY: 'end-to-end-tests-only-secret-key-0123456789',
+      GATEHOUSE_LOG: 'warn',
+      ...extra,
+    },
+  };
+}
+
+export const servers = {
+  main: server('main', Number(process.env.E2E_PORT ?? 8311)),
+  short: server('short', Number(process.env.E2E_SHORT_PORT ?? 8312), { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '6' }),
+};
+export type Server = (typeof servers)['main'];

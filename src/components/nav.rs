@@ -1,0 +1,56 @@
+//! The header: the app's name, where one can go, and who is signed in.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::auth::{use_api, use_auth, Status};
+use crate::routes::{self, Notice};
+
+#[component]
+pub fn Nav() -> impl IntoView {
+    let auth = use_auth();
+    let api = use_api();
+    let signing_out = RwSignal::new(false);
+    let sign_out = move |_| {
+        signing_out.set(true);
+        auth.ending(Notice::SignedOut);
+        leptos::task::spawn_local(async move {
+            api.get().sign_out().await;
+            signing_out.set(false);
+        });
+    };
+    let who = move || auth.user.get().map(|user| user.username).unwrap_or_default();
+    view! {
+        <header class="topbar">
+            <nav aria-label="Main">
+                <A href=routes::HOME attr:class="brand">
+                    <span class="mark" aria-hidden="true">"◆"</span>
+                    " Gatehouse"
+                </A>
+                <div class="links">
+                    <Show
+                        when=move || auth.status.get() == Status::SignedIn
+                        fallback=move || {
+                            view! {
+                                <Show when=move || auth.status.get() == Status::SignedOut>
+                                    <A href=routes::SIGN_IN>"Sign in"</A>
+                                    <A href=routes::SIGN_UP attr:class="button-link">"Sign up"</A>
+                                </Show>
+                            }
+                        }
+                    >
+                        <A href=routes::PROFILE>"Profile"</A>
+                        <A href=routes::USERS>"Users"</A>
+                        <span class="who" data-testid="signed-in-as">
+                            "Signed in as "
+                            <strong>{who}</strong>
+                        </span>
+                        <button type="button" class="secondary" on:click=sign_out disabled=move || signing_out.get()>
+                            {move || if signing_out.get() { "Signing out…" } else { "Sign out" }}
+                        </button>
+                    </Show>
+                </div>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,257 @@
+//! The signed-in person's own account: profile, deletion, password and username.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::{ProfileChange, User};
+use crate::auth::{use_api, use_auth};
+use crate::components::{Alert, Field, FormState, Notices, RequireAuth, Submit};
+use crate::routes::{self, Notice};
+use crate::validation::Problems;
+
+#[component]
+pub fn ProfilePage() -> impl IntoView {
+    super::title("Your profile");
+    let auth = use_auth();
+    // The form is built once per person: saving updates the user without resetting the form.
+    let person = Memo::new(move |_| auth.user.with(|user| user.as_ref().map(|user| user.id)));
+    view! {
+        <RequireAuth>
+            {move || {
+                person.get().and_then(|_| auth.user.get_untracked()).map(|user| view! { <ProfileForm user=user/> <DeleteAccount/> })
+            }}
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn ProfileForm(user: User) -> impl IntoView {
+    let api = use_api();
+    let auth = use_auth();
+    let form = FormState::new(&["first_name", "last_name", "email"]);
+    let saved = RwSignal::new(Vec::<String>::new());
+    let first_name = RwSignal::new(user.first_name.clone());
+    let last_name = RwSignal::new(user.last_name.clone());
+    let email = RwSignal::new(user.email.clone());
+    let current_email = user.email.clone();
+    let email_changes = {
+        let current_email = current_email.clone();
+        move || email.with(|value| value.trim() != current_email)
+    };
+    let save = Action::new_local(move |change: &ProfileChange| {
+        let change = change.clone();
+        let leaves = change.email != current_email;
+        async move {
+            match api.get().update_me(&change).await {
+                Ok(_) if leaves => {
+                    // The account waits for the new address to be confirmed: its tokens no longer work.
+                    auth.ending(Notice::EmailChanged);
+                    api.get().sign_out().await;
+                }
+                Ok(user) => {
+                    auth.user.set(Some(user));
+                    saved.set(vec!["Your profile was saved.".to_owned()]);
+                }
+                Err(error) => form.fail(error),
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        saved.set(Vec::new());
+        let problems = Problems::new().required("email", &email.get()).email("email", &email.get());
+        if form.checked(problems) {
+            save.dispatch(ProfileChange {
+                first_name: first_name.get().trim().to_owned(),
+                last_name: last_name.get().trim().to_owned(),
+                email: email.get().trim().to_owned(),
+            });
+        }
+    };
+    view! {
+        <section class="card">
+            <h1>"Your profile"</h1>
+            <dl class="facts">
+                <dt>"Username"</dt>
+                <dd data-testid="profile-username">{user.username.clone()}</dd>
+                <dt>"Account"</dt>
+                <dd>{if user.is_active { "Active" } else { "Waiting for e-mail confirmation" }}</dd>
+            </dl>
+            <form on:submit=on_submit novalidate>
+                <Alert messages=form.general()/>
+                <Notices messages=saved/>
+                <div class="row">
+                    <Field label="First name" name="first_name" value=first_name errors=form.field("first_name") autocomplete="given-name"/>
+                    <Field label="Last name" name="last_name" value=last_name errors=form.field("last_name") autocomplete="family-name"/>
+                </div>
+                <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
+                <Show when=email_changes.clone()>
+                    <p class="warning">
+                        "Changing your e-mail address signs you out. Your account stays paused until you open the link we send to the new address."
+                    </p>
+                </Show>
+                <Submit label="Save changes" busy="Saving…" pending=save.pending()/>
+            </form>
+            <ul class="aside links-list">
+                <li><A href=routes::CHANGE_PASSWORD>"Change password"</A></li>
+                <li><A href=routes::CHANGE_USERNAME>"Change username"</A></li>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn DeleteAccount() -> impl IntoView {
+    let api = use_api();
+    let auth = use_auth();
+    let confirming = RwSignal::new(false);
+    let password = RwSignal::new(String::new());
+    let form = FormState::new(&["current_password"]);
+    let delete = Action::new_local(move |password: &String| {
+        let password = password.clone();
+        async move {
+            auth.ending(Notice::AccountDeleted);
+            if let Err(error) = api.get().delete_me(&password).await {
+                auth.reason.set(None);
+                form.fail(error);
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        if form.checked(Problems::new().required("current_password", &password.get())) {
+            delete.dispatch(password.get());
+        }
+    };
+    let cancel = move |_| {
+        confirming.set(false);
+        password.set(String::new());
+        form.clear();
+    };
+    view! {
+        <section class="card danger-zone" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">"Delete your account"</h2>
+            <Show
+                when=move || confirming.get()
+                fallback=move || {
+                    view! {
+                        <p>"This removes your account and everything it holds. It cannot be undone."</p>
+                        <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Delete account"</button>
+                    }
+                }
+            >
+                <form on:submit=on_submit novalidate>
+                    <p class="warning">"Are you sure? Your account will be deleted for good. Enter your password to confirm."</p>
+                    <Alert messages=form.general()/>
+                    <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
+                    <div class="actions">
+                        <Submit label="Delete account" busy="Deleting…" pending=delete.pending() class="danger"/>
+                        <button type="button" class="secondary" on:click=cancel>"Cancel"</button>
+                    </div>
+                </form>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+pub fn ChangePasswordPage() -> impl IntoView {
+    super::title("Change your password");
+    let api = use_api();
+    let form = FormState::new(&["current_password", "new_password", "confirm_password"]);
+    let done = RwSignal::new(Vec::<String>::new());
+    let (current, new, confirm) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let change = Action::new_local(move |(old, new_one): &(String, String)| {
+        let (old, new_one) = (old.clone(), new_one.clone());
+        async move {
+            match api.get().set_password(&old, &new_one).await {
+                Ok(()) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    confirm.set(String::new());
+                    done.set(vec![
+                        "Your password was changed. We sent a confirmation to your e-mail address.".to_owned()
+                    ]);
+                }
+                Err(error) => form.fail(error),
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        done.set(Vec::new());
+        let problems = Problems::new()
+            .required("current_password", &current.get())
+            .new_password("new_password", &new.get())
+            .confirms("confirm_password", &new.get(), &confirm.get());
+        if form.checked(problems) {
+            change.dispatch((current.get(), new.get()));
+        }
+    };
+    view! {
+        <RequireAuth>
+            <section class="card narrow">
+                <h1>"Change your password"</h1>
+                <form on:submit=on_submit novalidate>
+                    <Alert messages=form.general()/>
+                    <Notices messages=done/>
+                    <Field label="Current password" name="current_password" kind="password" value=current errors=form.field("current_password") autocomplete="current-password" required=true/>
+                    <Field label="New password" name="new_password" kind="password" value=new errors=form.field("new_password") autocomplete="new-password" required=true hint="At least 8 characters, not too common, not all digits."/>
+                    <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
+                    <Submit label="Change password" busy="Changing…" pending=change.pending()/>
+                </form>
+                <p class="aside"><A href=routes::PROFILE>"Back to your profile"</A></p>
+            </section>
+        </RequireAuth>
+    }
+}
+
+#[component]
+pub fn ChangeUsernamePage() -> impl IntoView {
+    super::title("Change your username");
+    let api = use_api();
+    let auth = use_auth();
+    let form = FormState::new(&["current_password", "new_username"]);
+    let done = RwSignal::new(Vec::<String>::new());
+    let (password, username) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let change = Action::new_local(move |(secret, name): &(String, String)| {
+        let (secret, name) = (secret.clone(), name.clone());
+        async move {
+            match api.get().set_username(&secret, &name).await {
+                Ok(()) => {
+                    password.set(String::new());
+                    username.set(String::new());
+                    done.set(vec![format!("Your username is now {name}. Use it the next time you sign in.")]);
+                    auth.reload(api);
+                }
+                Err(error) => form.fail(error),
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        done.set(Vec::new());
+        let problems =
+            Problems::new().required("current_password", &password.get()).required("new_username", &username.get());
+        if form.checked(problems) {
+            change.dispatch((password.get(), username.get().trim().to_owned()));
+        }
+    };
+    view! {
+        <RequireAuth>
+            <section class="card narrow">
+                <h1>"Change your username"</h1>
+                <form on:submit=on_submit novalidate>
+                    <Alert messages=form.general()/>
+                    <Notices messages=done/>
+                    <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
+                    <Field label="New username" name="new_username" value=username errors=form.field("new_username") autocomplete="username" required=true/>
+                    <Submit label="Change username" busy="Changing…" pending=change.pending()/>
+                </form>
+                <p class="aside"><A href=routes::PROFILE>"Back to your profile"</A></p>
+            </section>
+        </RequireAuth>
+    }
+}

@@ -1,0 +1,182 @@
+//! Activation: the "check your e-mail" page after sign-up, the page an activation link opens,
+//! and asking for a new link.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::ApiError;
+use crate::auth::use_api;
+use crate::components::{Alert, Field, FormState, Notices, Submit};
+use crate::routes::{self, Notice};
+use crate::validation::Problems;
+
+const RESENT: &str =
+    "If that account is waiting for activation, a new link is on its way. It can take a minute to arrive.";
+
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    super::title("Check your e-mail");
+    let api = use_api();
+    let query = use_query_map();
+    let email = move || query.with(|q| q.get("email")).unwrap_or_default();
+    let form = FormState::new(&["email"]);
+    let sent = RwSignal::new(Vec::<String>::new());
+    let resend = Action::new_local(move |email: &String| {
+        let email = email.clone();
+        async move {
+            match api.get().resend_activation(&email).await {
+                Ok(()) => sent.set(vec![RESENT.to_owned()]),
+                Err(error) => form.fail(error),
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        sent.set(Vec::new());
+        form.clear();
+        resend.dispatch(email());
+    };
+    view! {
+        <section class="card">
+            <h1>"Check your e-mail"</h1>
+            <p class="lead">
+                "We sent an activation link to " <strong>{email}</strong>
+                ". Open it to activate your account, then sign in."
+            </p>
+            <p>"Nothing arrived after a few minutes? Look in your spam folder, or ask for a new link."</p>
+            <form on:submit=on_submit>
+                <Alert messages=form.general()/>
+                <Notices messages=sent/>
+                <Submit label="Resend activation e-mail" busy="Sending…" pending=resend.pending() class="secondary"/>
+            </form>
+            <p class="aside"><A href=routes::SIGN_IN>"Go to the sign-in page"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResendActivationPage() -> impl IntoView {
+    super::title("Resend activation e-mail");
+    let api = use_api();
+    let query = use_query_map();
+    let email = RwSignal::new(query.with_untracked(|q| q.get("email")).unwrap_or_default());
+    let form = FormState::new(&["email"]);
+    let sent = RwSignal::new(Vec::<String>::new());
+    let resend = Action::new_local(move |email: &String| {
+        let email = email.clone();
+        async move {
+            match api.get().resend_activation(&email).await {
+                Ok(()) => sent.set(vec![RESENT.to_owned()]),
+                Err(error) => form.fail(error),
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        sent.set(Vec::new());
+        let value = email.get().trim().to_owned();
+        if form.checked(Problems::new().required("email", &value).email("email", &value)) {
+            resend.dispatch(value);
+        }
+    };
+    view! {
+        <section class="card">
+            <h1>"Resend activation e-mail"</h1>
+            <p class="lead">"Enter the address you signed up with and we will send a new activation link."</p>
+            <form on:submit=on_submit novalidate>
+                <Alert messages=form.general()/>
+                <Notices messages=sent/>
+                <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
+                <Submit label="Resend activation e-mail" busy="Sending…" pending=resend.pending()/>
+            </form>
+            <p class="aside"><A href=routes::SIGN_IN>"Back to the sign-in page"</A></p>
+        </section>
+    }
+}
+
+/// What an activation link did.
+#[derive(Debug, Clone, PartialEq)]
+enum Outcome {
+    Activated,
+    AlreadyActive,
+    Invalid,
+    Failed(ApiError),
+}
+
+/// The outcome of each link tried since the page loaded, by (uid, token).
+type Attempts = HashMap<(String, String), ArcRwSignal<Option<Outcome>>>;
+
+thread_local! {
+    /// Each link is sent to the server once per page load, however often its page renders.
+    static ATTEMPTS: RefCell<Attempts> = RefCell::new(HashMap::new());
+}
+
+fn activate_once(api: crate::auth::Api, uid: String, token: String, retry: bool) -> ArcRwSignal<Option<Outcome>> {
+    let key = (uid.clone(), token.clone());
+    if let Some(existing) = ATTEMPTS.with(|attempts| attempts.borrow().get(&key).cloned()) {
+        if !retry {
+            return existing;
+        }
+    }
+    let outcome = ArcRwSignal::new(None);
+    ATTEMPTS.with(|attempts| attempts.borrow_mut().insert(key, outcome.clone()));
+    let setter = outcome.clone();
+    leptos::task::spawn_local(async move {
+        let result = match api.get().activate(&uid, &token).await {
+            Ok(()) => Outcome::Activated,
+            // "Stale token for given user.": the link was used already, and the account is active.
+            Err(ApiError::Refused { status: 403, .. }) => Outcome::AlreadyActive,
+            Err(ApiError::Invalid { .. }) => Outcome::Invalid,
+            Err(error) => Outcome::Failed(error),
+        };
+        setter.set(Some(result));
+    });
+    outcome
+}
+
+#[component]
+pub fn ActivatePage() -> impl IntoView {
+    super::title("Activate your account");
+    let api = use_api();
+    let params = use_params_map();
+    let link =
+        move || params.with_untracked(|p| (p.get("uid").unwrap_or_default(), p.get("token").unwrap_or_default()));
+    let (uid, token) = link();
+    let outcome = RwSignal::new(activate_once(api, uid, token, false));
+    let retry = move |_| {
+        let (uid, token) = link();
+        outcome.set(activate_once(api, uid, token, true));
+    };
+    let sign_in = routes::sign_in_then(routes::PROFILE, Some(Notice::Activated));
+    view! {
+        <section class="card">
+            <h1>"Activate your account"</h1>
+            {move || match outcome.get().get() {
+                None => view! { <p class="loading" role="status">"Activating your account…"</p> }.into_any(),
+                Some(Outcome::Activated) => view! {
+                    <div class="notice" role="status"><p>"Your account is active. Welcome aboard!"</p></div>
+                    <p><A href=sign_in.clone() attr:class="button-link">"Continue to sign-in"</A></p>
+                }.into_any(),
+                Some(Outcome::AlreadyActive) => view! {
+                    <div class="notice" role="status"><p>"Your account is already active. You can sign in."</p></div>
+                    <p><A href=sign_in.clone() attr:class="button-link">"Continue to sign-in"</A></p>
+                }.into_any(),
+                Some(Outcome::Invalid) => view! {
+                    <div class="alert" role="alert">
+                        <p>"This activation link is invalid or has expired. Links work for a limited time, and only the newest one counts."</p>
+                    </div>
+                    <p><A href=routes::RESEND_ACTIVATION attr:class="button-link">"Resend activation e-mail"</A></p>
+                }.into_any(),
+                Some(Outcome::Failed(error)) => view! {
+                    <Alert messages=error.general(&[])/>
+                    <p><button type="button" class="primary" on:click=retry>"Try again"</button></p>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

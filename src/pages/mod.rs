@@ -1,0 +1,25 @@
+//! One routed page per module.
+
+mod account;
+mod activation;
+mod home;
+mod resets;
+mod sign_in;
+mod sign_up;
+mod users;
+
+pub use account::{ChangePasswordPage, ChangeUsernamePage, ProfilePage};
+pub use activation::{ActivatePage, CheckEmailPage, ResendActivationPage};
+pub use home::{HomePage, NotFoundPage};
+pub use resets::{ForgotPasswordPage, ForgotUsernamePage, ResetPasswordPage, ResetUsernamePage};
+pub use sign_in::SignInPage;
+pub use sign_up::SignUpPage;
+pub use users::{UserPage, UsersPage};
+
+/// Names the page in the browser's tab and history.
+pub(crate) fn title(text: &str) {
+    #[cfg(target_arch = "wasm32")]
+    leptos::prelude::document().set_title(&format!("{text} · Gatehouse"));
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = text;
+}

@@ -1,0 +1,79 @@
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+use crate::auth::use_api;
+use crate::components::{Alert, Field, FormState, Notices, Submit};
+use crate::routes::{self, Notice};
+use crate::validation::Problems;
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    super::title("Sign in");
+    let api = use_api();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    let notice = move || query.with(|q| q.get("notice")).and_then(|key| Notice::from_key(&key)).map(Notice::text);
+    let good_news = Signal::derive(move || {
+        notice().filter(|(_, bad)| !bad).map(|(text, _)| vec![text.to_owned()]).unwrap_or_default()
+    });
+    let bad_news = Signal::derive(move || {
+        notice().filter(|(_, bad)| *bad).map(|(text, _)| vec![text.to_owned()]).unwrap_or_default()
+    });
+    let form = FormState::new(&["username", "password"]);
+    let (username, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let sign_in = Action::new_local(move |(name, secret): &(String, String)| {
+        let (name, secret) = (name.clone(), secret.clone());
+        let navigate = navigate.clone();
+        async move {
+            match api.get().sign_in(&name, &secret).await {
+                Ok(_) => {
+                    let next = query.with_untracked(|q| q.get("next"));
+                    navigate(
+                        &routes::safe_next(next.as_deref()),
+                        NavigateOptions { replace: true, ..Default::default() },
+                    );
+                }
+                Err(error) => {
+                    password.set(String::new());
+                    form.fail(error);
+                }
+            }
+        }
+    });
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        let problems = Problems::new().required("username", &username.get()).required("password", &password.get());
+        if form.checked(problems) {
+            sign_in.dispatch((username.get().trim().to_owned(), password.get()));
+        }
+    };
+    let alert = Signal::derive(move || {
+        let errors = form.general().get();
+        if errors.is_empty() && form.error.with(Option::is_none) {
+            bad_news.get()
+        } else {
+            errors
+        }
+    });
+    view! {
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <Notices messages=good_news/>
+            <form on:submit=on_submit novalidate>
+                <Alert messages=alert/>
+                <Field label="Username" name="username" value=username errors=form.field("username") autocomplete="username" required=true/>
+                <Field label="Password" name="password" kind="password" value=password errors=form.field("password") autocomplete="current-password" required=true/>
+                <Submit label="Sign in" busy="Signing in…" pending=sign_in.pending()/>
+            </form>
+            <ul class="aside links-list">
+                <li><A href=routes::FORGOT_PASSWORD>"Forgot your password?"</A></li>
+                <li><A href=routes::FORGOT_USERNAME>"Forgot your username?"</A></li>
+                <li><A href=routes::RESEND_ACTIVATION>"Resend activation e-mail"</A></li>
+                <li>"New here? " <A href=routes::SIGN_UP>"Create an account"</A></li>
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,138 @@
+//! The users list and one user's page. Staff see everyone; anyone else sees only themselves.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::User;
+use crate::auth::use_api;
+use crate::components::{Alert, RequireAuth};
+use crate::routes;
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    super::title("Users");
+    view! {
+        <RequireAuth>
+            <UsersList/>
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn UsersList() -> impl IntoView {
+    let api = use_api();
+    let users = LocalResource::new(move || {
+        let client = api.get();
+        async move { client.users().await }
+    });
+    view! {
+        <section class="card wide">
+            <h1>"Users"</h1>
+            {move || match users.get() {
+                None => view! { <p class="loading" role="status">"Loading users…"</p> }.into_any(),
+                Some(Err(error)) => view! { <Alert messages=error.general(&[])/> }.into_any(),
+                Some(Ok(list)) => view! { <UsersTable users=list/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn UsersTable(users: Vec<User>) -> impl IntoView {
+    let count = users.len();
+    view! {
+        <p class="lead">{if count == 1 { "1 account".to_owned() } else { format!("{count} accounts") }}</p>
+        <div class="table-wrap">
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Username"</th>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Status"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {users
+                        .into_iter()
+                        .map(|user| {
+                            let name = format!("{} {}", user.first_name, user.last_name).trim().to_owned();
+                            let status = status_text(&user);
+                            let href = routes::user(user.id);
+                            view! {
+                                <tr>
+                                    <td><A href=href>{user.username}</A></td>
+                                    <td>{name}</td>
+                                    <td>{user.email}</td>
+                                    <td>{status}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn status_text(user: &User) -> &'static str {
+    if user.is_active {
+        "Active"
+    } else {
+        "Not activated"
+    }
+}
+
+#[component]
+pub fn UserPage() -> impl IntoView {
+    super::title("User");
+    view! {
+        <RequireAuth>
+            <UserDetail/>
+        </RequireAuth>
+    }
+}
+
+#[component]
+fn UserDetail() -> impl IntoView {
+    let api = use_api();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id")).and_then(|id| id.parse::<u64>().ok());
+    let user = LocalResource::new(move || {
+        let (client, id) = (api.get(), id());
+        async move {
+            match id {
+                Some(id) => client.user(id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    view! {
+        <section class="card">
+            {move || match user.get() {
+                None => view! { <p class="loading" role="status">"Loading…"</p> }.into_any(),
+                Some(Ok(None)) => view! {
+                    <h1>"User not found"</h1>
+                    <p>"There is no user at this address."</p>
+                }.into_any(),
+                Some(Err(error)) => view! {
+                    <h1>"User"</h1>
+                    <Alert messages=error.general(&[])/>
+                }.into_any(),
+                Some(Ok(Some(user))) => view! {
+                    <h1>{user.username.clone()}</h1>
+                    <dl class="facts">
+                        <dt>"Username"</dt><dd>{user.username.clone()}</dd>
+                        <dt>"First name"</dt><dd>{user.first_name.clone()}</dd>
+                        <dt>"Last name"</dt><dd>{user.last_name.clone()}</dd>
+                        <dt>"Email"</dt><dd>{user.email.clone()}</dd>
+                        <dt>"Status"</dt><dd>{status_text(&user)}</dd>
+                        <dt>"Id"</dt><dd>{user.id}</dd>
+                    </dl>
+                }.into_any(),
+            }}
+            <p class="aside"><A href=routes::USERS>"All users"</A></p>
+        </section>
+    }
+}
