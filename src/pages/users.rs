@@ -62,10 +62,10 @@ fn UsersTable(users: Vec<User>) -> impl IntoView {
                             let href = routes::user(user.id);
                             view! {
                                 <tr>
-                                    <td><A href=href>{user.username}</A></td>
-                                    <td>{name}</td>
-                                    <td>{user.email}</td>
-                                    <td>{status}</td>
+                                    <td><span class="cell-label" aria-hidden="true">"Username"</span><A href=href>{user.username}</A></td>
+                                    <td><span class="cell-label" aria-hidden="true">"Name"</span>{name}</td>
+                                    <td><span class="cell-label" aria-hidden="true">"Email"</span>{user.email}</td>
+                                    <td><span class="cell-label" aria-hidden="true">"Status"</span>{status}</td>
                                 </tr>
                             }
                         })

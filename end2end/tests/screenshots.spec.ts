@@ -1,0 +1,76 @@
+import { test, expect, Page } from '@playwright/test';
+import * as path from 'node:path';
+import { servers } from './support/servers';
+import { activeAccount, signIn } from './support/app';
+import { linkIn, mailAbout } from './support/mailbox';
+
+// Pictures of the main pages for the README, at a desktop and a phone size.
+// Run by scripts/screenshots; they are not part of the test run.
+const server = servers.main;
+const out = path.resolve(__dirname, '../../docs/screenshots');
+const sizes = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+for (const size of sizes) {
+  test(`screenshots at ${size.name} size`, async ({ page, request }) => {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    const shot = async (name: string) => {
+      await page.evaluate(() => document.fonts.ready);
+      await page.screenshot({ path: path.join(out, `${name}-${size.name}.png`) });
+    };
+    const field = (label: string) => page.getByLabel(label, { exact: true });
+
+    await page.goto('/');
+    await expect(page.getByRole('heading', { name: 'Your account, kept safe.' })).toBeVisible();
+    await shot('home');
+
+    await page.goto('/signup');
+    await field('Username').fill('ada');
+    await field('Email').fill('ada@example');
+    await field('Password').fill('password');
+    await field('Confirm password').fill('pasword');
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await expect(page.getByText('The two passwords do not match.')).toBeVisible();
+    await shot('sign-up-errors');
+
+    const person = await activeAccount(request, server, `shot${size.name}`);
+    await page.goto('/login?notice=activated');
+    await shot('sign-in');
+    await signIn(page, person.username, person.password);
+    await field('First name').fill('Ada');
+    await field('Last name').fill('Lovelace');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.getByRole('status')).toContainText('Your profile was saved.');
+    await shot('profile');
+
+    await page.goto('/profile/password');
+    await field('Current password').fill(person.password);
+    await field('New password').fill('12345678');
+    await field('Confirm password').fill('12345678');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await expect(page.locator('#field-new_password-errors')).toContainText('This password is entirely numeric.');
+    await shot('change-password-errors');
+
+    await page.getByRole('link', { name: 'Users' }).click();
+    await expect(page.getByRole('cell', { name: person.username, exact: true })).toBeVisible();
+    await shot('users');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto('/password/reset');
+    await field('Email').fill(person.email);
+    await page.getByRole('button', { name: 'Send reset link' }).click();
+    await expect(page.getByRole('status')).toBeVisible();
+    await shot('forgot-password');
+    await page.goto(linkIn(await mailAbout(server.outbox, person.email, 'Password reset on'), 'password/reset/confirm'));
+    await shot('reset-password');
+
+    await page.goto('/activate/MQ/invalid-token');
+    await expect(page.getByRole('alert')).toBeVisible();
+    await shot('activation-invalid');
+
+    await page.goto('/no/such/page');
+    await shot('not-found');
+  });
+}
