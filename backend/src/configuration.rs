@@ -89,6 +89,7 @@ pub struct Settings {
     pub default_from_email: String,
     pub delivery: Delivery,
     pub features: Features,
+    pub throttling: crate::throttle::Throttling,
 }
 
 /// Looks a `GATEHOUSE_…` variable up.
@@ -157,6 +158,11 @@ impl Source {
                 _ => bail!("GATEHOUSE_{name}: expected a whole number of milliseconds above 0, got {text:?}"),
             },
         }
+    }
+
+    fn rate(&self, name: &str, default: &str) -> anyhow::Result<crate::throttle::Rate> {
+        let text = self.text(name, default);
+        crate::throttle::Rate::parse(&text).with_context(|| format!("GATEHOUSE_{name}: {text:?}"))
     }
 
     fn seconds(&self, name: &str, default: i64) -> anyhow::Result<i64> {
@@ -294,6 +300,22 @@ impl Settings {
                 })?,
             },
         };
+        let throttling = crate::throttle::Throttling {
+            enabled: source.flag("THROTTLE", true)?,
+            login_per_address: source.rate("THROTTLE_LOGIN_PER_ADDRESS", "30/minute")?,
+            login_per_username: source.rate("THROTTLE_LOGIN_PER_USERNAME", "10/minute")?,
+            email_per_address: source.rate("THROTTLE_EMAIL_PER_ADDRESS", "30/hour")?,
+            email_per_recipient: source.rate("THROTTLE_EMAIL_PER_RECIPIENT", "5/hour")?,
+            trusted_proxies: source
+                .text("TRUSTED_PROXIES", "")
+                .split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(|item| {
+                    item.parse().with_context(|| format!("GATEHOUSE_TRUSTED_PROXIES: {item:?} is not an IP address"))
+                })
+                .collect::<anyhow::Result<_>>()?,
+        };
         if environment == Environment::Production {
             check_production(email_backend, &frontend_url)?;
         }
@@ -314,6 +336,7 @@ impl Settings {
             default_from_email: source.text("DEFAULT_FROM_EMAIL", "webmaster@localhost"),
             delivery,
             features,
+            throttling,
         })
     }
 }

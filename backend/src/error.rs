@@ -101,6 +101,9 @@ pub enum ApiError {
     /// 401 for a token that failed validation on a protected endpoint (wrapped form).
     #[error("access token not valid: {0}")]
     AccessTokenNotValid(&'static str),
+    /// 429: too many requests; available again in this many seconds (`Retry-After`).
+    #[error("throttled for {0} s")]
+    Throttled(i64),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -193,6 +196,7 @@ impl ResponseError for ApiError {
             Self::Fields(_) | Self::Bare(_) | Self::EmptyBadRequest => StatusCode::BAD_REQUEST,
             Self::Detail { status, .. } => *status,
             Self::AccessTokenNotValid(_) => StatusCode::UNAUTHORIZED,
+            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -215,6 +219,11 @@ impl ResponseError for ApiError {
                 code: Some("token_not_valid"),
                 messages: Some([TokenMessage { token_class: "AccessToken", token_type: "access", message }]),
             }),
+            Self::Throttled(wait) => {
+                response.insert_header((header::RETRY_AFTER, wait.to_string()));
+                let detail = messages::throttled(*wait);
+                crate::http::json::render(&DetailBody { detail: &detail, code: None, messages: None })
+            }
             Self::Unexpected(cause) => {
                 tracing::error!(error = ?cause, "request failed unexpectedly");
                 crate::http::json::render(&DetailBody { detail: messages::SERVER_ERROR, code: None, messages: None })

@@ -77,3 +77,9 @@ pub fn password_too_short(min: usize) -> String {
 }
 pub const PASSWORD_TOO_COMMON: &str = "This password is too common.";
 pub const PASSWORD_ENTIRELY_NUMERIC: &str = "This password is entirely numeric.";
+
+/// DRF's answer to a throttled request, available again in `wait` seconds.
+pub fn throttled(wait: i64) -> String {
+    let unit = if wait == 1 { "second" } else { "seconds" };
+    format!("Request was throttled. Expected available in {wait} {unit}.")
+}

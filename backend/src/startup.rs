@@ -61,8 +61,8 @@ impl Application {
     }
 }
 
-/// Hourly: expired blacklist entries (their tokens are refused as expired anyway) and
-/// e-mails delivered more than a week ago are forgotten.
+/// Hourly: expired blacklist entries (their tokens are refused as expired anyway), e-mails
+/// delivered more than a week ago and throttle windows older than a day are forgotten.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
@@ -74,6 +74,10 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             let week_ago = clock::now_micros() - 7 * 86_400 * 1_000_000;
             if let Err(error) = state.store.purge_sent_emails(week_ago).await {
                 tracing::warn!(error = format!("{error:#}"), "could not purge delivered e-mails");
+            }
+            // The longest throttle period is a day: older windows have ended.
+            if let Err(error) = state.store.purge_throttle(clock::now_seconds() - 86_400).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge throttle counters");
             }
         }
     });

@@ -19,6 +19,7 @@ use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::blacklist::RefreshRecord;
+use crate::throttle::{self, Scope};
 
 const CREATE: Route = Route { name: "Token Obtain Pair", allow: POST_ONLY };
 const REFRESH: Route = Route { name: "Token Refresh", allow: POST_ONLY };
@@ -67,16 +68,21 @@ struct LoginAnswer<'a> {
 pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&CREATE, &request, async {
         let input = input_or_answer!(&CREATE, &request, payload);
+        throttle::per_address(&state, &request, Scope::LoginAddress).await?;
         let mut form = Form::new(&input);
         let username = form.text("username", REQUIRED);
         let password = form.text("password", REQUIRED);
         form.finish()?;
         let (username, password) = (username.unwrap_or_default(), password.unwrap_or_default());
+        // Only failed attempts count against a username, so an attacker cannot use up the
+        // owner's successful ones.
+        throttle::check(&state, Scope::LoginUsername, &username).await?;
 
         let user = state.store.find_user_by_username(&username).await?;
         let stored = user.as_ref().map(|user| user.password.clone());
         let verification = state.passwords.verify(stored, SecretString::from(password)).await?;
         let Some(user) = user.filter(|_| verification.is_match()) else {
+            throttle::count(&state, Scope::LoginUsername, &username).await?;
             return Err(ApiError::no_active_account());
         };
         if let Verification::Match { rehashed: Some(hash) } = &verification {

@@ -18,6 +18,7 @@ use crate::routes::users::checked_username;
 use crate::routes::{check_retype, input};
 use crate::state::AppState;
 use crate::store::users::WriteError;
+use crate::throttle::{self, Scope};
 
 const RESEND_ACTIVATION: Route = Route { name: "Resend activation", allow: POST_ONLY };
 const RESET_PASSWORD: Route = Route { name: "Reset password", allow: POST_ONLY };
@@ -36,6 +37,7 @@ async fn recipients(state: &AppState, input: &Input, active: bool) -> Result<Vec
     let email = form.email("email", EMAIL);
     form.finish()?;
     let email = email.unwrap_or_default();
+    throttle::hit(state, Scope::EmailRecipient, &email).await?;
     let users: Vec<User> = state
         .store
         .find_users_by_email(&email)
@@ -60,6 +62,7 @@ pub async fn resend_activation(
 ) -> HttpResponse {
     serve(&RESEND_ACTIVATION, &request, async {
         proceed!(&RESEND_ACTIVATION, &request, &state);
+        throttle::per_address(&state, &request, Scope::EmailAddress).await?;
         let users = recipients(&state, &input(&request, payload).await?, false).await?;
         if !state.features().send_activation_email {
             return Err(ApiError::EmptyBadRequest);
@@ -75,6 +78,7 @@ pub async fn resend_activation(
 pub async fn reset_password(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&RESET_PASSWORD, &request, async {
         proceed!(&RESET_PASSWORD, &request, &state);
+        throttle::per_address(&state, &request, Scope::EmailAddress).await?;
         let users = recipients(&state, &input(&request, payload).await?, true).await?;
         queue(&state, EmailKind::PasswordReset, &users).await?;
         Ok(json::no_content())
@@ -86,6 +90,7 @@ pub async fn reset_password(request: HttpRequest, payload: web::Payload, state: 
 pub async fn reset_username(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     serve(&RESET_USERNAME, &request, async {
         proceed!(&RESET_USERNAME, &request, &state);
+        throttle::per_address(&state, &request, Scope::EmailAddress).await?;
         let users = recipients(&state, &input(&request, payload).await?, true).await?;
         queue(&state, EmailKind::UsernameReset, &users).await?;
         Ok(json::no_content())

@@ -20,6 +20,7 @@ use crate::messages;
 use crate::routes::{check_retype, input};
 use crate::state::AppState;
 use crate::store::users::{NewUser, WriteError};
+use crate::throttle::{self, Scope};
 
 const LIST: Route = Route { name: "User List", allow: COLLECTION };
 const INSTANCE_ROUTE: Route = Route { name: "User Instance", allow: INSTANCE };
@@ -35,6 +36,7 @@ pub async fn collection(request: HttpRequest, payload: web::Payload, state: web:
     serve(&LIST, &request, async {
         let user = authenticate(&request, &state).await?;
         if *request.method() == Method::POST {
+            throttle::per_address(&state, &request, Scope::EmailAddress).await?;
             return create(input(&request, payload).await?, &state).await;
         }
         let user = user.ok_or_else(ApiError::not_authenticated)?;
@@ -81,6 +83,9 @@ async fn create(input: Input, state: &AppState) -> Result<HttpResponse, ApiError
         return Err(ApiError::Fields(errors));
     }
     check_retype(re_password, &password, messages::PASSWORD_MISMATCH)?;
+    if !email.is_empty() {
+        throttle::hit(state, Scope::EmailRecipient, &email).await?;
+    }
 
     let password_hash = state.passwords.hash(SecretString::from(password)).await?;
     let username = username::normalize(&username);

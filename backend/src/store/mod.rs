@@ -5,6 +5,7 @@
 pub mod blacklist;
 pub mod django;
 pub mod outbox;
+pub mod throttle;
 pub mod users;
 
 use std::str::FromStr;

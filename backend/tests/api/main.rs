@@ -14,4 +14,5 @@ mod processes;
 mod protected;
 mod reset;
 mod scale;
+mod throttle;
 mod users;

@@ -30,7 +30,9 @@ impl Server {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("NO_COLOR", "1")
-            .env("GATEHOUSE_BIND", "127.0.0.1:0");
+            .env("GATEHOUSE_BIND", "127.0.0.1:0")
+            // These tests load the server from one address; throttling has tests of its own.
+            .env("GATEHOUSE_THROTTLE", "false");
         for (name, value) in env {
             command.env(format!("GATEHOUSE_{name}"), value);
         }

@@ -249,3 +249,30 @@ async fn post_lenient(base: &str, body: Value) -> Option<String> {
     let body: Value = response.json().await.ok()?;
     body["access"].as_str().map(str::to_owned)
 }
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_enforce_one_throttle_limit() {
+    if std::env::var_os("TEST_DATABASE_URL").is_none() {
+        eprintln!("two instances need PostgreSQL: set TEST_DATABASE_URL (scripts/test does)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create(dir.path()).await;
+    let env = [
+        ("DATABASE_URL", database.url.as_str()),
+        ("SECRET_KEY", SECRET_KEY),
+        ("THROTTLE", "true"),
+        ("THROTTLE_LOGIN_PER_USERNAME", "4/minute"),
+    ];
+    let a = Server::start(dir.path(), &env);
+    let b = Server::start(dir.path(), &env);
+    let wrong = json!({"username": "target", "password": "guess"});
+    for server in [&a, &b, &a, &b] {
+        post(&server.url, "/auth/jwt/create/", None, wrong.clone()).await.assert_status(401);
+    }
+    for server in [&a, &b] {
+        let answer = post(&server.url, "/auth/jwt/create/", None, wrong.clone()).await;
+        answer.assert_status(429);
+        assert!(answer.json()["detail"].as_str().unwrap().starts_with("Request was throttled. Expected available in "));
+    }
+}
