@@ -70,6 +70,13 @@ impl Server {
         }
     }
 
+    /// SIGTERM, as a service manager stops the server; returns how the process ended.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let status = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().unwrap();
+        assert!(status.success(), "kill -TERM failed");
+        self.child.wait().unwrap()
+    }
+
     /// SIGKILL: no shutdown, no flushing.
     pub fn kill(mut self) {
         self.child.kill().unwrap();

@@ -276,3 +276,35 @@ async fn two_instances_on_one_postgres_enforce_one_throttle_limit() {
         assert!(answer.json()["detail"].as_str().unwrap().starts_with("Request was throttled. Expected available in "));
     }
 }
+
+#[tokio::test]
+async fn sigterm_finishes_the_requests_in_flight_then_exits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create(dir.path()).await;
+    let env = [("DATABASE_URL", database.url.as_str()), ("SECRET_KEY", SECRET_KEY), ("SEND_ACTIVATION_EMAIL", "false")];
+    let server = Server::start(dir.path(), &env);
+    let base = server.url.clone();
+    // Registrations hash a password each: more of them than hashing threads keeps some in flight.
+    let (first_done, mut first) = tokio::sync::mpsc::channel::<()>(16);
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let (base, first_done) = (base.clone(), first_done.clone());
+            tokio::spawn(async move {
+                let body = json!({"username": format!("late{i}"), "password": GOOD_PASSWORD});
+                let answer = post(&base, "/auth/users/", None, body).await;
+                let _ = first_done.try_send(());
+                answer.status.as_u16()
+            })
+        })
+        .collect();
+    first.recv().await.unwrap();
+    let exit = tokio::task::spawn_blocking(move || server.terminate()).await.unwrap();
+    let statuses: Vec<u16> = join_all(tasks).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(statuses, vec![201; 12], "every request accepted before the signal is answered");
+    assert!(exit.success(), "the server exits cleanly: {exit:?}");
+    let store = Store::connect(&database.url, 1).await.unwrap();
+    for i in 0..12 {
+        assert!(store.find_user_by_username(&format!("late{i}")).await.unwrap().is_some());
+    }
+    assert!(reqwest::Client::new().get(format!("{base}/auth/")).send().await.is_err(), "no longer listening");
+}
