@@ -18,6 +18,7 @@ macro_rules! proceed {
 pub mod account;
 pub mod app;
 pub mod jwt;
+pub mod openapi;
 pub mod reset;
 pub mod users;
 
@@ -54,6 +55,7 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/set_username/", account::set_username);
     endpoint(cfg, "/users/reset_username/", reset::reset_username);
     endpoint(cfg, "/users/reset_username_confirm/", reset::reset_username_confirm);
+    endpoint(cfg, "/schema/", openapi::serve);
     endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
 }
 

@@ -14,5 +14,6 @@ mod processes;
 mod protected;
 mod reset;
 mod scale;
+mod schema;
 mod throttle;
 mod users;

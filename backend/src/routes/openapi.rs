@@ -1,0 +1,349 @@
+//! `GET /auth/schema/`: the OpenAPI 3.1 document of the API, built from the table of operations
+//! below: each operation's request fields and success answer, with the error answers every
+//! operation of its kind can give (DRF's shapes: field errors, a bare list, `{"detail": …}`).
+
+use std::sync::LazyLock;
+
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value};
+
+use crate::http::route::{self, not_allowed, Route};
+
+const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
+
+/// What an operation answers when it succeeds.
+#[derive(Clone, Copy)]
+enum Success {
+    /// 200 with a schema from `components.schemas`.
+    Ok(&'static str),
+    /// 201 with a schema.
+    Created(&'static str),
+    /// 204, no body.
+    NoContent,
+}
+
+/// One operation of the API.
+struct Operation {
+    path: &'static str,
+    method: &'static str,
+    summary: &'static str,
+    /// Whether it needs a bearer token.
+    authenticated: bool,
+    /// Request body fields (all strings), the required ones first, split at `required`.
+    fields: &'static [&'static str],
+    required: usize,
+    success: Success,
+    /// Whether the path has an `{id}` parameter.
+    by_id: bool,
+    /// Whether it sends e-mail or signs in, and so can be throttled.
+    throttled: bool,
+    /// Whether a 400 may have an empty body (resend_activation with activation e-mails off).
+    empty_refusal: bool,
+}
+
+const fn op(path: &'static str, method: &'static str, summary: &'static str, success: Success) -> Operation {
+    Operation {
+        path,
+        method,
+        summary,
+        authenticated: false,
+        fields: &[],
+        required: 0,
+        success,
+        by_id: false,
+        throttled: false,
+        empty_refusal: false,
+    }
+}
+
+const UID_TOKEN: [&str; 2] = ["uid", "token"];
+
+const OPERATIONS: &[Operation] = &[
+    Operation { ..op("/auth/", "get", "The API root: a link to the users collection", Success::Ok("Root")) },
+    Operation {
+        fields: &["username", "password"],
+        required: 2,
+        throttled: true,
+        ..op("/auth/jwt/create/", "post", "Sign in: a token pair and the user", Success::Ok("Login"))
+    },
+    Operation {
+        fields: &["refresh"],
+        required: 1,
+        ..op("/auth/jwt/refresh/", "post", "A new access token (and a rotated refresh token)", Success::Ok("Refreshed"))
+    },
+    Operation {
+        fields: &["token"],
+        required: 1,
+        ..op("/auth/jwt/verify/", "post", "Whether a token is valid", Success::Ok("Empty"))
+    },
+    Operation {
+        fields: &["refresh"],
+        required: 1,
+        ..op("/auth/jwt/blacklist/", "post", "Revoke a refresh token (sign out)", Success::Ok("Empty"))
+    },
+    Operation {
+        authenticated: true,
+        ..op("/auth/users/", "get", "Users: staff see everyone, others themselves", Success::Ok("UserList"))
+    },
+    Operation {
+        fields: &["username", "password", "email", "first_name", "last_name", "re_password"],
+        required: 2,
+        throttled: true,
+        ..op("/auth/users/", "post", "Register (an activation e-mail follows)", Success::Created("User"))
+    },
+    Operation { authenticated: true, ..op("/auth/users/me/", "get", "The signed-in user", Success::Ok("User")) },
+    Operation {
+        authenticated: true,
+        fields: &["email", "first_name", "last_name"],
+        ..op("/auth/users/me/", "put", "Replace the signed-in user's names and e-mail", Success::Ok("User"))
+    },
+    Operation {
+        authenticated: true,
+        fields: &["email", "first_name", "last_name"],
+        ..op("/auth/users/me/", "patch", "Change the signed-in user's names or e-mail", Success::Ok("User"))
+    },
+    Operation {
+        authenticated: true,
+        fields: &["current_password"],
+        required: 1,
+        ..op("/auth/users/me/", "delete", "Delete the signed-in user's account", Success::NoContent)
+    },
+    Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        fields: &["email", "first_name", "last_name"],
+        ..op("/auth/users/{id}/", "put", "Replace a user's names and e-mail", Success::Ok("User"))
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        fields: &["email", "first_name", "last_name"],
+        ..op("/auth/users/{id}/", "patch", "Change a user's names or e-mail", Success::Ok("User"))
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        fields: &["current_password"],
+        required: 1,
+        ..op("/auth/users/{id}/", "delete", "Delete a user", Success::NoContent)
+    },
+    Operation {
+        fields: &UID_TOKEN,
+        required: 2,
+        ..op("/auth/users/activation/", "post", "Activate an account from its e-mailed link", Success::NoContent)
+    },
+    Operation {
+        fields: &["email"],
+        required: 1,
+        throttled: true,
+        empty_refusal: true,
+        ..op("/auth/users/resend_activation/", "post", "E-mail a new activation link", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        fields: &["new_password", "current_password", "re_new_password"],
+        required: 2,
+        ..op("/auth/users/set_password/", "post", "Change the password", Success::NoContent)
+    },
+    Operation {
+        fields: &["email"],
+        required: 1,
+        throttled: true,
+        ..op("/auth/users/reset_password/", "post", "E-mail a password reset link", Success::NoContent)
+    },
+    Operation {
+        fields: &["uid", "token", "new_password", "re_new_password"],
+        required: 3,
+        ..op("/auth/users/reset_password_confirm/", "post", "Set a new password from a reset link", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        fields: &["current_password", "new_username", "re_new_username"],
+        required: 2,
+        ..op("/auth/users/set_username/", "post", "Change the username", Success::NoContent)
+    },
+    Operation {
+        fields: &["email"],
+        required: 1,
+        throttled: true,
+        ..op("/auth/users/reset_username/", "post", "E-mail a username reset link", Success::NoContent)
+    },
+    Operation {
+        fields: &["uid", "token", "new_username", "re_new_username"],
+        required: 3,
+        ..op("/auth/users/reset_username_confirm/", "post", "Set a new username from a reset link", Success::NoContent)
+    },
+    Operation { ..op("/auth/schema/", "get", "This document", Success::Ok("Document")) },
+];
+
+static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_string());
+
+pub async fn serve(request: HttpRequest) -> HttpResponse {
+    route::serve(&SCHEMA, &request, async {
+        match *request.method() {
+            Method::GET | Method::HEAD => {
+                Ok(HttpResponse::Ok().content_type("application/json").body(DOCUMENT.as_str()))
+            }
+            _ => Err(not_allowed(&request)),
+        }
+    })
+    .await
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn answer(description: &str, schema: Value) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": schema } } })
+}
+
+fn operation(operation: &Operation) -> Value {
+    let mut responses = Map::new();
+    match operation.success {
+        Success::Ok(schema) => responses.insert("200".into(), answer("Done", reference(schema))),
+        Success::Created(schema) => responses.insert("201".into(), answer("Created", reference(schema))),
+        Success::NoContent => responses.insert("204".into(), json!({ "description": "Done, no body" })),
+    };
+    let detail = || reference("Detail");
+    let has_body = !operation.fields.is_empty() || operation.method != "get";
+    if operation.empty_refusal {
+        // One status, two shapes: OpenAPI cannot say "JSON or nothing", so no schema is given.
+        responses.insert(
+            "400".into(),
+            json!({ "description": "Refused input (errors per field, as JSON), or an empty body when activation e-mails are off" }),
+        );
+    } else if has_body || operation.by_id {
+        responses.insert(
+            "400".into(),
+            answer(
+                "Refused input: errors per field, a bare list of messages, or a detail (a malformed body)",
+                json!({ "anyOf": [reference("FieldErrors"), reference("Messages"), reference("Detail")] }),
+            ),
+        );
+    }
+    // Any request may carry a bad Authorization header; protected ones also need one.
+    responses.insert("401".into(), answer("Not authenticated, or the credentials or token were refused", detail()));
+    if operation.authenticated {
+        responses.insert("403".into(), answer("Not allowed for this user", detail()));
+    }
+    if operation.by_id || operation.authenticated {
+        responses.insert("404".into(), answer("No such user", detail()));
+    }
+    if has_body {
+        responses.insert("413".into(), answer("The body is larger than 64 KiB", detail()));
+        responses.insert("415".into(), answer("A body of an unsupported media type", detail()));
+    }
+    if operation.throttled {
+        responses.insert("429".into(), answer("Throttled; see the Retry-After header", detail()));
+    }
+    let mut value = json!({ "summary": operation.summary, "responses": responses });
+    if operation.authenticated {
+        value["security"] = json!([{ "bearer": [] }]);
+    }
+    if operation.by_id {
+        value["parameters"] =
+            json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }]);
+    }
+    if !operation.fields.is_empty() {
+        let properties: Map<String, Value> =
+            operation.fields.iter().map(|field| ((*field).to_owned(), json!({ "type": "string" }))).collect();
+        let required = &operation.fields[..operation.required];
+        value["requestBody"] = json!({
+            "required": operation.required > 0,
+            "content": { "application/json": { "schema": {
+                "type": "object", "properties": properties, "required": required,
+            } } }
+        });
+    }
+    value
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for entry in OPERATIONS {
+        let path = paths.entry(entry.path).or_insert_with(|| json!({}));
+        path[entry.method] = operation(entry);
+    }
+    let user = json!({
+        "type": "object",
+        "properties": {
+            "id": { "type": "integer" },
+            "first_name": { "type": "string" },
+            "last_name": { "type": "string" },
+            "username": { "type": "string" },
+            "email": { "type": "string" },
+            "is_active": { "type": "boolean" },
+        },
+        "required": ["id", "first_name", "last_name", "username", "email", "is_active"],
+        "additionalProperties": false,
+    });
+    let mut login = user.clone();
+    login["properties"]["refresh"] = json!({ "type": "string" });
+    login["properties"]["access"] = json!({ "type": "string" });
+    login["required"].as_array_mut().expect("a list").extend([json!("refresh"), json!("access")]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Gatehouse",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Accounts and JWTs, compatible with Djoser and SimpleJWT.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
+            "schemas": {
+                "User": user,
+                "UserList": { "type": "array", "items": reference("User") },
+                "Login": login,
+                "Refreshed": {
+                    "type": "object",
+                    "properties": { "access": { "type": "string" }, "refresh": { "type": "string" } },
+                    "required": ["access"],
+                    "additionalProperties": false,
+                },
+                "Empty": { "type": "object", "additionalProperties": false },
+                "Root": {
+                    "type": "object",
+                    "properties": { "users": { "type": "string" } },
+                    "required": ["users"],
+                },
+                "Document": { "type": "object", "required": ["openapi", "paths"] },
+                "Detail": {
+                    "type": "object",
+                    "properties": {
+                        "detail": { "type": "string" },
+                        "code": { "type": "string" },
+                        "messages": { "type": "array", "items": { "type": "object" } },
+                    },
+                    "required": ["detail"],
+                    "additionalProperties": false,
+                },
+                "FieldErrors": {
+                    "type": "object",
+                    "additionalProperties": reference("Messages"),
+                    "minProperties": 1,
+                },
+                "Messages": { "type": "array", "items": { "type": "string" }, "minItems": 1 },
+            },
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_a_success_and_an_authentication_answer() {
+        let document = document();
+        for entry in OPERATIONS {
+            let responses = &document["paths"][entry.path][entry.method]["responses"];
+            assert!(responses["401"].is_object(), "{} {}", entry.method, entry.path);
+            assert!(["200", "201", "204"].iter().any(|status| responses[*status].is_object()));
+        }
+    }
+}
