@@ -46,7 +46,7 @@ test('a person signs up, activates, edits, changes and resets everything, and fi
   await test.step('sign out, then reset the forgotten password from the e-mailed link', async () => {
     await signOut(page);
     await page.goto('/login');
-    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
     await field(page, 'Email').fill(person.email);
     await page.getByRole('button', { name: 'Send reset link' }).click();
     await expect(page.getByRole('status')).toContainText('we sent it a link');
@@ -69,7 +69,7 @@ test('a person signs up, activates, edits, changes and resets everything, and fi
   await test.step('forget the username, choose a new one from the e-mailed link and sign in with it', async () => {
     await signOut(page);
     await page.goto('/login');
-    await page.getByRole('link', { name: 'Forgot your username?' }).click();
+    await page.getByRole('link', { name: 'Forgot username?' }).click();
     await field(page, 'Email').fill(person.email);
     await page.getByRole('button', { name: 'Send reset link' }).click();
     await expect(page.getByRole('status')).toContainText('we sent it a link');

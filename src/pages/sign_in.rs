@@ -69,8 +69,8 @@ pub fn SignInPage() -> impl IntoView {
                 <Submit label="Sign in" busy="Signing in…" pending=sign_in.pending()/>
             </form>
             <ul class="aside links-list">
-                <li><A href=routes::FORGOT_PASSWORD>"Forgot your password?"</A></li>
-                <li><A href=routes::FORGOT_USERNAME>"Forgot your username?"</A></li>
+                <li><A href=routes::FORGOT_PASSWORD>"Forgot password?"</A></li>
+                <li><A href=routes::FORGOT_USERNAME>"Forgot username?"</A></li>
                 <li><A href=routes::RESEND_ACTIVATION>"Resend activation e-mail"</A></li>
                 <li>"New here? " <A href=routes::SIGN_UP>"Create an account"</A></li>
             </ul>
