@@ -32,6 +32,9 @@ pub struct RefreshRecord<'a> {
 
 impl Store {
     pub async fn is_blacklisted(&self, jti: &str) -> anyhow::Result<bool> {
+        if let Some(direct) = self.direct() {
+            return direct.read(|connection| connection.prepare_cached(CONTAINS)?.exists([jti]));
+        }
         let row = sqlx::query(CONTAINS).bind(jti).fetch_optional(self.pool()).await;
         Ok(row.context("Failed to read the token blacklist")?.is_some())
     }

@@ -55,6 +55,23 @@ fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
     })
 }
 
+/// A row of `user_columns!()` as read by a direct connection.
+fn from_direct_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        username: row.get(1)?,
+        email: row.get(2)?,
+        first_name: row.get(3)?,
+        last_name: row.get(4)?,
+        password: row.get(5)?,
+        is_active: row.get::<_, i64>(6)? != 0,
+        is_staff: row.get::<_, i64>(7)? != 0,
+        is_superuser: row.get::<_, i64>(8)? != 0,
+        date_joined: row.get(9)?,
+        last_login: row.get(10)?,
+    })
+}
+
 /// A user about to be created: everything already validated and normalised.
 pub struct NewUser<'a> {
     pub username: &'a str,
@@ -90,6 +107,11 @@ impl WriteError {
 impl Store {
     #[tracing::instrument(name = "Find a user by id", skip(self))]
     pub async fn find_user(&self, id: i64) -> anyhow::Result<Option<User>> {
+        if let Some(direct) = self.direct() {
+            use rusqlite::OptionalExtension;
+            return direct
+                .read(|connection| connection.prepare_cached(FIND_BY_ID)?.query_row([id], from_direct_row).optional());
+        }
         let row = sqlx::query(FIND_BY_ID).bind(id).fetch_optional(self.pool()).await;
         let row = row.context("Failed to look a user up by id")?;
         row.as_ref().map(from_row).transpose().context("Failed to read a user row")
