@@ -18,12 +18,10 @@ use crate::validation::Problems;
 const RESENT: &str =
     "If that account is waiting for activation, a new link is on its way. It can take a minute to arrive.";
 
-#[component]
-pub fn CheckEmailPage() -> impl IntoView {
-    super::title("Check your e-mail");
+/// The state of a form that resends the activation e-mail: its error, its success message, and
+/// the action that sends it.
+fn resend_form() -> (FormState, RwSignal<Vec<String>>, Action<String, ()>) {
     let api = use_api();
-    let query = use_query_map();
-    let email = move || query.with(|q| q.get("email")).unwrap_or_default();
     let form = FormState::new(&["email"]);
     let sent = RwSignal::new(Vec::<String>::new());
     let resend = Action::new_local(move |email: &String| {
@@ -35,6 +33,15 @@ pub fn CheckEmailPage() -> impl IntoView {
             }
         }
     });
+    (form, sent, resend)
+}
+
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    super::title("Check your e-mail");
+    let query = use_query_map();
+    let email = move || query.with(|q| q.get("email")).unwrap_or_default();
+    let (form, sent, resend) = resend_form();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         sent.set(Vec::new());
@@ -62,20 +69,9 @@ pub fn CheckEmailPage() -> impl IntoView {
 #[component]
 pub fn ResendActivationPage() -> impl IntoView {
     super::title("Resend activation e-mail");
-    let api = use_api();
     let query = use_query_map();
     let email = RwSignal::new(query.with_untracked(|q| q.get("email")).unwrap_or_default());
-    let form = FormState::new(&["email"]);
-    let sent = RwSignal::new(Vec::<String>::new());
-    let resend = Action::new_local(move |email: &String| {
-        let email = email.clone();
-        async move {
-            match api.get().resend_activation(&email).await {
-                Ok(()) => sent.set(vec![RESENT.to_owned()]),
-                Err(error) => form.fail(error),
-            }
-        }
-    });
+    let (form, sent, resend) = resend_form();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         sent.set(Vec::new());
