@@ -1,12 +1,14 @@
-//! The app's root and its only route table.
+//! The app's root: the router, the session, and the page the address names
+//! ([`Page::at`](crate::routes::Page::at) is the route table).
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::components::Router;
+use leptos_router::hooks::use_location;
 
 use crate::api::Client;
 use crate::components::Nav;
 use crate::pages::*;
+use crate::routes::Page;
 
 /// The app, talking to the API at `/auth/` on the server that serves it.
 #[component]
@@ -36,27 +38,37 @@ fn browser_client() -> Client {
 #[component]
 pub fn Session(client: Client) -> impl IntoView {
     crate::auth::provide(client);
+    let location = use_location();
+    // A new page is built when the path names another one; a changed query keeps it.
+    let page = Memo::new(move |_| Page::at(&location.pathname.get()));
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <Nav/>
         <main id="main" class="page" tabindex="-1">
-            <Routes fallback=NotFoundPage>
-                <Route path=path!("/") view=HomePage/>
-                <Route path=path!("/signup") view=SignUpPage/>
-                <Route path=path!("/signup/check-email") view=CheckEmailPage/>
-                <Route path=path!("/activate/resend") view=ResendActivationPage/>
-                <Route path=path!("/activate/:uid/:token") view=ActivatePage/>
-                <Route path=path!("/login") view=SignInPage/>
-                <Route path=path!("/profile") view=ProfilePage/>
-                <Route path=path!("/profile/password") view=ChangePasswordPage/>
-                <Route path=path!("/profile/username") view=ChangeUsernamePage/>
-                <Route path=path!("/password/reset") view=ForgotPasswordPage/>
-                <Route path=path!("/password/reset/confirm/:uid/:token") view=ResetPasswordPage/>
-                <Route path=path!("/username/reset") view=ForgotUsernamePage/>
-                <Route path=path!("/username/reset/confirm/:uid/:token") view=ResetUsernamePage/>
-                <Route path=path!("/users") view=UsersPage/>
-                <Route path=path!("/users/:id") view=UserPage/>
-            </Routes>
+            {move || show(page.get())}
         </main>
+    }
+}
+
+/// The view of one page. Every page is built through this one function, so the router's
+/// matching code is compiled once instead of once per route.
+fn show(page: Page) -> AnyView {
+    match page {
+        Page::Home => view! { <HomePage/> }.into_any(),
+        Page::SignUp => view! { <SignUpPage/> }.into_any(),
+        Page::CheckEmail => view! { <CheckEmailPage/> }.into_any(),
+        Page::ResendActivation => view! { <ResendActivationPage/> }.into_any(),
+        Page::Activate { uid, token } => view! { <ActivatePage uid token/> }.into_any(),
+        Page::SignIn => view! { <SignInPage/> }.into_any(),
+        Page::Profile => view! { <ProfilePage/> }.into_any(),
+        Page::ChangePassword => view! { <ChangePasswordPage/> }.into_any(),
+        Page::ChangeUsername => view! { <ChangeUsernamePage/> }.into_any(),
+        Page::ForgotPassword => view! { <ForgotPasswordPage/> }.into_any(),
+        Page::ResetPassword { uid, token } => view! { <ResetPasswordPage uid token/> }.into_any(),
+        Page::ForgotUsername => view! { <ForgotUsernamePage/> }.into_any(),
+        Page::ResetUsername { uid, token } => view! { <ResetUsernamePage uid token/> }.into_any(),
+        Page::Users => view! { <UsersPage/> }.into_any(),
+        Page::User { id } => view! { <UserPage id/> }.into_any(),
+        Page::NotFound => view! { <NotFoundPage/> }.into_any(),
     }
 }

@@ -44,7 +44,7 @@ pub fn use_auth() -> Auth {
 impl Auth {
     /// Fetches the signed-in person again, after a change to their account.
     pub fn reload(self, api: Api) {
-        leptos::task::spawn_local(async move {
+        crate::task::spawn(async move {
             match api.get().me().await {
                 Ok(user) => {
                     self.user.set(Some(user));

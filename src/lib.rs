@@ -1,7 +1,8 @@
 //! Gatehouse's browser app: every account flow of the API, client-side rendered with Leptos.
 //!
-//! Follow a click from `app.rs` (the only route table) to a page in `pages/`, which calls the
-//! one API client in `api/`; the session it keeps lives in `session.rs`, and `auth.rs` shows it.
+//! Follow a click from `routes.rs` (`Page::at` is the route table) through `app.rs` to a page in
+//! `pages/`, which calls the one API client in `api/`; the session it keeps lives in
+//! `session.rs`, and `auth.rs` shows it. Background work runs through `task.rs`.
 
 pub mod api;
 pub mod app;
@@ -10,6 +11,7 @@ pub mod components;
 pub mod pages;
 pub mod routes;
 pub mod session;
+pub mod task;
 pub mod validation;
 
 pub use app::App;

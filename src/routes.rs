@@ -13,6 +13,63 @@ pub const FORGOT_PASSWORD: &str = "/password/reset";
 pub const FORGOT_USERNAME: &str = "/username/reset";
 pub const USERS: &str = "/users";
 
+/// A page of the app, with what its path carries. This is the app's route table: every path
+/// the app answers is parsed here, and `app.rs` shows the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    SignUp,
+    CheckEmail,
+    ResendActivation,
+    Activate { uid: String, token: String },
+    SignIn,
+    Profile,
+    ChangePassword,
+    ChangeUsername,
+    ForgotPassword,
+    ResetPassword { uid: String, token: String },
+    ForgotUsername,
+    ResetUsername { uid: String, token: String },
+    Users,
+    User { id: Option<u64> },
+    NotFound,
+}
+
+impl Page {
+    /// The page at `path` (a URL's path, without its query). A trailing slash is ignored.
+    pub fn at(path: &str) -> Page {
+        let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).collect();
+        let link = |uid: &str, token: &str| (uid.to_owned(), token.to_owned());
+        match segments.as_slice() {
+            [] => Page::Home,
+            ["signup"] => Page::SignUp,
+            ["signup", "check-email"] => Page::CheckEmail,
+            ["activate", "resend"] => Page::ResendActivation,
+            ["activate", uid, token] => {
+                let (uid, token) = link(uid, token);
+                Page::Activate { uid, token }
+            }
+            ["login"] => Page::SignIn,
+            ["profile"] => Page::Profile,
+            ["profile", "password"] => Page::ChangePassword,
+            ["profile", "username"] => Page::ChangeUsername,
+            ["password", "reset"] => Page::ForgotPassword,
+            ["password", "reset", "confirm", uid, token] => {
+                let (uid, token) = link(uid, token);
+                Page::ResetPassword { uid, token }
+            }
+            ["username", "reset"] => Page::ForgotUsername,
+            ["username", "reset", "confirm", uid, token] => {
+                let (uid, token) = link(uid, token);
+                Page::ResetUsername { uid, token }
+            }
+            ["users"] => Page::Users,
+            ["users", id] => Page::User { id: id.parse().ok() },
+            _ => Page::NotFound,
+        }
+    }
+}
+
 /// A user's page in the users list.
 pub fn user(id: u64) -> String {
     format!("{USERS}/{id}")
@@ -115,6 +172,53 @@ pub fn encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_path_of_the_app_names_its_page() {
+        let link = |uid: &str, token: &str| (uid.to_owned(), token.to_owned());
+        assert_eq!(Page::at("/"), Page::Home);
+        assert_eq!(Page::at(""), Page::Home);
+        assert_eq!(Page::at(SIGN_UP), Page::SignUp);
+        assert_eq!(Page::at(CHECK_EMAIL), Page::CheckEmail);
+        assert_eq!(Page::at(RESEND_ACTIVATION), Page::ResendActivation);
+        assert_eq!(Page::at(SIGN_IN), Page::SignIn);
+        assert_eq!(Page::at(PROFILE), Page::Profile);
+        assert_eq!(Page::at(CHANGE_PASSWORD), Page::ChangePassword);
+        assert_eq!(Page::at(CHANGE_USERNAME), Page::ChangeUsername);
+        assert_eq!(Page::at(FORGOT_PASSWORD), Page::ForgotPassword);
+        assert_eq!(Page::at(FORGOT_USERNAME), Page::ForgotUsername);
+        assert_eq!(Page::at(USERS), Page::Users);
+        assert_eq!(Page::at(&user(42)), Page::User { id: Some(42) });
+        let (uid, token) = link("MQ", "cz4k1p-0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            Page::at("/activate/MQ/cz4k1p-0123456789abcdef0123456789abcdef"),
+            Page::Activate { uid: uid.clone(), token: token.clone() }
+        );
+        assert_eq!(
+            Page::at("/password/reset/confirm/MQ/cz4k1p-0123456789abcdef0123456789abcdef"),
+            Page::ResetPassword { uid: uid.clone(), token: token.clone() }
+        );
+        assert_eq!(
+            Page::at("/username/reset/confirm/MQ/cz4k1p-0123456789abcdef0123456789abcdef"),
+            Page::ResetUsername { uid, token }
+        );
+    }
+
+    #[test]
+    fn a_trailing_slash_names_the_same_page() {
+        assert_eq!(Page::at("/login/"), Page::SignIn);
+        assert_eq!(Page::at("/users/7/"), Page::User { id: Some(7) });
+    }
+
+    #[test]
+    fn unknown_and_incomplete_paths_are_not_found() {
+        for path in
+            ["/nope", "/activate", "/activate/MQ", "/activate/MQ/t/extra", "/password/reset/confirm/MQ", "/users/1/2"]
+        {
+            assert_eq!(Page::at(path), Page::NotFound, "{path}");
+        }
+        assert_eq!(Page::at("/users/abc"), Page::User { id: None });
+    }
 
     #[test]
     fn only_paths_of_this_app_are_followed_after_sign_in() {

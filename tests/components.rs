@@ -1,8 +1,12 @@
 //! The form widgets in a real browser: labels tied to inputs, errors announced and described,
-//! the alert region, and the submit button while a form is sent.
+//! the alert region, the submit button while a form is sent, and the sending itself.
 #![cfg(target_arch = "wasm32")]
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use gatehouse_app::components::{Alert, Field, Submit};
+use gatehouse_app::task::Sending;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -85,4 +89,29 @@ async fn the_submit_button_is_disabled_and_says_so_while_pending() {
     assert_eq!(button.text_content().unwrap(), "Signing in…");
     assert!(button.has_attribute("disabled"));
     assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn a_form_is_pending_until_its_request_ends_and_a_second_submit_meanwhile_is_ignored() {
+    let sending = Sending::new();
+    let requests = Rc::new(Cell::new(0));
+    let (answer, answered) = futures::channel::oneshot::channel::<()>();
+    let first = requests.clone();
+    sending.start(async move {
+        first.set(first.get() + 1);
+        let _ = answered.await;
+    });
+    leptos::task::tick().await;
+    assert!(sending.pending().get_untracked());
+
+    let second = requests.clone();
+    sending.start(async move { second.set(second.get() + 1) });
+    leptos::task::tick().await;
+    assert_eq!(requests.get(), 1, "the second submit is not sent");
+    assert!(sending.pending().get_untracked());
+
+    answer.send(()).unwrap();
+    leptos::task::tick().await;
+    leptos::task::tick().await;
+    assert!(!sending.pending().get_untracked());
 }

@@ -14,7 +14,7 @@ pub fn Nav() -> impl IntoView {
     let sign_out = move |_| {
         signing_out.set(true);
         auth.ending(Notice::SignedOut);
-        leptos::task::spawn_local(async move {
+        crate::task::spawn(async move {
             api.get().sign_out().await;
             signing_out.set(false);
         });

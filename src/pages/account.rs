@@ -8,6 +8,7 @@ use crate::api::{ProfileChange, User};
 use crate::auth::{use_api, use_auth};
 use crate::components::{Alert, Field, FormState, Notices, RequireAuth, Submit};
 use crate::routes::{self, Notice};
+use crate::task::Sending;
 use crate::validation::Problems;
 
 #[component]
@@ -39,10 +40,10 @@ fn ProfileForm(user: User) -> impl IntoView {
         let current_email = current_email.clone();
         move || email.with(|value| value.trim() != current_email)
     };
-    let save = Action::new_local(move |change: &ProfileChange| {
-        let change = change.clone();
+    let sending = Sending::new();
+    let save = move |change: ProfileChange| {
         let leaves = change.email != current_email;
-        async move {
+        sending.start(async move {
             match api.get().update_me(&change).await {
                 Ok(_) if leaves => {
                     // The account waits for the new address to be confirmed: its tokens no longer work.
@@ -55,14 +56,14 @@ fn ProfileForm(user: User) -> impl IntoView {
                 }
                 Err(error) => form.fail(error),
             }
-        }
-    });
+        })
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         saved.set(Vec::new());
         let problems = Problems::new().required("email", &email.get()).email("email", &email.get());
         if form.checked(problems) {
-            save.dispatch(ProfileChange {
+            save(ProfileChange {
                 first_name: first_name.get().trim().to_owned(),
                 last_name: last_name.get().trim().to_owned(),
                 email: email.get().trim().to_owned(),
@@ -91,7 +92,7 @@ fn ProfileForm(user: User) -> impl IntoView {
                         "Changing your e-mail address signs you out. Your account stays paused until you open the link we send to the new address."
                     </p>
                 </Show>
-                <Submit label="Save changes" busy="Saving…" pending=save.pending()/>
+                <Submit label="Save changes" busy="Saving…" pending=sending.pending()/>
             </form>
             <ul class="aside links-list">
                 <li><A href=routes::CHANGE_PASSWORD>"Change password"</A></li>
@@ -108,20 +109,20 @@ fn DeleteAccount() -> impl IntoView {
     let confirming = RwSignal::new(false);
     let password = RwSignal::new(String::new());
     let form = FormState::new(&["current_password"]);
-    let delete = Action::new_local(move |password: &String| {
-        let password = password.clone();
-        async move {
+    let sending = Sending::new();
+    let delete = move |password: String| {
+        sending.start(async move {
             auth.ending(Notice::AccountDeleted);
             if let Err(error) = api.get().delete_me(&password).await {
                 auth.reason.set(None);
                 form.fail(error);
             }
-        }
-    });
+        })
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if form.checked(Problems::new().required("current_password", &password.get())) {
-            delete.dispatch(password.get());
+            delete(password.get());
         }
     };
     let cancel = move |_| {
@@ -146,7 +147,7 @@ fn DeleteAccount() -> impl IntoView {
                     <Alert messages=form.general()/>
                     <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
                     <div class="actions">
-                        <Submit label="Delete account" busy="Deleting…" pending=delete.pending() class="danger"/>
+                        <Submit label="Delete account" busy="Deleting…" pending=sending.pending() class="danger"/>
                         <button type="button" class="secondary" on:click=cancel>"Cancel"</button>
                     </div>
                 </form>
@@ -163,9 +164,9 @@ pub fn ChangePasswordPage() -> impl IntoView {
     let done = RwSignal::new(Vec::<String>::new());
     let (current, new, confirm) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let change = Action::new_local(move |(old, new_one): &(String, String)| {
-        let (old, new_one) = (old.clone(), new_one.clone());
-        async move {
+    let sending = Sending::new();
+    let change = move |old: String, new_one: String| {
+        sending.start(async move {
             match api.get().set_password(&old, &new_one).await {
                 Ok(()) => {
                     current.set(String::new());
@@ -177,8 +178,8 @@ pub fn ChangePasswordPage() -> impl IntoView {
                 }
                 Err(error) => form.fail(error),
             }
-        }
-    });
+        })
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         done.set(Vec::new());
@@ -187,7 +188,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
             .new_password("new_password", &new.get())
             .confirms("confirm_password", &new.get(), &confirm.get());
         if form.checked(problems) {
-            change.dispatch((current.get(), new.get()));
+            change(current.get(), new.get());
         }
     };
     view! {
@@ -200,7 +201,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                     <Field label="Current password" name="current_password" kind="password" value=current errors=form.field("current_password") autocomplete="current-password" required=true/>
                     <Field label="New password" name="new_password" kind="password" value=new errors=form.field("new_password") autocomplete="new-password" required=true hint="At least 8 characters, not too common, not all digits."/>
                     <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
-                    <Submit label="Change password" busy="Changing…" pending=change.pending()/>
+                    <Submit label="Change password" busy="Changing…" pending=sending.pending()/>
                 </form>
                 <p class="aside"><A href=routes::PROFILE>"Back to your profile"</A></p>
             </section>
@@ -216,9 +217,9 @@ pub fn ChangeUsernamePage() -> impl IntoView {
     let form = FormState::new(&["current_password", "new_username"]);
     let done = RwSignal::new(Vec::<String>::new());
     let (password, username) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let change = Action::new_local(move |(secret, name): &(String, String)| {
-        let (secret, name) = (secret.clone(), name.clone());
-        async move {
+    let sending = Sending::new();
+    let change = move |secret: String, name: String| {
+        sending.start(async move {
             match api.get().set_username(&secret, &name).await {
                 Ok(()) => {
                     password.set(String::new());
@@ -228,15 +229,15 @@ pub fn ChangeUsernamePage() -> impl IntoView {
                 }
                 Err(error) => form.fail(error),
             }
-        }
-    });
+        })
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         done.set(Vec::new());
         let problems =
             Problems::new().required("current_password", &password.get()).required("new_username", &username.get());
         if form.checked(problems) {
-            change.dispatch((password.get(), username.get().trim().to_owned()));
+            change(password.get(), username.get().trim().to_owned());
         }
     };
     view! {
@@ -248,7 +249,7 @@ pub fn ChangeUsernamePage() -> impl IntoView {
                     <Notices messages=done/>
                     <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
                     <Field label="New username" name="new_username" value=username errors=form.field("new_username") autocomplete="username" required=true/>
-                    <Submit label="Change username" busy="Changing…" pending=change.pending()/>
+                    <Submit label="Change username" busy="Changing…" pending=sending.pending()/>
                 </form>
                 <p class="aside"><A href=routes::PROFILE>"Back to your profile"</A></p>
             </section>

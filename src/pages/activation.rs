@@ -7,33 +7,34 @@ use std::collections::HashMap;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::api::ApiError;
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Notices, Submit};
 use crate::routes::{self, Notice};
+use crate::task::{self, Sending};
 use crate::validation::Problems;
 
 const RESENT: &str =
     "If that account is waiting for activation, a new link is on its way. It can take a minute to arrive.";
 
-/// The state of a form that resends the activation e-mail: its error, its success message, and
-/// the action that sends it.
-fn resend_form() -> (FormState, RwSignal<Vec<String>>, Action<String, ()>) {
+/// The state of a form that resends the activation e-mail: its error, its success message,
+/// whether it is being sent, and what sends it.
+fn resend_form() -> (FormState, RwSignal<Vec<String>>, Sending, impl Fn(String) + Copy + 'static) {
     let api = use_api();
     let form = FormState::new(&["email"]);
     let sent = RwSignal::new(Vec::<String>::new());
-    let resend = Action::new_local(move |email: &String| {
-        let email = email.clone();
-        async move {
+    let sending = Sending::new();
+    let resend = move |email: String| {
+        sending.start(async move {
             match api.get().resend_activation(&email).await {
                 Ok(()) => sent.set(vec![RESENT.to_owned()]),
                 Err(error) => form.fail(error),
             }
-        }
-    });
-    (form, sent, resend)
+        })
+    };
+    (form, sent, sending, resend)
 }
 
 #[component]
@@ -41,12 +42,12 @@ pub fn CheckEmailPage() -> impl IntoView {
     super::title("Check your e-mail");
     let query = use_query_map();
     let email = move || query.with(|q| q.get("email")).unwrap_or_default();
-    let (form, sent, resend) = resend_form();
+    let (form, sent, sending, resend) = resend_form();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         sent.set(Vec::new());
         form.clear();
-        resend.dispatch(email());
+        resend(email());
     };
     view! {
         <section class="card">
@@ -59,7 +60,7 @@ pub fn CheckEmailPage() -> impl IntoView {
             <form on:submit=on_submit>
                 <Alert messages=form.general()/>
                 <Notices messages=sent/>
-                <Submit label="Resend activation e-mail" busy="Sending…" pending=resend.pending() class="secondary"/>
+                <Submit label="Resend activation e-mail" busy="Sending…" pending=sending.pending() class="secondary"/>
             </form>
             <p class="aside"><A href=routes::SIGN_IN>"Go to the sign-in page"</A></p>
         </section>
@@ -71,13 +72,13 @@ pub fn ResendActivationPage() -> impl IntoView {
     super::title("Resend activation e-mail");
     let query = use_query_map();
     let email = RwSignal::new(query.with_untracked(|q| q.get("email")).unwrap_or_default());
-    let (form, sent, resend) = resend_form();
+    let (form, sent, sending, resend) = resend_form();
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         sent.set(Vec::new());
         let value = email.get().trim().to_owned();
         if form.checked(Problems::new().required("email", &value).email("email", &value)) {
-            resend.dispatch(value);
+            resend(value);
         }
     };
     view! {
@@ -88,7 +89,7 @@ pub fn ResendActivationPage() -> impl IntoView {
                 <Alert messages=form.general()/>
                 <Notices messages=sent/>
                 <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
-                <Submit label="Resend activation e-mail" busy="Sending…" pending=resend.pending()/>
+                <Submit label="Resend activation e-mail" busy="Sending…" pending=sending.pending()/>
             </form>
             <p class="aside"><A href=routes::SIGN_IN>"Back to the sign-in page"</A></p>
         </section>
@@ -122,7 +123,7 @@ fn activate_once(api: crate::auth::Api, uid: String, token: String, retry: bool)
     let outcome = ArcRwSignal::new(None);
     ATTEMPTS.with(|attempts| attempts.borrow_mut().insert(key, outcome.clone()));
     let setter = outcome.clone();
-    leptos::task::spawn_local(async move {
+    task::spawn(async move {
         let result = match api.get().activate(&uid, &token).await {
             Ok(()) => Outcome::Activated,
             // "Stale token for given user.": the link was used already, and the account is active.
@@ -135,17 +136,15 @@ fn activate_once(api: crate::auth::Api, uid: String, token: String, retry: bool)
     outcome
 }
 
+/// The page an activation link opens, with the link's `uid` and `token`.
 #[component]
-pub fn ActivatePage() -> impl IntoView {
+pub fn ActivatePage(uid: String, token: String) -> impl IntoView {
     super::title("Activate your account");
     let api = use_api();
-    let params = use_params_map();
-    let link =
-        move || params.with_untracked(|p| (p.get("uid").unwrap_or_default(), p.get("token").unwrap_or_default()));
-    let (uid, token) = link();
-    let outcome = RwSignal::new(activate_once(api, uid, token, false));
+    let outcome = RwSignal::new(activate_once(api, uid.clone(), token.clone(), false));
+    let link = StoredValue::new((uid, token));
     let retry = move |_| {
-        let (uid, token) = link();
+        let (uid, token) = link.get_value();
         outcome.set(activate_once(api, uid, token, true));
     };
     let sign_in = routes::sign_in_then(routes::PROFILE, Some(Notice::Activated));

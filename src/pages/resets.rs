@@ -3,13 +3,14 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
 use crate::api::{ApiError, Client};
 use crate::auth::{use_api, Api};
 use crate::components::{Alert, Field, FormState, Notices, Submit};
 use crate::routes::{self, Notice};
+use crate::task::Sending;
 use crate::validation::Problems;
 
 /// Which forgotten thing a page is about.
@@ -46,9 +47,9 @@ fn AskForLink(what: Forgotten) -> impl IntoView {
     let form = FormState::new(&["email"]);
     let sent = RwSignal::new(Vec::<String>::new());
     let email = RwSignal::new(String::new());
-    let ask = Action::new_local(move |address: &String| {
-        let address = address.clone();
-        async move {
+    let sending = Sending::new();
+    let ask = move |address: String| {
+        sending.start(async move {
             let client = api.get();
             let result = match what {
                 Forgotten::Password => client.forgot_password(&address).await,
@@ -60,14 +61,14 @@ fn AskForLink(what: Forgotten) -> impl IntoView {
                 )]),
                 Err(error) => form.fail(error),
             }
-        }
-    });
+        })
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         sent.set(Vec::new());
         let value = email.get().trim().to_owned();
         if form.checked(Problems::new().required("email", &value).email("email", &value)) {
-            ask.dispatch(value);
+            ask(value);
         }
     };
     let (heading, lead) = match what {
@@ -88,17 +89,11 @@ fn AskForLink(what: Forgotten) -> impl IntoView {
                 <Alert messages=form.general()/>
                 <Notices messages=sent/>
                 <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
-                <Submit label="Send reset link" busy="Sending…" pending=ask.pending()/>
+                <Submit label="Send reset link" busy="Sending…" pending=sending.pending()/>
             </form>
             <p class="aside"><A href=routes::SIGN_IN>"Back to the sign-in page"</A></p>
         </section>
     }
-}
-
-/// The uid and token of the link that opened the page.
-fn link_params() -> (String, String) {
-    let params = use_params_map();
-    params.with_untracked(|p| (p.get("uid").unwrap_or_default(), p.get("token").unwrap_or_default()))
 }
 
 /// A link that the server refused as a link (not because of the new value).
@@ -125,12 +120,15 @@ async fn confirm(client: Client, what: Forgotten, uid: &str, token: &str, value:
     }
 }
 
-fn confirm_action(api: Api, what: Forgotten, form: FormState) -> Action<String, ()> {
+/// What sends the new value, with the link's `uid` and `token`, and whether it is being sent.
+fn confirm_action(api: Api, what: Forgotten, form: FormState, link: (String, String)) -> (Sending, impl Fn(String)) {
     let navigate = use_navigate();
-    let (uid, token) = link_params();
-    Action::new_local(move |value: &String| {
-        let (value, uid, token, navigate) = (value.clone(), uid.clone(), token.clone(), navigate.clone());
-        async move {
+    let sending = Sending::new();
+    let link = StoredValue::new(link);
+    let send = move |value: String| {
+        let navigate = navigate.clone();
+        let (uid, token) = link.get_value();
+        sending.start(async move {
             match confirm(api.get(), what, &uid, &token, &value).await {
                 Ok(()) => {
                     let notice = match what {
@@ -141,8 +139,9 @@ fn confirm_action(api: Api, what: Forgotten, form: FormState) -> Action<String, 
                 }
                 Err(error) => form.fail(error),
             }
-        }
-    })
+        })
+    };
+    (sending, send)
 }
 
 /// Messages for the alert, leaving out the link's own errors (`BadLink` explains those).
@@ -156,11 +155,12 @@ fn general_without_link(form: FormState) -> Signal<Vec<String>> {
     })
 }
 
+/// The page a password reset link opens, with the link's `uid` and `token`.
 #[component]
-pub fn ResetPasswordPage() -> impl IntoView {
+pub fn ResetPasswordPage(uid: String, token: String) -> impl IntoView {
     super::title("Choose a new password");
     let form = FormState::new(&["new_password", "confirm_password", "uid", "token"]);
-    let action = confirm_action(use_api(), Forgotten::Password, form);
+    let (sending, send) = confirm_action(use_api(), Forgotten::Password, form, (uid, token));
     let (password, confirm_password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
@@ -170,7 +170,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             &confirm_password.get(),
         );
         if form.checked(problems) {
-            action.dispatch(password.get());
+            send(password.get());
         }
     };
     view! {
@@ -181,22 +181,23 @@ pub fn ResetPasswordPage() -> impl IntoView {
                 <BadLink what=Forgotten::Password error=form.error/>
                 <Field label="New password" name="new_password" kind="password" value=password errors=form.field("new_password") autocomplete="new-password" required=true hint="At least 8 characters, not too common, not all digits."/>
                 <Field label="Confirm password" name="confirm_password" kind="password" value=confirm_password errors=form.field("confirm_password") autocomplete="new-password" required=true/>
-                <Submit label="Set new password" busy="Saving…" pending=action.pending()/>
+                <Submit label="Set new password" busy="Saving…" pending=sending.pending()/>
             </form>
         </section>
     }
 }
 
+/// The page a username reset link opens, with the link's `uid` and `token`.
 #[component]
-pub fn ResetUsernamePage() -> impl IntoView {
+pub fn ResetUsernamePage(uid: String, token: String) -> impl IntoView {
     super::title("Choose a new username");
     let form = FormState::new(&["new_username", "uid", "token"]);
-    let action = confirm_action(use_api(), Forgotten::Username, form);
+    let (sending, send) = confirm_action(use_api(), Forgotten::Username, form, (uid, token));
     let username = RwSignal::new(String::new());
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         if form.checked(Problems::new().required("new_username", &username.get())) {
-            action.dispatch(username.get().trim().to_owned());
+            send(username.get().trim().to_owned());
         }
     };
     view! {
@@ -206,7 +207,7 @@ pub fn ResetUsernamePage() -> impl IntoView {
                 <Alert messages=general_without_link(form)/>
                 <BadLink what=Forgotten::Username error=form.error/>
                 <Field label="New username" name="new_username" value=username errors=form.field("new_username") autocomplete="username" required=true/>
-                <Submit label="Set new username" busy="Saving…" pending=action.pending()/>
+                <Submit label="Set new username" busy="Saving…" pending=sending.pending()/>
             </form>
         </section>
     }

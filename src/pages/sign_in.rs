@@ -7,6 +7,7 @@ use leptos_router::NavigateOptions;
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Notices, Submit};
 use crate::routes::{self, Notice};
+use crate::task::Sending;
 use crate::validation::Problems;
 
 #[component]
@@ -24,10 +25,10 @@ pub fn SignInPage() -> impl IntoView {
     });
     let form = FormState::new(&["username", "password"]);
     let (username, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
-    let sign_in = Action::new_local(move |(name, secret): &(String, String)| {
-        let (name, secret) = (name.clone(), secret.clone());
+    let sending = Sending::new();
+    let sign_in = move |name: String, secret: String| {
         let navigate = navigate.clone();
-        async move {
+        sending.start(async move {
             match api.get().sign_in(&name, &secret).await {
                 Ok(_) => {
                     let next = query.with_untracked(|q| q.get("next"));
@@ -41,13 +42,13 @@ pub fn SignInPage() -> impl IntoView {
                     form.fail(error);
                 }
             }
-        }
-    });
+        });
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         let problems = Problems::new().required("username", &username.get()).required("password", &password.get());
         if form.checked(problems) {
-            sign_in.dispatch((username.get().trim().to_owned(), password.get()));
+            sign_in(username.get().trim().to_owned(), password.get());
         }
     };
     let alert = Signal::derive(move || {
@@ -66,7 +67,7 @@ pub fn SignInPage() -> impl IntoView {
                 <Alert messages=alert/>
                 <Field label="Username" name="username" value=username errors=form.field("username") autocomplete="username" required=true/>
                 <Field label="Password" name="password" kind="password" value=password errors=form.field("password") autocomplete="current-password" required=true/>
-                <Submit label="Sign in" busy="Signing in…" pending=sign_in.pending()/>
+                <Submit label="Sign in" busy="Signing in…" pending=sending.pending()/>
             </form>
             <ul class="aside links-list">
                 <li><A href=routes::FORGOT_PASSWORD>"Forgot password?"</A></li>

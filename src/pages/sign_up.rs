@@ -8,6 +8,7 @@ use crate::api::NewAccount;
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Submit};
 use crate::routes;
+use crate::task::Sending;
 use crate::validation::Problems;
 
 #[component]
@@ -24,10 +25,10 @@ pub fn SignUpPage() -> impl IntoView {
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    let register = Action::new_local(move |account: &NewAccount| {
-        let account = account.clone();
+    let sending = Sending::new();
+    let register = move |account: NewAccount| {
         let navigate = navigate.clone();
-        async move {
+        sending.start(async move {
             match api.get().register(&account).await {
                 Ok(_) => {
                     let to = format!("{}?email={}", routes::CHECK_EMAIL, routes::encode(&account.email));
@@ -35,8 +36,8 @@ pub fn SignUpPage() -> impl IntoView {
                 }
                 Err(error) => form.fail(error),
             }
-        }
-    });
+        });
+    };
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         let problems = Problems::new()
@@ -46,7 +47,7 @@ pub fn SignUpPage() -> impl IntoView {
             .new_password("password", &password.get())
             .confirms("confirm_password", &password.get(), &confirm.get());
         if form.checked(problems) {
-            register.dispatch(NewAccount {
+            register(NewAccount {
                 username: username.get().trim().to_owned(),
                 email: email.get().trim().to_owned(),
                 first_name: first_name.get().trim().to_owned(),
@@ -78,7 +79,7 @@ pub fn SignUpPage() -> impl IntoView {
                     hint="At least 8 characters, not too common, not all digits, and not like your name."
                 />
                 <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
-                <Submit label="Sign up" busy="Creating your account…" pending=register.pending()/>
+                <Submit label="Sign up" busy="Creating your account…" pending=sending.pending()/>
             </form>
             <p class="aside">"Already have an account? " <A href=routes::SIGN_IN>"Go to the sign-in page"</A></p>
         </section>

@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::User;
 use crate::auth::use_api;
 use crate::components::{Alert, RequireAuth};
 use crate::routes;
+use crate::task;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -22,10 +22,8 @@ pub fn UsersPage() -> impl IntoView {
 #[component]
 fn UsersList() -> impl IntoView {
     let api = use_api();
-    let users = LocalResource::new(move || {
-        let client = api.get();
-        async move { client.users().await }
-    });
+    let client = api.get();
+    let users = task::load(async move { client.users().await });
     view! {
         <section class="card wide">
             <h1>"Users"</h1>
@@ -84,28 +82,24 @@ fn status_text(user: &User) -> &'static str {
     }
 }
 
+/// One user's page; `id` is `None` when the address holds no number.
 #[component]
-pub fn UserPage() -> impl IntoView {
+pub fn UserPage(id: Option<u64>) -> impl IntoView {
     super::title("User");
     view! {
         <RequireAuth>
-            <UserDetail/>
+            <UserDetail id/>
         </RequireAuth>
     }
 }
 
 #[component]
-fn UserDetail() -> impl IntoView {
-    let api = use_api();
-    let params = use_params_map();
-    let id = move || params.with(|p| p.get("id")).and_then(|id| id.parse::<u64>().ok());
-    let user = LocalResource::new(move || {
-        let (client, id) = (api.get(), id());
-        async move {
-            match id {
-                Some(id) => client.user(id).await.map(Some),
-                None => Ok(None),
-            }
+fn UserDetail(id: Option<u64>) -> impl IntoView {
+    let client = use_api().get();
+    let user = task::load(async move {
+        match id {
+            Some(id) => client.user(id).await.map(Some),
+            None => Ok(None),
         }
     });
     view! {
