@@ -11,7 +11,7 @@ use anyhow::Context;
 
 use crate::configuration::Settings;
 use crate::state::AppState;
-use crate::store::Store;
+use crate::store::{Backend, Store};
 use crate::{clock, routes, telemetry};
 
 pub struct Application {
@@ -34,6 +34,7 @@ impl Application {
         let port = listener.local_addr().context("Failed to read the bound address")?.port();
         let state = web::Data::new(AppState::new(settings, store)?);
         spawn_housekeeping(state.clone());
+        spawn_checkpoints(state.clone());
         crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
         let server = HttpServer::new(move || {
             App::new()
@@ -59,6 +60,24 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Four times a second on SQLite: the write-ahead log is copied into the database file, off
+/// the request path (`store/direct.rs`), which keeps the log small under a write load.
+fn spawn_checkpoints(state: web::Data<AppState>) {
+    if state.store.backend() != Backend::Sqlite {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every_quarter_second = tokio::time::interval(Duration::from_millis(250));
+        every_quarter_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every_quarter_second.tick().await;
+            if let Err(error) = state.store.checkpoint().await {
+                tracing::warn!(error = format!("{error:#}"), "could not checkpoint the database");
+            }
+        }
+    });
 }
 
 /// Hourly: expired blacklist entries (their tokens are refused as expired anyway), e-mails

@@ -55,7 +55,22 @@ impl Store {
         successor: Option<RefreshRecord<'_>>,
         now: i64,
     ) -> anyhow::Result<bool> {
-        let _turn = self.write_turn().await;
+        let turn = self.write_turn().await;
+        if let (Some(direct), Some(turn)) = (self.direct(), &turn) {
+            let (successor_jti, successor_expires_at) =
+                (successor.map(|token| token.jti), successor.map(|token| token.expires_at));
+            let done = direct.write(turn, |connection| {
+                connection.prepare_cached(SPEND)?.execute(rusqlite::params![
+                    spent.jti,
+                    spent.user_id,
+                    spent.expires_at,
+                    now,
+                    successor_jti,
+                    successor_expires_at
+                ])
+            });
+            return Ok(done.context("Failed to blacklist a refresh token")? == 1);
+        }
         let done = sqlx::query(SPEND)
             .bind(spent.jti)
             .bind(spent.user_id)

@@ -1,10 +1,15 @@
-//! The hottest reads on SQLite (the user behind every bearer token, the blacklist check of
-//! every refresh), made on a connection owned by the calling thread.
+//! The hottest statements on SQLite (the user behind every bearer token, the blacklist check
+//! and the blacklist write of every refresh), made on connections owned by the calling thread.
 //!
 //! sqlx-sqlite runs each connection on a thread of its own and sends every query there and
 //! back through channels: two thread wake-ups per query, about two thirds of the time of a
-//! primary-key lookup (see BENCHMARKS.md). These reads take microseconds on an indexed table
-//! in WAL mode, where readers never wait for the writer, so they run in place.
+//! primary-key lookup (see BENCHMARKS.md). These statements take microseconds on an indexed
+//! table in WAL mode, where readers never wait for the writer, so they run in place.
+//!
+//! A write runs in place too, while its caller holds the process's write turn, so it never
+//! waits for another writer of this process. Its connection never checkpoints the WAL (a
+//! checkpoint copies pages and syncs files, and would stall the worker thread):
+//! [`Store::checkpoint`](super::Store::checkpoint) does that in the background.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,45 +18,73 @@ use std::path::PathBuf;
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags};
 
-/// Direct reads of one SQLite file.
+/// Direct reads and writes of one SQLite file.
 #[derive(Debug, Clone)]
-pub struct DirectReads {
+pub struct Direct {
     path: PathBuf,
 }
 
-thread_local! {
-    /// One connection per thread and database file, opened on first use.
-    static CONNECTIONS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
+/// What a connection may do: reading connections refuse to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Access {
+    Read,
+    Write,
 }
 
-impl DirectReads {
-    /// Direct reads of the file a `sqlite://` URL (as `Store::connect` writes it) names; none
+thread_local! {
+    /// One connection per thread, database file and access, opened on first use.
+    static CONNECTIONS: RefCell<HashMap<(PathBuf, Access), Connection>> = RefCell::new(HashMap::new());
+}
+
+impl Direct {
+    /// Direct access to the file a `sqlite://` URL (as `Store::connect` writes it) names; none
     /// for an in-memory database, which only its own connection can see.
-    pub fn for_url(url: &str) -> Option<DirectReads> {
+    pub fn for_url(url: &str) -> Option<Direct> {
         let path = url.strip_prefix("sqlite://")?.split('?').next()?;
-        (!path.is_empty() && path != ":memory:").then(|| DirectReads { path: PathBuf::from(path) })
+        (!path.is_empty() && path != ":memory:").then(|| Direct { path: PathBuf::from(path) })
     }
 
-    /// Runs `read` on this thread's connection to the file.
+    /// Runs `read` on this thread's reading connection to the file.
     pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
+        self.on(Access::Read, read).context("Failed to read the database")
+    }
+
+    /// Runs `write` on this thread's writing connection to the file. The guard is the
+    /// process's write turn ([`Store::write_turn`](super::Store::write_turn)), held meanwhile.
+    pub fn write<T>(
+        &self,
+        _turn: &tokio::sync::MutexGuard<'_, ()>,
+        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> anyhow::Result<T> {
+        self.on(Access::Write, write).context("Failed to write to the database")
+    }
+
+    fn on<T>(&self, access: Access, run: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
         CONNECTIONS.with(|connections| {
             let mut connections = connections.borrow_mut();
-            if !connections.contains_key(&self.path) {
-                connections.insert(self.path.clone(), self.open()?);
+            let key = (self.path.clone(), access);
+            if !connections.contains_key(&key) {
+                connections.insert(key.clone(), self.open(access)?);
             }
-            let connection = connections.get(&self.path).expect("opened above");
-            read(connection).context("Failed to read the database")
+            let connection = connections.get(&key).expect("opened above");
+            Ok(run(connection)?)
         })
     }
 
-    fn open(&self) -> anyhow::Result<Connection> {
+    fn open(&self, access: Access) -> anyhow::Result<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let connection = Connection::open_with_flags(&self.path, flags)
-            .with_context(|| format!("Failed to open {} for reading", self.path.display()))?;
-        // Only reads go through here; a checkpoint in progress is waited for, not failed.
-        connection
-            .execute_batch("PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;")
-            .context("Failed to prepare a reading connection")?;
+            .with_context(|| format!("Failed to open {}", self.path.display()))?;
+        // A checkpoint in progress, or another process's write, is waited for, not failed.
+        let pragmas = match access {
+            Access::Read => "PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;",
+            // As durable as the pool's connections (`Store::connect`), without checkpoints.
+            Access::Write => {
+                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                 PRAGMA wal_autocheckpoint = 0;"
+            }
+        };
+        connection.execute_batch(pragmas).context("Failed to prepare a direct connection")?;
         Ok(connection)
     }
 }
@@ -62,10 +95,10 @@ mod tests {
 
     #[test]
     fn files_get_direct_reads_and_memory_does_not() {
-        let direct = DirectReads::for_url("sqlite://data/gatehouse.db?mode=rwc").unwrap();
+        let direct = Direct::for_url("sqlite://data/gatehouse.db?mode=rwc").unwrap();
         assert_eq!(direct.path, PathBuf::from("data/gatehouse.db"));
-        assert!(DirectReads::for_url("sqlite://:memory:?mode=rwc").is_none());
-        assert!(DirectReads::for_url("postgres://localhost/db").is_none());
+        assert!(Direct::for_url("sqlite://:memory:?mode=rwc").is_none());
+        assert!(Direct::for_url("postgres://localhost/db").is_none());
     }
 
     #[test]
@@ -74,10 +107,27 @@ mod tests {
         let path = dir.path().join("db.sqlite");
         let writer = Connection::open(&path).unwrap();
         writer.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);").unwrap();
-        let direct = DirectReads { path };
+        let direct = Direct { path };
         let count = || direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))).unwrap();
         assert_eq!(count(), 0);
         writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(count(), 1);
+    }
+
+    #[test]
+    fn a_reading_connection_refuses_to_write_and_a_writing_one_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);")
+            .unwrap();
+        let direct = Direct { path };
+        assert!(direct.read(|c| c.execute("INSERT INTO t VALUES (1)", [])).is_err());
+        let turn = tokio::sync::Mutex::new(());
+        let turn = turn.try_lock().unwrap();
+        assert_eq!(direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap(), 1);
+        let count = direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))).unwrap();
+        assert_eq!(count, 1);
     }
 }

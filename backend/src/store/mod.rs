@@ -16,7 +16,15 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Executor, Row};
+
+/// Answers (busy, frames in the log, frames copied).
+const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+/// At most this many checkpoint passes run beside the writers before the last one.
+const CHECKPOINT_PASSES: usize = 5;
+/// Passes beside the writers stop once one finds no more than this many frames (of a page
+/// each) written since the pass before.
+const FEW_FRAMES: i64 = 256;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -34,8 +42,8 @@ pub struct Store {
     /// SQLite takes one writer at a time. Queueing this process's writers here, in order,
     /// replaces the busy handler's sleep-and-retry, which put 20 ms spikes in write latency.
     writer: Option<Arc<tokio::sync::Mutex<()>>>,
-    /// SQLite's hottest reads, made without a thread round trip (`direct.rs`).
-    direct: Option<direct::DirectReads>,
+    /// SQLite's hottest statements, made without a thread round trip (`direct.rs`).
+    direct: Option<direct::Direct>,
 }
 
 impl Store {
@@ -73,7 +81,7 @@ impl Store {
             .await
             .with_context(|| format!("Failed to open the {backend:?} database"))?;
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        let direct = if backend == Backend::Sqlite { direct::DirectReads::for_url(&url) } else { None };
+        let direct = if backend == Backend::Sqlite { direct::Direct::for_url(&url) } else { None };
         Ok(Self { pool, backend, writer, direct })
     }
 
@@ -83,6 +91,40 @@ impl Store {
             Some(writer) => Some(writer.lock().await),
             None => None,
         }
+    }
+
+    /// Copies what the SQLite write-ahead log holds into the database file, so that the next
+    /// write starts the log over. Direct writes never checkpoint (`direct.rs`), so the server
+    /// calls this in the background; a no-op on PostgreSQL.
+    ///
+    /// Under a steady write load a checkpoint beside the writers never catches up with them,
+    /// and the log would grow without end; one that holds them back stalls every write while
+    /// it copies and syncs. So passes run beside the writers until one finds only a few pages
+    /// written since the pass before, and the last pass holds this process's writers back for
+    /// those few (BENCHMARKS.md has the figures).
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut logged = 0;
+        for _ in 0..CHECKPOINT_PASSES {
+            let log = self.checkpoint_pass().await?;
+            let written_meanwhile = log - logged;
+            logged = log;
+            if written_meanwhile <= FEW_FRAMES {
+                break;
+            }
+        }
+        let _turn = self.write_turn().await;
+        self.checkpoint_pass().await?;
+        Ok(())
+    }
+
+    /// One passive checkpoint; returns how many frames the log holds.
+    async fn checkpoint_pass(&self) -> anyhow::Result<i64> {
+        let pass = sqlx::query(CHECKPOINT).fetch_one(self.pool()).await;
+        let pass = pass.context("Failed to checkpoint the write-ahead log")?;
+        Ok(pass.try_get::<i64, _>(1)?)
     }
 
     /// [`Store::connect`], retrying an unreachable PostgreSQL server with backoff for up to
@@ -131,8 +173,8 @@ impl Store {
         &self.pool
     }
 
-    /// Direct reads, on SQLite files.
-    pub(crate) fn direct(&self) -> Option<&direct::DirectReads> {
+    /// Direct reads and writes, on SQLite files.
+    pub(crate) fn direct(&self) -> Option<&direct::Direct> {
         self.direct.as_ref()
     }
 }
@@ -187,5 +229,37 @@ mod tests {
         assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
         assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
         assert_eq!(redact("sqlite://data/gatehouse.db"), "sqlite://data/gatehouse.db");
+    }
+
+    /// Spends `count` refresh tokens, each a direct write of its own.
+    async fn spend_tokens(store: &Store, first: usize, count: usize) {
+        for n in first..first + count {
+            let jti = format!("{n:032x}");
+            let record = blacklist::RefreshRecord { jti: &jti, user_id: Some(1), expires_at: 4_000_000_000 };
+            assert!(store.spend_refresh_token(record, None, 1_700_000_000).await.unwrap());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_moves_direct_writes_into_the_database_file_and_the_log_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gatehouse.db");
+        let store = Store::connect(&format!("sqlite://{}", path.display()), 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let wal = dir.path().join("gatehouse.db-wal");
+        let size = |file: &std::path::Path| std::fs::metadata(file).unwrap().len();
+
+        spend_tokens(&store, 0, 500).await;
+        let (database_before, log_after_one_batch) = (size(&path), size(&wal));
+        store.checkpoint().await.unwrap();
+        assert!(size(&path) > database_before, "the spent tokens reached the database file");
+
+        // Direct writes never checkpoint by themselves: without `checkpoint` the log would
+        // now be twice as long. With it, the next batch reuses the log from its start.
+        spend_tokens(&store, 500, 500).await;
+        assert!(size(&wal) <= log_after_one_batch + log_after_one_batch / 4, "the log started over");
+        let spent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM token_blacklist").fetch_one(store.pool()).await.unwrap();
+        assert_eq!(spent, 1000);
     }
 }
