@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use leptos_router::hooks::use_location;
+use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::api::Client;
 use crate::components::Nav;
@@ -41,6 +42,15 @@ pub fn Session(client: Client) -> impl IntoView {
     let location = use_location();
     // A new page is built when the path names another one; a changed query keeps it.
     let page = Memo::new(move |_| Page::at(&location.pathname.get()));
+    // The router writes a followed link into the address bar and the history once the app
+    // says the new path is shown (what `<Routes>` would say): after every change of path.
+    let browser = use_context::<BrowserUrl>();
+    Effect::new(move |_| {
+        location.pathname.track();
+        if let Some(browser) = &browser {
+            browser.ready_to_complete();
+        }
+    });
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <Nav/>

@@ -93,6 +93,8 @@ async fn the_submit_button_is_disabled_and_says_so_while_pending() {
 
 #[wasm_bindgen_test]
 async fn a_form_is_pending_until_its_request_ends_and_a_second_submit_meanwhile_is_ignored() {
+    // Mounting sets up the executor that runs the app's tasks, as the app does at start.
+    let _mounted = leptos::mount::mount_to(container(), || ());
     let sending = Sending::new();
     let requests = Rc::new(Cell::new(0));
     let (answer, answered) = futures::channel::oneshot::channel::<()>();

@@ -136,6 +136,18 @@ test('a normal user sees only themselves in the users list; staff see everyone',
   await expect(page.getByRole('cell', { name: person.username, exact: true })).toBeVisible();
 });
 
+test('a followed link changes the address, and reload and Back keep to it', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByRole('link', { name: 'Forgot password?' }).click();
+  await expect(page.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+  await expect(page).toHaveURL(/\/password\/reset$/);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Forgot your password?' })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
+
 test('an unknown address shows the not-found page', async ({ page }) => {
   await page.goto('/no/such/page');
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();

@@ -28,10 +28,11 @@ pub fn SignInPage() -> impl IntoView {
     let sending = Sending::new();
     let sign_in = move |name: String, secret: String| {
         let navigate = navigate.clone();
+        // Read now: the page (and its query) may be gone when the answer comes.
+        let next = query.with_untracked(|q| q.get("next"));
         sending.start(async move {
             match api.get().sign_in(&name, &secret).await {
                 Ok(_) => {
-                    let next = query.with_untracked(|q| q.get("next"));
                     navigate(
                         &routes::safe_next(next.as_deref()),
                         NavigateOptions { replace: true, ..Default::default() },

@@ -69,7 +69,12 @@ impl Store {
                     successor_expires_at
                 ])
             });
-            return Ok(done.context("Failed to blacklist a refresh token")? == 1);
+            match done {
+                Ok(inserted) => return Ok(inserted == 1),
+                // Another process is writing: wait for it on the pool's thread, below.
+                Err(error) if super::direct::is_busy(&error) => {}
+                Err(error) => return Err(error.context("Failed to blacklist a refresh token")),
+            }
         }
         let done = sqlx::query(SPEND)
             .bind(spent.jti)

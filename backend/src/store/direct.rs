@@ -7,7 +7,9 @@
 //! table in WAL mode, where readers never wait for the writer, so they run in place.
 //!
 //! A write runs in place too, while its caller holds the process's write turn, so it never
-//! waits for another writer of this process. Its connection never checkpoints the WAL (a
+//! waits for another writer of this process. Nor does it wait for another process (a command
+//! of the CLI, an import): it fails at once as busy ([`is_busy`]), and the caller writes
+//! through the pool instead, whose threads may wait. Its connection never checkpoints the WAL (a
 //! checkpoint copies pages and syncs files, and would stall the worker thread):
 //! [`Store::checkpoint`](super::Store::checkpoint) does that in the background.
 
@@ -78,15 +80,25 @@ impl Direct {
         // A checkpoint in progress, or another process's write, is waited for, not failed.
         let pragmas = match access {
             Access::Read => "PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;",
-            // As durable as the pool's connections (`Store::connect`), without checkpoints.
+            // As durable as the pool's connections (`Store::connect`), without checkpoints,
+            // and never waiting on the worker thread for another process's write.
             Access::Write => {
-                "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+                "PRAGMA busy_timeout = 0; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                  PRAGMA wal_autocheckpoint = 0;"
             }
         };
         connection.execute_batch(pragmas).context("Failed to prepare a direct connection")?;
         Ok(connection)
     }
+}
+
+/// Whether a direct statement failed because another process holds the database.
+pub fn is_busy(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<rusqlite::Error>(),
+        Some(rusqlite::Error::SqliteFailure(failure, _))
+            if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 #[cfg(test)]
@@ -129,5 +141,20 @@ mod tests {
         assert_eq!(direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap(), 1);
         let count = direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))).unwrap();
         assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn a_write_while_another_process_writes_fails_at_once_as_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER); BEGIN IMMEDIATE;").unwrap();
+        let direct = Direct { path };
+        let turn = tokio::sync::Mutex::new(());
+        let turn = turn.try_lock().unwrap();
+        let error = direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap_err();
+        assert!(is_busy(&error), "{error:#}");
+        other.execute_batch("COMMIT").unwrap();
+        assert_eq!(direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap(), 1);
     }
 }

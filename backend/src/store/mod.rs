@@ -100,8 +100,9 @@ impl Store {
     /// Under a steady write load a checkpoint beside the writers never catches up with them,
     /// and the log would grow without end; one that holds them back stalls every write while
     /// it copies and syncs. So passes run beside the writers until one finds only a few pages
-    /// written since the pass before, and the last pass holds this process's writers back for
-    /// those few (BENCHMARKS.md has the figures).
+    /// written since the pass before (at most five passes), and the last pass holds this
+    /// process's writers back for what is left, usually those few (BENCHMARKS.md has the
+    /// figures).
     pub async fn checkpoint(&self) -> anyhow::Result<()> {
         if self.backend != Backend::Sqlite {
             return Ok(());
