@@ -39,29 +39,23 @@ impl Page {
     /// The page at `path` (a URL's path, without its query). A trailing slash is ignored.
     pub fn at(path: &str) -> Page {
         let segments: Vec<&str> = path.split('/').filter(|segment| !segment.is_empty()).collect();
-        let link = |uid: &str, token: &str| (uid.to_owned(), token.to_owned());
         match segments.as_slice() {
             [] => Page::Home,
             ["signup"] => Page::SignUp,
             ["signup", "check-email"] => Page::CheckEmail,
             ["activate", "resend"] => Page::ResendActivation,
-            ["activate", uid, token] => {
-                let (uid, token) = link(uid, token);
-                Page::Activate { uid, token }
-            }
+            ["activate", uid, token] => Page::Activate { uid: uid.to_string(), token: token.to_string() },
             ["login"] => Page::SignIn,
             ["profile"] => Page::Profile,
             ["profile", "password"] => Page::ChangePassword,
             ["profile", "username"] => Page::ChangeUsername,
             ["password", "reset"] => Page::ForgotPassword,
             ["password", "reset", "confirm", uid, token] => {
-                let (uid, token) = link(uid, token);
-                Page::ResetPassword { uid, token }
+                Page::ResetPassword { uid: uid.to_string(), token: token.to_string() }
             }
             ["username", "reset"] => Page::ForgotUsername,
             ["username", "reset", "confirm", uid, token] => {
-                let (uid, token) = link(uid, token);
-                Page::ResetUsername { uid, token }
+                Page::ResetUsername { uid: uid.to_string(), token: token.to_string() }
             }
             ["users"] => Page::Users,
             ["users", id] => Page::User { id: id.parse().ok() },

@@ -57,16 +57,14 @@ impl Store {
     ) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         if let (Some(direct), Some(turn)) = (self.direct(), &turn) {
-            let (successor_jti, successor_expires_at) =
-                (successor.map(|token| token.jti), successor.map(|token| token.expires_at));
             let done = direct.write(turn, |connection| {
                 connection.prepare_cached(SPEND)?.execute(rusqlite::params![
                     spent.jti,
                     spent.user_id,
                     spent.expires_at,
                     now,
-                    successor_jti,
-                    successor_expires_at
+                    successor.map(|token| token.jti),
+                    successor.map(|token| token.expires_at)
                 ])
             });
             match done {

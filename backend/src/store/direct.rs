@@ -27,15 +27,18 @@ pub struct Direct {
 }
 
 /// What a connection may do: reading connections refuse to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
     Read,
     Write,
 }
 
+/// A thread's connections to database files, by file, opened on first use.
+type Connections = RefCell<HashMap<PathBuf, Connection>>;
+
 thread_local! {
-    /// One connection per thread, database file and access, opened on first use.
-    static CONNECTIONS: RefCell<HashMap<(PathBuf, Access), Connection>> = RefCell::new(HashMap::new());
+    static READERS: Connections = RefCell::new(HashMap::new());
+    static WRITERS: Connections = RefCell::new(HashMap::new());
 }
 
 impl Direct {
@@ -62,13 +65,17 @@ impl Direct {
     }
 
     fn on<T>(&self, access: Access, run: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
-        CONNECTIONS.with(|connections| {
+        let connections = match access {
+            Access::Read => &READERS,
+            Access::Write => &WRITERS,
+        };
+        connections.with(|connections| {
             let mut connections = connections.borrow_mut();
-            let key = (self.path.clone(), access);
-            if !connections.contains_key(&key) {
-                connections.insert(key.clone(), self.open(access)?);
+            // The path is copied once per thread, not once per statement.
+            if !connections.contains_key(&self.path) {
+                connections.insert(self.path.clone(), self.open(access)?);
             }
-            let connection = connections.get(&key).expect("opened above");
+            let connection = connections.get(&self.path).expect("opened above");
             Ok(run(connection)?)
         })
     }
@@ -105,6 +112,19 @@ pub fn is_busy(error: &anyhow::Error) -> bool {
 mod tests {
     use super::*;
 
+    /// A WAL database with a table `t`, the connection that made it, and direct access to it.
+    fn database() -> (tempfile::TempDir, Connection, Direct) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);").unwrap();
+        (dir, other, Direct { path })
+    }
+
+    fn count(direct: &Direct) -> i64 {
+        direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0))).unwrap()
+    }
+
     #[test]
     fn files_get_direct_reads_and_memory_does_not() {
         let direct = Direct::for_url("sqlite://data/gatehouse.db?mode=rwc").unwrap();
@@ -115,41 +135,26 @@ mod tests {
 
     #[test]
     fn a_direct_read_sees_what_another_connection_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let writer = Connection::open(&path).unwrap();
-        writer.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);").unwrap();
-        let direct = Direct { path };
-        let count = || direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))).unwrap();
-        assert_eq!(count(), 0);
+        let (_dir, writer, direct) = database();
+        assert_eq!(count(&direct), 0);
         writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
-        assert_eq!(count(), 1);
+        assert_eq!(count(&direct), 1);
     }
 
     #[test]
     fn a_reading_connection_refuses_to_write_and_a_writing_one_writes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        Connection::open(&path)
-            .unwrap()
-            .execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);")
-            .unwrap();
-        let direct = Direct { path };
+        let (_dir, _other, direct) = database();
         assert!(direct.read(|c| c.execute("INSERT INTO t VALUES (1)", [])).is_err());
         let turn = tokio::sync::Mutex::new(());
         let turn = turn.try_lock().unwrap();
         assert_eq!(direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap(), 1);
-        let count = direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get::<_, i64>(0))).unwrap();
-        assert_eq!(count, 1);
+        assert_eq!(count(&direct), 1);
     }
 
     #[test]
     fn a_write_while_another_process_writes_fails_at_once_as_busy() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db.sqlite");
-        let other = Connection::open(&path).unwrap();
-        other.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER); BEGIN IMMEDIATE;").unwrap();
-        let direct = Direct { path };
+        let (_dir, other, direct) = database();
+        other.execute_batch("BEGIN IMMEDIATE;").unwrap();
         let turn = tokio::sync::Mutex::new(());
         let turn = turn.try_lock().unwrap();
         let error = direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap_err();
