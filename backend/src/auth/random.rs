@@ -1,4 +1,6 @@
-//! Random strings from the operating system's generator.
+//! Random strings: secrets from the operating system's generator, token ids from the
+//! thread's (a ChaCha generator seeded from the operating system), which needs no system call
+//! per id; every refresh makes two.
 
 use rand::distributions::{Alphanumeric, DistString};
 use rand::rngs::OsRng;
@@ -12,7 +14,7 @@ pub fn alphanumeric(len: usize) -> String {
 /// A version-4 UUID as 32 lowercase hex characters (`uuid4().hex`), used as a JWT id.
 pub fn uuid4_hex() -> String {
     let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
+    rand::thread_rng().fill_bytes(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let mut out = String::with_capacity(32);

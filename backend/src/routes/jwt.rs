@@ -125,7 +125,7 @@ async fn revoke_if_reused(state: &AppState, jti: &str) -> Result<(), ApiError> {
     let now = clock::now_seconds();
     let Some(spent_at) = state.store.blacklisted_at(jti).await? else { return Ok(()) };
     if now - spent_at >= features.refresh_reuse_grace {
-        let revoked = state.store.revoke_family_of(jti, now).await?;
+        let revoked = state.store.revoke_descendants_of(jti, now).await?;
         if revoked > 0 {
             tracing::warn!(revoked, "a rotated refresh token was reused; its family is revoked");
         }

@@ -1,6 +1,7 @@
 //! The `token_blacklist` table: ids of refresh tokens that may no longer be used, each with the
-//! family (the login) it descends from and the token that replaced it, so that reusing a
-//! rotated token can revoke every token of its family.
+//! token that replaced it. The links from each spent token to its successor chain the tokens of
+//! one login (its family), so that reusing a rotated token can revoke the tokens descended from
+//! it, the live one among them.
 
 use anyhow::Context;
 use sqlx::Row;
@@ -8,18 +9,29 @@ use sqlx::Row;
 use super::Store;
 
 const CONTAINS: &str = "SELECT 1 FROM token_blacklist WHERE jti = $1";
-const PURGE_EXPIRED: &str = "DELETE FROM token_blacklist WHERE expires_at < $1";
+/// The purge goes through the table in chunks of keys, `[from, to)`: no index on `expires_at`
+/// is written by every refresh, and no statement holds the write turn for long.
+const PURGE_CHUNK_END: &str = "SELECT jti FROM token_blacklist WHERE jti >= $1 ORDER BY jti LIMIT 1 OFFSET $2";
+const PURGE_EXPIRED_BETWEEN: &str = "DELETE FROM token_blacklist WHERE jti >= $1 AND jti < $2 AND expires_at < $3";
+const PURGE_EXPIRED_FROM: &str = "DELETE FROM token_blacklist WHERE jti >= $1 AND expires_at < $2";
+/// Keys looked at per purge statement.
+const PURGE_CHUNK: i64 = 2000;
 const BLACKLISTED_AT: &str = "SELECT blacklisted_at FROM token_blacklist WHERE jti = $1";
-/// Spends a token in one statement: its family is its predecessor's, or itself for the token of
-/// a login (and for one issued elsewhere).
+/// Spends a token: one row, in one b-tree keyed by jti (and the expiry index).
 const SPEND: &str = "INSERT INTO token_blacklist \
-     (jti, user_id, expires_at, blacklisted_at, family, successor, successor_expires_at) \
-     VALUES ($1, $2, $3, $4, COALESCE((SELECT family FROM token_blacklist WHERE successor = $1), $1), $5, $6) \
+     (jti, user_id, expires_at, blacklisted_at, successor, successor_expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (jti) DO NOTHING";
-/// Blacklists the successors of every spent token of the family, the live one among them.
-const REVOKE_FAMILY: &str = "INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at, family) \
-     SELECT successor, user_id, successor_expires_at, $2, family FROM token_blacklist \
-     WHERE family = (SELECT family FROM token_blacklist WHERE jti = $1) AND successor IS NOT NULL \
+/// Follows the successor links from `$1` and blacklists every successor on the way, the live
+/// one at the end among them. `UNION` stops at a token already visited.
+const REVOKE_DESCENDANTS: &str = "WITH RECURSIVE descendants (jti, user_id, expires_at) AS ( \
+         SELECT successor, user_id, successor_expires_at FROM token_blacklist WHERE jti = $1 \
+         UNION \
+         SELECT spent.successor, spent.user_id, spent.successor_expires_at \
+         FROM token_blacklist spent JOIN descendants ON spent.jti = descendants.jti \
+     ) \
+     INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at) \
+     SELECT jti, user_id, expires_at, $2 FROM descendants WHERE jti IS NOT NULL \
      ON CONFLICT (jti) DO NOTHING";
 
 /// A refresh token as the tables record it.
@@ -41,12 +53,30 @@ impl Store {
 
     /// Forgets blacklisted and recorded tokens that have expired anyway.
     pub async fn purge_expired_blacklist(&self, now: i64) -> anyhow::Result<u64> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query(PURGE_EXPIRED).bind(now).execute(self.pool()).await;
-        Ok(done.context("Failed to purge the token blacklist")?.rows_affected())
+        self.purge_expired_blacklist_by(now, PURGE_CHUNK).await.context("Failed to purge the token blacklist")
     }
 
-    /// Spends a refresh token: blacklists it, remembering its family and its successor (if
+    /// [`Store::purge_expired_blacklist`], looking at `chunk` keys per statement.
+    pub async fn purge_expired_blacklist_by(&self, now: i64, chunk: i64) -> anyhow::Result<u64> {
+        let mut from = String::new();
+        let mut purged = 0;
+        loop {
+            // Where the chunk ends is read without the write turn; rows added meanwhile are
+            // live tokens, and a chunk's bounds only decide how much one statement looks at.
+            let end: Option<String> =
+                sqlx::query_scalar(PURGE_CHUNK_END).bind(&from).bind(chunk).fetch_optional(self.pool()).await?;
+            let _turn = self.write_turn().await;
+            let Some(end) = end else {
+                let done = sqlx::query(PURGE_EXPIRED_FROM).bind(&from).bind(now).execute(self.pool()).await?;
+                return Ok(purged + done.rows_affected());
+            };
+            let done = sqlx::query(PURGE_EXPIRED_BETWEEN).bind(&from).bind(&end).bind(now).execute(self.pool()).await?;
+            purged += done.rows_affected();
+            from = end;
+        }
+    }
+
+    /// Spends a refresh token: blacklists it, remembering its successor (if
     /// any). Returns `false`, changing nothing, when it was already spent: of several
     /// concurrent calls with one token, exactly one gets `true`.
     pub async fn spend_refresh_token(
@@ -94,10 +124,39 @@ impl Store {
         Ok(row.map(|row| row.try_get("blacklisted_at")).transpose()?)
     }
 
-    /// Blacklists every token of the family `jti` belongs to; returns how many were still live.
-    pub async fn revoke_family_of(&self, jti: &str, now: i64) -> anyhow::Result<u64> {
+    /// Blacklists every token descended from `jti` (its successor, the successor's, …); returns
+    /// how many were still live. Earlier tokens of the family are all spent already.
+    pub async fn revoke_descendants_of(&self, jti: &str, now: i64) -> anyhow::Result<u64> {
         let _turn = self.write_turn().await;
-        let done = sqlx::query(REVOKE_FAMILY).bind(jti).bind(now).execute(self.pool()).await;
+        let done = sqlx::query(REVOKE_DESCENDANTS).bind(jti).bind(now).execute(self.pool()).await;
         Ok(done.context("Failed to revoke a token family")?.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_purge_forgets_expired_tokens_in_every_chunk_and_keeps_live_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
+        store.migrate().await.unwrap();
+        // Ids in and out of key order, the empty one among them; every third has expired.
+        let ids: Vec<String> =
+            std::iter::once(String::new()).chain((0..20).map(|n| format!("{:x}", n * 7919))).collect();
+        for (n, jti) in ids.iter().enumerate() {
+            let expires_at = if n % 3 == 0 { 100 } else { 300 };
+            let record = RefreshRecord { jti, user_id: Some(1), expires_at };
+            assert!(store.spend_refresh_token(record, None, 50).await.unwrap());
+        }
+
+        assert_eq!(store.purge_expired_blacklist_by(200, 3).await.unwrap(), 7);
+        for (n, jti) in ids.iter().enumerate() {
+            assert_eq!(store.is_blacklisted(jti).await.unwrap(), n % 3 != 0, "token {n} ({jti:?})");
+        }
+        assert_eq!(store.purge_expired_blacklist(200).await.unwrap(), 0);
+        assert_eq!(store.purge_expired_blacklist(400).await.unwrap(), 14);
     }
 }

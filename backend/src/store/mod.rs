@@ -20,6 +20,9 @@ use sqlx::{AnyPool, Executor, Row};
 
 /// Answers (busy, frames in the log, frames copied).
 const CHECKPOINT: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+/// The smallest write (one page, the file's header): it restarts a fully copied log.
+const READ_USER_VERSION: &str = "PRAGMA user_version";
+const WRITE_USER_VERSION: &str = "PRAGMA user_version = ";
 /// At most this many checkpoint passes run beside the writers before the last one.
 const CHECKPOINT_PASSES: usize = 5;
 /// Passes beside the writers stop once one finds no more than this many frames (of a page
@@ -103,13 +106,17 @@ impl Store {
     /// written since the pass before (at most five passes), and the last pass holds this
     /// process's writers back for what is left, usually those few (BENCHMARKS.md has the
     /// figures).
+    ///
+    /// The first write after a complete checkpoint starts the log over, and syncs the log's
+    /// new header to disk. The last pass makes that write itself, while the writers are still
+    /// held back, so that sync never stalls a worker thread in a direct write.
     pub async fn checkpoint(&self) -> anyhow::Result<()> {
         if self.backend != Backend::Sqlite {
             return Ok(());
         }
         let mut logged = 0;
         for _ in 0..CHECKPOINT_PASSES {
-            let log = self.checkpoint_pass().await?;
+            let (log, _) = self.checkpoint_pass().await?;
             let written_meanwhile = log - logged;
             logged = log;
             if written_meanwhile <= FEW_FRAMES {
@@ -117,15 +124,27 @@ impl Store {
             }
         }
         let _turn = self.write_turn().await;
-        self.checkpoint_pass().await?;
+        let (log, copied) = self.checkpoint_pass().await?;
+        if log > 0 && copied == log {
+            self.restart_log().await.context("Failed to start the write-ahead log over")?;
+        }
         Ok(())
     }
 
-    /// One passive checkpoint; returns how many frames the log holds.
-    async fn checkpoint_pass(&self) -> anyhow::Result<i64> {
+    /// Rewrites the database's `user_version` as it is: a write of one page that changes nothing.
+    async fn restart_log(&self) -> anyhow::Result<()> {
+        let mut restart = self.pool.begin().await?;
+        let version: i64 = sqlx::query_scalar(READ_USER_VERSION).fetch_one(&mut *restart).await?;
+        restart.execute(format!("{WRITE_USER_VERSION}{version}").as_str()).await?;
+        Ok(restart.commit().await?)
+    }
+
+    /// One passive checkpoint; returns how many frames the log holds and how many of them the
+    /// database file now holds too.
+    async fn checkpoint_pass(&self) -> anyhow::Result<(i64, i64)> {
         let pass = sqlx::query(CHECKPOINT).fetch_one(self.pool()).await;
         let pass = pass.context("Failed to checkpoint the write-ahead log")?;
-        Ok(pass.try_get::<i64, _>(1)?)
+        Ok((pass.try_get::<i64, _>(1)?, pass.try_get::<i64, _>(2)?))
     }
 
     /// [`Store::connect`], retrying an unreachable PostgreSQL server with backoff for up to
@@ -262,5 +281,57 @@ mod tests {
         let spent: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM token_blacklist").fetch_one(store.pool()).await.unwrap();
         assert_eq!(spent, 1000);
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_starts_the_log_over_itself_so_that_no_request_syncs_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
+        store.migrate().await.unwrap();
+        spend_tokens(&store, 0, 200).await;
+        let (log_before, _) = store.checkpoint_pass().await.unwrap();
+        assert!(log_before > 200, "{log_before} frames");
+
+        store.checkpoint().await.unwrap();
+        // Left in the log: only the write that started it over.
+        let (log_after, copied) = store.checkpoint_pass().await.unwrap();
+        assert_eq!((log_after, copied), (1, 1));
+        let version: i64 = sqlx::query_scalar(READ_USER_VERSION).fetch_one(store.pool()).await.unwrap();
+        assert_eq!(version, 0, "the database's user_version is unchanged");
+    }
+
+    #[tokio::test]
+    async fn spent_tokens_recorded_before_refresh_chains_still_revoke_their_descendants() {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
+        let before_chains = Migrator {
+            migrations: std::borrow::Cow::Owned(SQLITE_MIGRATIONS.migrations[..4].to_vec()),
+            ..Migrator::DEFAULT
+        };
+        before_chains.run(store.pool()).await.unwrap();
+        // A login's token `a` was rotated to `b`, and `b` to the live `c`, as the old table held it.
+        sqlx::query(
+            "INSERT INTO token_blacklist \
+             (jti, user_id, expires_at, blacklisted_at, family, successor, successor_expires_at) VALUES \
+             ('a', 1, 4000000000, 1700000000, 'a', 'b', 4000000001), \
+             ('b', 1, 4000000001, 1700000001, 'a', 'c', 4000000002)",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+
+        store.migrate().await.unwrap();
+        let table: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'token_blacklist'")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert!(table.ends_with("WITHOUT ROWID"), "{table}");
+        assert!(store.is_blacklisted("b").await.unwrap());
+        assert!(!store.is_blacklisted("c").await.unwrap());
+        assert_eq!(store.revoke_descendants_of("a", 1_700_000_002).await.unwrap(), 1);
+        assert!(store.is_blacklisted("c").await.unwrap(), "the live token of the chain is revoked");
+        assert_eq!(store.revoke_descendants_of("a", 1_700_000_003).await.unwrap(), 0);
     }
 }

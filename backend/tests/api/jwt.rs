@@ -352,6 +352,42 @@ async fn reusing_a_rotated_refresh_token_revokes_its_whole_family() {
 }
 
 #[tokio::test]
+async fn reusing_a_token_from_the_middle_of_a_chain_revokes_the_live_one() {
+    let app = spawn_app_with(&[("REFRESH_REUSE_GRACE", "0")]).await;
+    let user = app.create_user("alice", true, false).await;
+    let (_, first) = app.login("alice", &user.password).await;
+    let mut chain = vec![first];
+    for _ in 0..4 {
+        let next = rotate(&app, chain.last().unwrap()).await.json()["refresh"].as_str().unwrap().to_owned();
+        chain.push(next);
+    }
+
+    rotate(&app, &chain[2]).await.assert(401, json!({"detail": "Token is blacklisted", "code": "token_not_valid"}));
+    rotate(&app, &chain[4]).await.assert(401, json!({"detail": "Token is blacklisted", "code": "token_not_valid"}));
+}
+
+#[tokio::test]
+async fn the_purge_keeps_spent_tokens_until_they_expire_and_then_forgets_them() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let mut spent = Vec::new();
+    for _ in 0..5 {
+        let (_, refresh) = app.login("alice", &user.password).await;
+        rotate(&app, &refresh).await.assert_status(200);
+        spent.push(refresh);
+    }
+    let now = gatehouse::clock::now_seconds();
+
+    assert_eq!(app.store.purge_expired_blacklist_by(now, 2).await.unwrap(), 0);
+    for token in &spent {
+        rotate(&app, token).await.assert(401, json!({"detail": "Token is blacklisted", "code": "token_not_valid"}));
+    }
+    let after_every_expiry = now + 2 * 86_400;
+    assert_eq!(app.store.purge_expired_blacklist_by(after_every_expiry, 2).await.unwrap(), 5);
+    assert_eq!(app.store.purge_expired_blacklist(after_every_expiry).await.unwrap(), 0);
+}
+
+#[tokio::test]
 async fn a_reuse_within_the_grace_period_revokes_nothing() {
     let app = spawn_app_with(&[("REFRESH_REUSE_GRACE", "60")]).await;
     let user = app.create_user("alice", true, false).await;
