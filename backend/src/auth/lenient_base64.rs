@@ -2,6 +2,11 @@
 //! which Django (uids) and PyJWT (token segments) rely on: characters outside the alphabet are
 //! skipped, decoding stops at the first complete padding, and a dangling sextet is an error.
 
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+
 fn sextet(byte: u8) -> Option<u8> {
     match byte {
         b'A'..=b'Z' => Some(byte - b'A'),
@@ -55,8 +60,25 @@ pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
     (quad_pos == 0).then_some(out)
 }
 
+/// Decodes a segment of URL-safe characters only, as every well-formed token's are; where the
+/// byte-by-byte [`decode`] would answer the same, this is several times faster. Python keeps
+/// the bits after the last full byte however they are set, and so does this.
+const URL_SAFE_LENIENT_BITS: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
 /// PyJWT's segment decoding: pad to a multiple of four, then decode leniently.
 pub fn decode_jwt_segment(segment: &[u8]) -> Option<Vec<u8>> {
+    if segment.iter().all(|&byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_') {
+        return URL_SAFE_LENIENT_BITS.decode(segment).ok();
+    }
+    pad_and_decode(segment)
+}
+
+fn pad_and_decode(segment: &[u8]) -> Option<Vec<u8>> {
     let mut padded = segment.to_vec();
     let rem = padded.len() % 4;
     if rem > 0 {
@@ -95,6 +117,25 @@ mod tests {
     #[test]
     fn decoding_stops_at_the_first_complete_padding() {
         assert_eq!(decode(b"MQ==MQ==").as_deref(), Some(&b"1"[..]));
+    }
+
+    #[test]
+    fn url_safe_segments_decode_as_the_byte_by_byte_decoder_does_at_every_length() {
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        for length in 0..48 {
+            for offset in 0..alphabet.len() {
+                // Steps through the alphabet so that the last character's unused bits vary.
+                let segment: Vec<u8> = (0..length).map(|i| alphabet[(offset + i * 7) % alphabet.len()]).collect();
+                assert_eq!(
+                    decode_jwt_segment(&segment),
+                    pad_and_decode(&segment),
+                    "{:?}",
+                    String::from_utf8_lossy(&segment)
+                );
+            }
+        }
+        assert_eq!(decode_jwt_segment(b"MR"), Some(b"1".to_vec()), "set bits after the last byte are ignored");
+        assert_eq!(decode_jwt_segment(b"MQ=="), Some(b"1".to_vec()), "padding takes the lenient way");
     }
 
     #[test]
