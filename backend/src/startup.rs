@@ -62,17 +62,20 @@ impl Application {
     }
 }
 
-/// Four times a second on SQLite: the write-ahead log is copied into the database file, off
-/// the request path (`store/direct.rs`), which keeps the log small under a write load.
+/// Every second on SQLite: the write-ahead log is copied into the database file, off the
+/// request path (`store/direct.rs`), which keeps the log bounded under a write load.
 fn spawn_checkpoints(state: web::Data<AppState>) {
     if state.store.backend() != Backend::Sqlite {
         return;
     }
     tokio::spawn(async move {
-        let mut every_quarter_second = tokio::time::interval(Duration::from_millis(250));
-        every_quarter_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Each round holds the writers back once, for a millisecond or two: once a second
+        // keeps that off the 99th percentile of a write-heavy load, and the log under about
+        // 200 MB at the highest write rate measured (BENCHMARKS.md, item 8).
+        let mut every_second = tokio::time::interval(Duration::from_secs(1));
+        every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every_quarter_second.tick().await;
+            every_second.tick().await;
             if let Err(error) = state.store.checkpoint().await {
                 tracing::warn!(error = format!("{error:#}"), "could not checkpoint the database");
             }
