@@ -18,11 +18,15 @@ pub fn init(json: bool) {
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
-/// One log line per request: method, path, status and duration.
+/// One log line per request: method, path, status and duration. With request lines filtered
+/// out (`GATEHOUSE_LOG=warn`), nothing is copied for them.
 pub async fn log_request(
     request: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if !tracing::enabled!(tracing::Level::INFO) {
+        return next.call(request).await;
+    }
     let started = Instant::now();
     let method = request.method().clone();
     let path = request.path().to_owned();

@@ -17,7 +17,7 @@ const PURGE_EXPIRED_FROM: &str = "DELETE FROM token_blacklist WHERE jti >= $1 AN
 /// Keys looked at per purge statement.
 const PURGE_CHUNK: i64 = 2000;
 const BLACKLISTED_AT: &str = "SELECT blacklisted_at FROM token_blacklist WHERE jti = $1";
-/// Spends a token: one row, in one b-tree keyed by jti (and the expiry index).
+/// Spends a token: one row, in the one b-tree of a table keyed by jti.
 const SPEND: &str = "INSERT INTO token_blacklist \
      (jti, user_id, expires_at, blacklisted_at, successor, successor_expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) \
@@ -76,9 +76,9 @@ impl Store {
         }
     }
 
-    /// Spends a refresh token: blacklists it, remembering its successor (if
-    /// any). Returns `false`, changing nothing, when it was already spent: of several
-    /// concurrent calls with one token, exactly one gets `true`.
+    /// Spends a refresh token: blacklists it, remembering its successor (if any). Returns
+    /// `false`, changing nothing, when it was already spent: of several concurrent calls with
+    /// one token, exactly one gets `true`.
     pub async fn spend_refresh_token(
         &self,
         spent: RefreshRecord<'_>,
@@ -140,9 +140,7 @@ mod tests {
     #[tokio::test]
     async fn a_purge_forgets_expired_tokens_in_every_chunk_and_keeps_live_ones() {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = crate::store::test_store(dir.path(), true).await;
         // Ids in and out of key order, the empty one among them; every third has expired.
         let ids: Vec<String> =
             std::iter::once(String::new()).chain((0..20).map(|n| format!("{:x}", n * 7919))).collect();

@@ -69,11 +69,14 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the writer; NORMAL keeps every commit
                         // durable against a process crash, and the busy timeout makes
-                        // concurrent writers wait their turn instead of failing.
+                        // concurrent writers wait their turn instead of failing. No commit
+                        // checkpoints the log: the server does it in the background
+                        // (`checkpoint`), and the last connection to close does it too.
                         connection
                             .execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA wal_autocheckpoint = 0;",
                             )
                             .await?;
                     }
@@ -240,6 +243,16 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// A store on a new SQLite file in `dir`, migrated unless `migrated` is false, for unit tests.
+#[cfg(test)]
+pub(crate) async fn test_store(dir: &std::path::Path, migrated: bool) -> Store {
+    let store = Store::connect(&format!("sqlite://{}", dir.join("gatehouse.db").display()), 2).await.unwrap();
+    if migrated {
+        store.migrate().await.unwrap();
+    }
+    store
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,8 +277,7 @@ mod tests {
     async fn a_checkpoint_moves_direct_writes_into_the_database_file_and_the_log_starts_over() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("gatehouse.db");
-        let store = Store::connect(&format!("sqlite://{}", path.display()), 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = test_store(dir.path(), true).await;
         let wal = dir.path().join("gatehouse.db-wal");
         let size = |file: &std::path::Path| std::fs::metadata(file).unwrap().len();
 
@@ -286,9 +298,7 @@ mod tests {
     #[tokio::test]
     async fn a_checkpoint_starts_the_log_over_itself_so_that_no_request_syncs_its_header() {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = test_store(dir.path(), true).await;
         spend_tokens(&store, 0, 200).await;
         let (log_before, _) = store.checkpoint_pass().await.unwrap();
         assert!(log_before > 200, "{log_before} frames");
@@ -302,10 +312,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn writes_through_the_pool_leave_checkpoints_to_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = test_store(dir.path(), false).await;
+        sqlx::query("CREATE TABLE pages (page BLOB)").execute(store.pool()).await.unwrap();
+        // SQLite's default would checkpoint inside the commit that passes 1,000 frames (a
+        // page each), with this process's writers waiting; the log would then start over.
+        for _ in 0..1200 {
+            sqlx::query("INSERT INTO pages VALUES (zeroblob(3000))").execute(store.pool()).await.unwrap();
+        }
+        let (log, _) = store.checkpoint_pass().await.unwrap();
+        assert!(log >= 1200, "the log holds {log} frames");
+    }
+
+    #[tokio::test]
     async fn spent_tokens_recorded_before_refresh_chains_still_revoke_their_descendants() {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
+        let store = test_store(dir.path(), false).await;
         let before_chains = Migrator {
             migrations: std::borrow::Cow::Owned(SQLITE_MIGRATIONS.migrations[..4].to_vec()),
             ..Migrator::DEFAULT

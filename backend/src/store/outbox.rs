@@ -216,14 +216,12 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::store::test_store;
 
     #[tokio::test]
     async fn a_claim_with_nothing_due_does_not_wait_for_the_write_turn() {
         let dir = tempfile::tempdir().unwrap();
-        let store =
-            Store::connect(&format!("sqlite://{}", dir.path().join("gatehouse.db").display()), 2).await.unwrap();
-        store.migrate().await.unwrap();
+        let store = test_store(dir.path(), true).await;
         let _held_by_another_writer = store.write_turn().await;
 
         // It would wait forever behind the turn held above; the deadline only ends the test.
