@@ -47,11 +47,11 @@ pub struct OutboxEntry {
 const ENQUEUE: &str = "INSERT INTO email_outbox \
      (kind, user_id, sender, recipient, subject, message, next_attempt_at, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
-/// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
-/// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
 /// Whether a claim would find anything: a read, which takes no write turn.
 const ANY_DUE: &str = "SELECT 1 FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) LIMIT 1";
+/// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
+/// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
 const CLAIM_SQLITE: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3) \
