@@ -16,6 +16,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags};
@@ -24,6 +25,11 @@ use rusqlite::{Connection, OpenFlags};
 #[derive(Debug, Clone)]
 pub struct Direct {
     path: PathBuf,
+    /// One writing connection for every thread: writers take turns anyway, and its page cache
+    /// then stays valid from one write to the next. (SQLite drops a connection's cache when
+    /// another connection has written, and the pages a write needs would be read again while
+    /// every other writer waits.)
+    writer: Arc<Mutex<Option<Connection>>>,
 }
 
 /// What a connection may do: reading connections refuse to write.
@@ -33,12 +39,9 @@ enum Access {
     Write,
 }
 
-/// A thread's connections to database files, by file, opened on first use.
-type Connections = RefCell<HashMap<PathBuf, Connection>>;
-
 thread_local! {
-    static READERS: Connections = RefCell::new(HashMap::new());
-    static WRITERS: Connections = RefCell::new(HashMap::new());
+    /// A thread's reading connections to database files, by file, opened on first use.
+    static READERS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
 }
 
 impl Direct {
@@ -46,12 +49,20 @@ impl Direct {
     /// for an in-memory database, which only its own connection can see.
     pub fn for_url(url: &str) -> Option<Direct> {
         let path = url.strip_prefix("sqlite://")?.split('?').next()?;
-        (!path.is_empty() && path != ":memory:").then(|| Direct { path: PathBuf::from(path) })
+        (!path.is_empty() && path != ":memory:").then(|| Direct { path: PathBuf::from(path), writer: Arc::default() })
     }
 
     /// Runs `read` on this thread's reading connection to the file.
     pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
-        self.on(Access::Read, read).context("Failed to read the database")
+        let done = READERS.with(|readers| {
+            let mut readers = readers.borrow_mut();
+            // The path is copied once per thread, not once per statement.
+            if !readers.contains_key(&self.path) {
+                readers.insert(self.path.clone(), self.open(Access::Read)?);
+            }
+            Ok::<_, anyhow::Error>(read(readers.get(&self.path).expect("opened above"))?)
+        });
+        done.context("Failed to read the database")
     }
 
     /// Runs `write` on this thread's writing connection to the file. The guard is the
@@ -61,23 +72,16 @@ impl Direct {
         _turn: &tokio::sync::MutexGuard<'_, ()>,
         write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> anyhow::Result<T> {
-        self.on(Access::Write, write).context("Failed to write to the database")
-    }
-
-    fn on<T>(&self, access: Access, run: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
-        let connections = match access {
-            Access::Read => &READERS,
-            Access::Write => &WRITERS,
-        };
-        connections.with(|connections| {
-            let mut connections = connections.borrow_mut();
-            // The path is copied once per thread, not once per statement.
-            if !connections.contains_key(&self.path) {
-                connections.insert(self.path.clone(), self.open(access)?);
+        // Never waits: whoever holds the turn is the only one here.
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let done = match &mut *writer {
+            Some(connection) => write(connection).map_err(anyhow::Error::from),
+            empty => {
+                let connection = empty.insert(self.open(Access::Write)?);
+                write(connection).map_err(anyhow::Error::from)
             }
-            let connection = connections.get(&self.path).expect("opened above");
-            Ok(run(connection)?)
-        })
+        };
+        done.context("Failed to write to the database")
     }
 
     fn open(&self, access: Access) -> anyhow::Result<Connection> {
@@ -118,7 +122,7 @@ mod tests {
         let path = dir.path().join("db.sqlite");
         let other = Connection::open(&path).unwrap();
         other.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);").unwrap();
-        (dir, other, Direct { path })
+        (dir, other, Direct { path, writer: Arc::default() })
     }
 
     fn count(direct: &Direct) -> i64 {
