@@ -1,5 +1,6 @@
 //! The hottest statements on SQLite (the user behind every bearer token, the blacklist check
-//! and the blacklist write of every refresh), made on connections owned by the calling thread.
+//! and the blacklist write of every refresh), made on the calling thread: reads on a connection
+//! of that thread's own, writes on the one writing connection of the file.
 //!
 //! sqlx-sqlite runs each connection on a thread of its own and sends every query there and
 //! back through channels: two thread wake-ups per query, about two thirds of the time of a
@@ -7,7 +8,7 @@
 //! table in WAL mode, where readers never wait for the writer, so they run in place.
 //!
 //! A write runs in place too, while its caller holds the process's write turn, so it never
-//! waits for another writer of this process. Nor does it wait for another process (a command
+//! waits for another writer of this process, and the writing connection is free. Nor does it wait for another process (a command
 //! of the CLI, an import): it fails at once as busy ([`is_busy`]), and the caller writes
 //! through the pool instead, whose threads may wait. Its connection never checkpoints the WAL (a
 //! checkpoint copies pages and syncs files, and would stall the worker thread):
