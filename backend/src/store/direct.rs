@@ -8,11 +8,12 @@
 //! table in WAL mode, where readers never wait for the writer, so they run in place.
 //!
 //! A write runs in place too, while its caller holds the process's write turn, so it never
-//! waits for another writer of this process, and the writing connection is free. Nor does it wait for another process (a command
-//! of the CLI, an import): it fails at once as busy ([`is_busy`]), and the caller writes
-//! through the pool instead, whose threads may wait. Its connection never checkpoints the WAL (a
-//! checkpoint copies pages and syncs files, and would stall the worker thread):
-//! [`Store::checkpoint`](super::Store::checkpoint) does that in the background.
+//! waits for another writer of this process, and the writing connection is free. Nor does it
+//! wait for another process (a command of the CLI, an import): it fails at once as busy
+//! ([`is_busy`]), and the caller writes through the pool instead, whose threads may wait. Its
+//! connection never checkpoints the WAL (a checkpoint copies pages and syncs files, and would
+//! stall the worker thread): [`Store::checkpoint`](super::Store::checkpoint) does that in the
+//! background.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -66,7 +67,7 @@ impl Direct {
         done.context("Failed to read the database")
     }
 
-    /// Runs `write` on this thread's writing connection to the file. The guard is the
+    /// Runs `write` on the writing connection to the file. The guard is the
     /// process's write turn ([`Store::write_turn`](super::Store::write_turn)), held meanwhile.
     pub fn write<T>(
         &self,
@@ -75,22 +76,19 @@ impl Direct {
     ) -> anyhow::Result<T> {
         // Never waits: whoever holds the turn is the only one here.
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let done = match &mut *writer {
-            Some(connection) => write(connection).map_err(anyhow::Error::from),
-            empty => {
-                let connection = empty.insert(self.open(Access::Write)?);
-                write(connection).map_err(anyhow::Error::from)
-            }
+        let connection = match &mut *writer {
+            Some(connection) => connection,
+            empty => empty.insert(self.open(Access::Write)?),
         };
-        done.context("Failed to write to the database")
+        write(connection).context("Failed to write to the database")
     }
 
     fn open(&self, access: Access) -> anyhow::Result<Connection> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
         let connection = Connection::open_with_flags(&self.path, flags)
             .with_context(|| format!("Failed to open {}", self.path.display()))?;
-        // A checkpoint in progress, or another process's write, is waited for, not failed.
         let pragmas = match access {
+            // A checkpoint in progress, or another process's write, is waited for, not failed.
             Access::Read => "PRAGMA query_only = ON; PRAGMA busy_timeout = 10000;",
             // As durable as the pool's connections (`Store::connect`), without checkpoints,
             // and never waiting on the worker thread for another process's write.

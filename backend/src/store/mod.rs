@@ -128,7 +128,9 @@ impl Store {
         }
         let _turn = self.write_turn().await;
         let (log, copied) = self.checkpoint_pass().await?;
-        if log > 0 && copied == log {
+        // A log holding only the previous restart's own frame was not written to since: an
+        // idle database is not rewritten every second.
+        if log > 1 && copied == log {
             self.restart_log().await.context("Failed to start the write-ahead log over")?;
         }
         Ok(())
