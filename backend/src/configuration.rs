@@ -2,7 +2,9 @@
 //! optional `gatehouse.toml` (same names in lower case), then passed down. A bad value stops
 //! start-up with one line naming the variable and what it expected.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use secrecy::{ExposeSecret, SecretString};
@@ -53,20 +55,20 @@ pub struct Features {
 /// How queued e-mails are retried.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    pub first_retry_delay: std::time::Duration,
-    pub max_retry_delay: std::time::Duration,
+    pub first_retry_delay: Duration,
+    pub max_retry_delay: Duration,
     /// Attempts before a message is marked failed.
     pub max_attempts: i64,
     /// How long a claimed message is reserved for the instance that claimed it. After a crash,
     /// the messages it held wait this long before another instance takes them.
-    pub lease: std::time::Duration,
+    pub lease: Duration,
 }
 
 impl Delivery {
     /// The longest one SMTP delivery may take: half the lease (at most 30 s), so a lease never
     /// runs out while its message is still being sent, and no message goes out twice.
-    pub fn smtp_deadline(&self) -> std::time::Duration {
-        (self.lease / 2).min(std::time::Duration::from_secs(30))
+    pub fn smtp_deadline(&self) -> Duration {
+        (self.lease / 2).min(Duration::from_secs(30))
     }
 }
 
@@ -76,7 +78,7 @@ pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
     /// How long start-up keeps retrying an unreachable database.
-    pub database_connect_timeout: std::time::Duration,
+    pub database_connect_timeout: Duration,
     pub secret_key: SecretString,
     pub environment: Environment,
     pub frontend_url: String,
@@ -89,7 +91,7 @@ pub struct Settings {
     pub default_from_email: String,
     pub delivery: Delivery,
     pub features: Features,
-    pub throttling: crate::throttle::Throttling,
+    pub throttling: Throttling,
 }
 
 /// Looks a `GATEHOUSE_…` variable up.
@@ -103,7 +105,7 @@ pub struct Source {
 
 impl Source {
     /// The process environment over `GATEHOUSE_CONFIG` or `./gatehouse.toml` when present.
-    pub fn from_process() -> anyhow::Result<Self> {
+    fn from_process() -> anyhow::Result<Self> {
         let path = std::env::var("GATEHOUSE_CONFIG").ok();
         let file = match &path {
             Some(path) => read_toml(Path::new(path))?,
@@ -150,29 +152,38 @@ impl Source {
         }
     }
 
-    fn milliseconds(&self, name: &str, default: u64) -> anyhow::Result<std::time::Duration> {
-        match self.get(name) {
-            None => Ok(std::time::Duration::from_millis(default)),
-            Some(text) => match text.trim().parse::<u64>() {
-                Ok(value) if value > 0 => Ok(std::time::Duration::from_millis(value)),
-                _ => bail!("GATEHOUSE_{name}: expected a whole number of milliseconds above 0, got {text:?}"),
-            },
+    /// The one integer parser: a whole number of `unit` of at least `min`.
+    fn integer(&self, name: &str, default: i64, min: i64, unit: &str) -> anyhow::Result<i64> {
+        let Some(text) = self.get(name) else { return Ok(default) };
+        match text.trim().parse::<i64>() {
+            Ok(value) if value >= min => Ok(value),
+            _ if min > 0 => {
+                bail!("GATEHOUSE_{name}: expected a whole number of {unit} above {}, got {text:?}", min - 1)
+            }
+            _ => bail!("GATEHOUSE_{name}: expected a whole number of {unit}, got {text:?}"),
         }
-    }
-
-    fn rate(&self, name: &str, default: &str) -> anyhow::Result<crate::throttle::Rate> {
-        let text = self.text(name, default);
-        crate::throttle::Rate::parse(&text).with_context(|| format!("GATEHOUSE_{name}: {text:?}"))
     }
 
     fn seconds(&self, name: &str, default: i64) -> anyhow::Result<i64> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(text) => match text.trim().parse::<i64>() {
-                Ok(value) if value > 0 => Ok(value),
-                _ => bail!("GATEHOUSE_{name}: expected a whole number of seconds above 0, got {text:?}"),
-            },
-        }
+        self.integer(name, default, 1, "seconds")
+    }
+
+    fn duration_seconds(&self, name: &str, default: i64) -> anyhow::Result<Duration> {
+        Ok(Duration::from_secs(self.seconds(name, default)? as u64))
+    }
+
+    fn duration_millis(&self, name: &str, default: i64) -> anyhow::Result<Duration> {
+        Ok(Duration::from_millis(self.integer(name, default, 1, "milliseconds")? as u64))
+    }
+
+    fn rate(&self, name: &str, default: &str) -> anyhow::Result<Rate> {
+        let text = self.text(name, default);
+        Rate::parse(&text).with_context(|| format!("GATEHOUSE_{name}: {text:?}"))
+    }
+
+    /// A comma-separated list, without blank items.
+    fn list(&self, name: &str, default: &str) -> Vec<String> {
+        self.text(name, default).split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
     }
 }
 
@@ -195,7 +206,7 @@ fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
 }
 
 /// The smallest production secret accepted.
-pub const MIN_SECRET_KEY_LENGTH: usize = 32;
+const MIN_SECRET_KEY_LENGTH: usize = 32;
 
 impl Settings {
     /// Reads every setting from the process environment and `gatehouse.toml`.
@@ -220,104 +231,18 @@ impl Settings {
     }
 
     pub fn from_source(source: &Source) -> anyhow::Result<Self> {
-        let environment = match source.text("ENVIRONMENT", "development").trim() {
-            "development" => Environment::Development,
-            "production" => Environment::Production,
-            other => {
-                bail!("GATEHOUSE_ENVIRONMENT: expected development or production, got {other:?}")
-            }
-        };
+        let environment = environment(source)?;
         let bind = source.text("BIND", "127.0.0.1:8000");
-        let database_url = source.text("DATABASE_URL", "sqlite://data/gatehouse.db");
-        let database_max_connections = match source.get("DATABASE_MAX_CONNECTIONS") {
-            None => 8,
-            Some(text) => match text.trim().parse::<u32>() {
-                Ok(value) if value > 0 => value,
-                _ => bail!("GATEHOUSE_DATABASE_MAX_CONNECTIONS: expected a whole number above 0, got {text:?}"),
-            },
-        };
-        let database_connect_timeout =
-            std::time::Duration::from_secs(source.seconds("DATABASE_CONNECT_TIMEOUT", 30)? as u64);
-        let delivery = Delivery {
-            first_retry_delay: source.milliseconds("EMAIL_RETRY_FIRST_DELAY_MS", 5_000)?,
-            max_retry_delay: source.milliseconds("EMAIL_RETRY_MAX_DELAY_MS", 3_600_000)?,
-            max_attempts: source.seconds("EMAIL_MAX_ATTEMPTS", 12)?,
-            lease: std::time::Duration::from_secs(source.seconds("EMAIL_LEASE_SECONDS", 120)? as u64),
-        };
+        let (database_url, database_max_connections, database_connect_timeout) = database(source)?;
+        let delivery = delivery(source)?;
         let secret_key = resolve_secret_key(source.get("SECRET_KEY"), environment)?;
         let frontend_url =
             source.get("FRONTEND_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_owned();
-        let email_backend = match source.get("EMAIL_BACKEND").as_deref().map(str::trim) {
-            None | Some("outbox") => EmailBackend::Outbox,
-            Some("console") => EmailBackend::Console,
-            Some("smtp") => EmailBackend::Smtp,
-            Some(other) => {
-                bail!("GATEHOUSE_EMAIL_BACKEND: expected smtp, console or outbox, got {other:?}")
-            }
-        };
-        let smtp_url = source.get("SMTP_URL").map(SecretString::from);
-        if email_backend == EmailBackend::Smtp && smtp_url.is_none() {
-            bail!("GATEHOUSE_SMTP_URL: required when GATEHOUSE_EMAIL_BACKEND is smtp, e.g. smtp://user:pass@host:587?tls=required");
-        }
-        let auth_header_types: Vec<String> = source
-            .text("AUTH_HEADER_TYPES", "Bearer,JWT")
-            .split(',')
-            .map(|word| word.trim().to_owned())
-            .filter(|word| !word.is_empty())
-            .collect();
-        if auth_header_types.is_empty() {
-            bail!("GATEHOUSE_AUTH_HEADER_TYPES: expected a comma-separated list such as Bearer,JWT");
-        }
-        let features = Features {
-            send_activation_email: source.flag("SEND_ACTIVATION_EMAIL", true)?,
-            send_confirmation_email: source.flag("SEND_CONFIRMATION_EMAIL", true)?,
-            password_changed_email_confirmation: source.flag("PASSWORD_CHANGED_EMAIL_CONFIRMATION", true)?,
-            username_changed_email_confirmation: source.flag("USERNAME_CHANGED_EMAIL_CONFIRMATION", true)?,
-            user_create_password_retype: source.flag("USER_CREATE_PASSWORD_RETYPE", false)?,
-            set_password_retype: source.flag("SET_PASSWORD_RETYPE", false)?,
-            password_reset_confirm_retype: source.flag("PASSWORD_RESET_CONFIRM_RETYPE", false)?,
-            set_username_retype: source.flag("SET_USERNAME_RETYPE", false)?,
-            username_reset_confirm_retype: source.flag("USERNAME_RESET_CONFIRM_RETYPE", false)?,
-            password_reset_show_email_not_found: source.flag("PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
-            username_reset_show_email_not_found: source.flag("USERNAME_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
-            hide_users: source.flag("HIDE_USERS", true)?,
-            activation_url: source.text("ACTIVATION_URL", "activate/{uid}/{token}"),
-            password_reset_confirm_url: source
-                .text("PASSWORD_RESET_CONFIRM_URL", "password/reset/confirm/{uid}/{token}"),
-            username_reset_confirm_url: source
-                .text("USERNAME_RESET_CONFIRM_URL", "username/reset/confirm/{uid}/{token}"),
-            access_token_lifetime: source.seconds("ACCESS_TOKEN_LIFETIME", 300)?,
-            refresh_token_lifetime: source.seconds("REFRESH_TOKEN_LIFETIME", 86_400)?,
-            rotate_refresh_tokens: source.flag("ROTATE_REFRESH_TOKENS", true)?,
-            blacklist_after_rotation: source.flag("BLACKLIST_AFTER_ROTATION", true)?,
-            auth_header_types,
-            password_reset_timeout: source.seconds("PASSWORD_RESET_TIMEOUT", 259_200)?,
-            refresh_reuse_detection: source.flag("REFRESH_REUSE_DETECTION", true)?,
-            refresh_reuse_grace: match source.get("REFRESH_REUSE_GRACE") {
-                None => 5,
-                Some(text) => text.trim().parse::<i64>().ok().filter(|value| *value >= 0).with_context(|| {
-                    format!("GATEHOUSE_REFRESH_REUSE_GRACE: expected a whole number of seconds, got {text:?}")
-                })?,
-            },
-        };
-        let throttling = crate::throttle::Throttling {
-            enabled: source.flag("THROTTLE", true)?,
-            login_per_address: source.rate("THROTTLE_LOGIN_PER_ADDRESS", "30/minute")?,
-            login_per_username: source.rate("THROTTLE_LOGIN_PER_USERNAME", "10/minute")?,
-            email_per_address: source.rate("THROTTLE_EMAIL_PER_ADDRESS", "30/hour")?,
-            email_per_recipient: source.rate("THROTTLE_EMAIL_PER_RECIPIENT", "5/hour")?,
-            trusted_proxies: source
-                .text("TRUSTED_PROXIES", "")
-                .split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-                .map(|item| {
-                    item.parse().with_context(|| format!("GATEHOUSE_TRUSTED_PROXIES: {item:?} is not an IP address"))
-                })
-                .collect::<anyhow::Result<_>>()?,
-        };
+        let email = email(source)?;
+        let features = features(source)?;
+        let throttling = throttling(source)?;
         if environment == Environment::Production {
-            check_production(email_backend, &frontend_url)?;
+            check_production(email.backend, &frontend_url)?;
         }
         Ok(Self {
             bind,
@@ -329,16 +254,124 @@ impl Settings {
             frontend_url,
             site_name: source.text("SITE_NAME", "Gatehouse"),
             static_dir: PathBuf::from(source.text("STATIC_DIR", "dist")),
-            email_backend,
-            email_outbox_dir: PathBuf::from(source.text("EMAIL_OUTBOX_DIR", "data/outbox")),
-            email_templates_dir: source.get("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
-            smtp_url,
-            default_from_email: source.text("DEFAULT_FROM_EMAIL", "webmaster@localhost"),
+            email_backend: email.backend,
+            email_outbox_dir: email.outbox_dir,
+            email_templates_dir: email.templates_dir,
+            smtp_url: email.smtp_url,
+            default_from_email: email.default_from,
             delivery,
             features,
             throttling,
         })
     }
+}
+
+fn environment(source: &Source) -> anyhow::Result<Environment> {
+    match source.text("ENVIRONMENT", "development").trim() {
+        "development" => Ok(Environment::Development),
+        "production" => Ok(Environment::Production),
+        other => bail!("GATEHOUSE_ENVIRONMENT: expected development or production, got {other:?}"),
+    }
+}
+
+/// The database's URL, pool size and how long start-up waits for it.
+fn database(source: &Source) -> anyhow::Result<(String, u32, Duration)> {
+    let url = source.text("DATABASE_URL", "sqlite://data/gatehouse.db");
+    let max_connections = source.integer("DATABASE_MAX_CONNECTIONS", 8, 1, "connections")?;
+    let max_connections = u32::try_from(max_connections)
+        .with_context(|| format!("GATEHOUSE_DATABASE_MAX_CONNECTIONS: {max_connections} is too many"))?;
+    Ok((url, max_connections, source.duration_seconds("DATABASE_CONNECT_TIMEOUT", 30)?))
+}
+
+/// How e-mail leaves the server.
+struct EmailSection {
+    backend: EmailBackend,
+    outbox_dir: PathBuf,
+    templates_dir: Option<PathBuf>,
+    smtp_url: Option<SecretString>,
+    default_from: String,
+}
+
+fn email(source: &Source) -> anyhow::Result<EmailSection> {
+    let backend = match source.get("EMAIL_BACKEND").as_deref().map(str::trim) {
+        None | Some("outbox") => EmailBackend::Outbox,
+        Some("console") => EmailBackend::Console,
+        Some("smtp") => EmailBackend::Smtp,
+        Some(other) => bail!("GATEHOUSE_EMAIL_BACKEND: expected smtp, console or outbox, got {other:?}"),
+    };
+    let smtp_url = source.get("SMTP_URL").map(SecretString::from);
+    if backend == EmailBackend::Smtp && smtp_url.is_none() {
+        bail!("GATEHOUSE_SMTP_URL: required when GATEHOUSE_EMAIL_BACKEND is smtp, e.g. smtp://user:pass@host:587?tls=required");
+    }
+    Ok(EmailSection {
+        backend,
+        outbox_dir: PathBuf::from(source.text("EMAIL_OUTBOX_DIR", "data/outbox")),
+        templates_dir: source.get("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
+        smtp_url,
+        default_from: source.text("DEFAULT_FROM_EMAIL", "webmaster@localhost"),
+    })
+}
+
+fn delivery(source: &Source) -> anyhow::Result<Delivery> {
+    Ok(Delivery {
+        first_retry_delay: source.duration_millis("EMAIL_RETRY_FIRST_DELAY_MS", 5_000)?,
+        max_retry_delay: source.duration_millis("EMAIL_RETRY_MAX_DELAY_MS", 3_600_000)?,
+        max_attempts: source.integer("EMAIL_MAX_ATTEMPTS", 12, 1, "attempts")?,
+        lease: source.duration_seconds("EMAIL_LEASE_SECONDS", 120)?,
+    })
+}
+
+/// The app paths e-mailed links open by default: the browser app's own (`src/links.rs`).
+pub const DEFAULT_ACTIVATION_URL: &str = "activate/{uid}/{token}";
+pub const DEFAULT_PASSWORD_RESET_CONFIRM_URL: &str = "password/reset/confirm/{uid}/{token}";
+pub const DEFAULT_USERNAME_RESET_CONFIRM_URL: &str = "username/reset/confirm/{uid}/{token}";
+
+fn features(source: &Source) -> anyhow::Result<Features> {
+    let auth_header_types = source.list("AUTH_HEADER_TYPES", "Bearer,JWT");
+    if auth_header_types.is_empty() {
+        bail!("GATEHOUSE_AUTH_HEADER_TYPES: expected a comma-separated list such as Bearer,JWT");
+    }
+    Ok(Features {
+        send_activation_email: source.flag("SEND_ACTIVATION_EMAIL", true)?,
+        send_confirmation_email: source.flag("SEND_CONFIRMATION_EMAIL", true)?,
+        password_changed_email_confirmation: source.flag("PASSWORD_CHANGED_EMAIL_CONFIRMATION", true)?,
+        username_changed_email_confirmation: source.flag("USERNAME_CHANGED_EMAIL_CONFIRMATION", true)?,
+        user_create_password_retype: source.flag("USER_CREATE_PASSWORD_RETYPE", false)?,
+        set_password_retype: source.flag("SET_PASSWORD_RETYPE", false)?,
+        password_reset_confirm_retype: source.flag("PASSWORD_RESET_CONFIRM_RETYPE", false)?,
+        set_username_retype: source.flag("SET_USERNAME_RETYPE", false)?,
+        username_reset_confirm_retype: source.flag("USERNAME_RESET_CONFIRM_RETYPE", false)?,
+        password_reset_show_email_not_found: source.flag("PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
+        username_reset_show_email_not_found: source.flag("USERNAME_RESET_SHOW_EMAIL_NOT_FOUND", false)?,
+        hide_users: source.flag("HIDE_USERS", true)?,
+        activation_url: source.text("ACTIVATION_URL", DEFAULT_ACTIVATION_URL),
+        password_reset_confirm_url: source.text("PASSWORD_RESET_CONFIRM_URL", DEFAULT_PASSWORD_RESET_CONFIRM_URL),
+        username_reset_confirm_url: source.text("USERNAME_RESET_CONFIRM_URL", DEFAULT_USERNAME_RESET_CONFIRM_URL),
+        access_token_lifetime: source.seconds("ACCESS_TOKEN_LIFETIME", 300)?,
+        refresh_token_lifetime: source.seconds("REFRESH_TOKEN_LIFETIME", 86_400)?,
+        rotate_refresh_tokens: source.flag("ROTATE_REFRESH_TOKENS", true)?,
+        blacklist_after_rotation: source.flag("BLACKLIST_AFTER_ROTATION", true)?,
+        auth_header_types,
+        password_reset_timeout: source.seconds("PASSWORD_RESET_TIMEOUT", 259_200)?,
+        refresh_reuse_detection: source.flag("REFRESH_REUSE_DETECTION", true)?,
+        refresh_reuse_grace: source.integer("REFRESH_REUSE_GRACE", 5, 0, "seconds")?,
+    })
+}
+
+fn throttling(source: &Source) -> anyhow::Result<Throttling> {
+    let trusted_proxies = source
+        .list("TRUSTED_PROXIES", "")
+        .iter()
+        .map(|item| item.parse().with_context(|| format!("GATEHOUSE_TRUSTED_PROXIES: {item:?} is not an IP address")))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Throttling {
+        enabled: source.flag("THROTTLE", true)?,
+        login_per_address: source.rate("THROTTLE_LOGIN_PER_ADDRESS", "30/minute")?,
+        login_per_username: source.rate("THROTTLE_LOGIN_PER_USERNAME", "10/minute")?,
+        email_per_address: source.rate("THROTTLE_EMAIL_PER_ADDRESS", "30/hour")?,
+        email_per_recipient: source.rate("THROTTLE_EMAIL_PER_RECIPIENT", "5/hour")?,
+        trusted_proxies,
+    })
 }
 
 /// What production refuses: e-mails that would never reach anyone, and links that would send
@@ -393,5 +426,63 @@ fn resolve_secret_key(configured: Option<String>, environment: Environment) -> a
 impl Settings {
     pub fn secret(&self) -> &str {
         self.secret_key.expose_secret()
+    }
+}
+
+/// At most `limit` requests per `period` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub limit: i64,
+    pub period: i64,
+}
+
+impl Rate {
+    /// DRF's notation: `10/minute`, `5/hour`, `100/day`, `2/second` (the period's first letter
+    /// decides, as in DRF).
+    pub fn parse(text: &str) -> anyhow::Result<Rate> {
+        let (limit, period) = text.trim().split_once('/').context("expected <number>/<period>")?;
+        let limit: i64 =
+            limit.trim().parse().ok().filter(|n| *n > 0).context("expected a number of requests above 0")?;
+        let period = match period.trim().chars().next() {
+            Some('s') => 1,
+            Some('m') => 60,
+            Some('h') => 3_600,
+            Some('d') => 86_400,
+            _ => bail!("expected a period of second, minute, hour or day"),
+        };
+        Ok(Rate { limit, period })
+    }
+}
+
+/// The throttling settings.
+#[derive(Debug, Clone)]
+pub struct Throttling {
+    pub enabled: bool,
+    /// `jwt/create/` attempts per client address.
+    pub login_per_address: Rate,
+    /// Failed `jwt/create/` attempts per username, from any address.
+    pub login_per_username: Rate,
+    /// Requests that send e-mail (register, resend_activation, reset_password, reset_username)
+    /// per client address.
+    pub email_per_address: Rate,
+    /// The same requests per target e-mail address.
+    pub email_per_recipient: Rate,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_read_in_drfs_notation() {
+        assert_eq!(Rate::parse("10/minute").unwrap(), Rate { limit: 10, period: 60 });
+        assert_eq!(Rate::parse("5/h").unwrap(), Rate { limit: 5, period: 3600 });
+        assert_eq!(Rate::parse(" 100/day ").unwrap(), Rate { limit: 100, period: 86400 });
+        assert_eq!(Rate::parse("2/sec").unwrap(), Rate { limit: 2, period: 1 });
+        for bad in ["10", "0/minute", "ten/minute", "10/week", "10/"] {
+            assert!(Rate::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,19 +1,16 @@
-//! The one error type of the API. Every status, body shape and authentication header that an
-//! error can produce is decided here; handlers only pick a constructor.
+//! The one error type of the API: every status and body an error can produce is decided here,
+//! and flows only pick a constructor. How an error becomes an HTTP answer (its JSON, the
+//! `WWW-Authenticate` and `Retry-After` headers) is `http::route`'s business.
 
 use std::borrow::Cow;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::http::StatusCode;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 use crate::messages;
 
-/// `WWW-Authenticate` value sent with every 401 (first accepted header type, realm "api").
-pub const WWW_AUTHENTICATE: &str = "Bearer realm=\"api\"";
-
-/// Field errors in the order the fields were checked: `{"field": ["message", ...], ...}`.
+/// Field errors in the serializer's field order: `{"field": ["message", ...], ...}`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors(Vec<(Cow<'static, str>, Vec<String>)>);
 
@@ -43,8 +40,9 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
-    pub fn contains(&self, field: &str) -> bool {
-        self.0.iter().any(|(name, _)| name == field)
+    /// Puts the fields in `order` (fields it does not name go last, as they came).
+    fn sort_by(&mut self, order: &[&str]) {
+        self.0.sort_by_key(|(name, _)| order.iter().position(|field| field == name).unwrap_or(order.len()));
     }
 
     /// `Ok(())` when nothing failed, so a validation stage can end with `errors.into_result()?`.
@@ -67,21 +65,66 @@ impl Serialize for FieldErrors {
     }
 }
 
+/// A request's fields after the checks that need nothing but the request (DRF's presence,
+/// type, blank and length checks), with the errors those found. A flow adds what only storage
+/// can tell (a username taken, a wrong current password) and then [`finish`](Self::finish)es
+/// the field stage. Errors are reported in `order`, the serializer's field order, whichever
+/// check found them first.
+#[derive(Debug)]
+pub struct Submitted<T> {
+    pub fields: T,
+    errors: FieldErrors,
+    order: &'static [&'static str],
+}
+
+impl<T> Submitted<T> {
+    pub fn new(fields: T, errors: FieldErrors, order: &'static [&'static str]) -> Self {
+        Self { fields, errors, order }
+    }
+
+    /// Records a problem of `field`.
+    pub fn reject(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.add(field, message);
+    }
+
+    /// Records every problem of `field`.
+    pub fn reject_all(&mut self, field: &'static str, problems: Vec<String>) {
+        self.errors.add_all(field, problems);
+    }
+
+    /// Ends the field stage: the fields, or 400 with every field error in the field order.
+    pub fn finish(self) -> Result<T, ApiError> {
+        let Self { fields, mut errors, order } = self;
+        errors.sort_by(order);
+        errors.into_result().map(|()| fields)
+    }
+}
+
 /// The `messages` entry of a token error on a protected endpoint.
 #[derive(Debug, Serialize)]
-struct TokenMessage {
+pub struct TokenMessage {
     token_class: &'static str,
     token_type: &'static str,
     message: &'static str,
 }
 
+/// A `{"detail": …}` body.
 #[derive(Debug, Serialize)]
-struct DetailBody<'a> {
-    detail: &'a str,
+pub struct DetailBody<'a> {
+    pub detail: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    code: Option<&'static str>,
+    pub code: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    messages: Option<[TokenMessage; 1]>,
+    pub messages: Option<[TokenMessage; 1]>,
+}
+
+/// What an error's answer carries as its body.
+#[derive(Debug)]
+pub enum ErrorBody<'a> {
+    Fields(&'a FieldErrors),
+    Bare([&'static str; 1]),
+    Detail(DetailBody<'a>),
+    None,
 }
 
 #[derive(thiserror::Error)]
@@ -125,6 +168,10 @@ impl ApiError {
         Self::Detail { status, detail: detail.into(), code: None }
     }
 
+    fn coded(status: StatusCode, detail: &'static str, code: &'static str) -> Self {
+        Self::Detail { status, detail: detail.into(), code: Some(code) }
+    }
+
     pub fn not_authenticated() -> Self {
         Self::detail(StatusCode::UNAUTHORIZED, messages::NOT_AUTHENTICATED)
     }
@@ -143,8 +190,11 @@ impl ApiError {
     pub fn json_parse_error(reason: &str) -> Self {
         Self::detail(StatusCode::BAD_REQUEST, messages::json_parse_error(reason))
     }
+    pub fn multipart_parse_error(reason: &str) -> Self {
+        Self::detail(StatusCode::BAD_REQUEST, messages::multipart_parse_error(reason))
+    }
     pub fn payload_too_large() -> Self {
-        Self::detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large.")
+        Self::detail(StatusCode::PAYLOAD_TOO_LARGE, messages::PAYLOAD_TOO_LARGE)
     }
     pub fn stale_token() -> Self {
         Self::detail(StatusCode::FORBIDDEN, messages::STALE_TOKEN)
@@ -159,28 +209,20 @@ impl ApiError {
     }
     /// A token error on the token endpoints (flat form).
     pub fn token_not_valid(message: &'static str) -> Self {
-        Self::Detail { status: StatusCode::UNAUTHORIZED, detail: message.into(), code: Some("token_not_valid") }
+        Self::coded(StatusCode::UNAUTHORIZED, message, "token_not_valid")
+    }
+    /// An access token without a `user_id` claim.
+    pub fn no_user_identification() -> Self {
+        Self::coded(StatusCode::UNAUTHORIZED, messages::NO_USER_IDENTIFICATION, "token_not_valid")
     }
     pub fn bad_authorization_header() -> Self {
-        Self::Detail {
-            status: StatusCode::UNAUTHORIZED,
-            detail: messages::BAD_AUTHORIZATION_HEADER.into(),
-            code: Some("bad_authorization_header"),
-        }
+        Self::coded(StatusCode::UNAUTHORIZED, messages::BAD_AUTHORIZATION_HEADER, "bad_authorization_header")
     }
     pub fn user_not_found() -> Self {
-        Self::Detail {
-            status: StatusCode::UNAUTHORIZED,
-            detail: messages::USER_NOT_FOUND.into(),
-            code: Some("user_not_found"),
-        }
+        Self::coded(StatusCode::UNAUTHORIZED, messages::USER_NOT_FOUND, "user_not_found")
     }
     pub fn user_inactive() -> Self {
-        Self::Detail {
-            status: StatusCode::UNAUTHORIZED,
-            detail: messages::USER_INACTIVE.into(),
-            code: Some("user_inactive"),
-        }
+        Self::coded(StatusCode::UNAUTHORIZED, messages::USER_INACTIVE, "user_inactive")
     }
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
         Self::Fields(FieldErrors::single(field, message))
@@ -188,10 +230,8 @@ impl ApiError {
     pub fn non_field(message: impl Into<String>) -> Self {
         Self::field("non_field_errors", message)
     }
-}
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             Self::Fields(_) | Self::Bare(_) | Self::EmptyBadRequest => StatusCode::BAD_REQUEST,
             Self::Detail { status, .. } => *status,
@@ -201,34 +241,56 @@ impl ResponseError for ApiError {
         }
     }
 
-    fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
-        let mut response = HttpResponse::build(status);
-        if status == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, WWW_AUTHENTICATE));
-        }
-        let body = match self {
-            Self::Fields(errors) => crate::http::json::render(errors),
-            Self::Bare(message) => crate::http::json::render(&[message]),
-            Self::EmptyBadRequest => return response.finish(),
+    /// The body of the answer. An unexpected failure shows nothing of its cause.
+    pub fn body(&self) -> ErrorBody<'_> {
+        match self {
+            Self::Fields(errors) => ErrorBody::Fields(errors),
+            Self::Bare(message) => ErrorBody::Bare([*message]),
+            Self::EmptyBadRequest => ErrorBody::None,
             Self::Detail { detail, code, .. } => {
-                crate::http::json::render(&DetailBody { detail, code: *code, messages: None })
+                ErrorBody::Detail(DetailBody { detail: Cow::Borrowed(detail.as_ref()), code: *code, messages: None })
             }
-            Self::AccessTokenNotValid(message) => crate::http::json::render(&DetailBody {
-                detail: messages::TOKEN_NOT_VALID_FOR_ANY_TYPE,
+            Self::AccessTokenNotValid(message) => ErrorBody::Detail(DetailBody {
+                detail: messages::TOKEN_NOT_VALID_FOR_ANY_TYPE.into(),
                 code: Some("token_not_valid"),
                 messages: Some([TokenMessage { token_class: "AccessToken", token_type: "access", message }]),
             }),
             Self::Throttled(wait) => {
-                response.insert_header((header::RETRY_AFTER, wait.to_string()));
-                let detail = messages::throttled(*wait);
-                crate::http::json::render(&DetailBody { detail: &detail, code: None, messages: None })
+                ErrorBody::Detail(DetailBody { detail: messages::throttled(*wait).into(), code: None, messages: None })
             }
-            Self::Unexpected(cause) => {
-                tracing::error!(error = ?cause, "request failed unexpectedly");
-                crate::http::json::render(&DetailBody { detail: messages::SERVER_ERROR, code: None, messages: None })
+            Self::Unexpected(_) => {
+                ErrorBody::Detail(DetailBody { detail: messages::SERVER_ERROR.into(), code: None, messages: None })
             }
-        };
-        response.content_type(crate::http::json::CONTENT_TYPE).body(body)
+        }
+    }
+
+    /// Seconds until a throttled request may be made again.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            Self::Throttled(wait) => Some(*wait),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_are_reported_in_the_serializers_order_whoever_found_them() {
+        let mut submitted =
+            Submitted::new((), FieldErrors::single("new_username", "taken"), &["current_password", "new_username"]);
+        submitted.reject("current_password", "wrong");
+        let ApiError::Fields(errors) = submitted.finish().unwrap_err() else { panic!("field errors") };
+        assert_eq!(
+            serde_json::to_string(&errors).unwrap(),
+            r#"{"current_password":["wrong"],"new_username":["taken"]}"#
+        );
+    }
+
+    #[test]
+    fn a_submission_without_errors_hands_its_fields_over() {
+        assert_eq!(Submitted::new(7, FieldErrors::default(), &[]).finish().unwrap(), 7);
     }
 }

@@ -8,6 +8,7 @@ pub mod configuration;
 pub mod domain;
 pub mod email;
 pub mod error;
+pub mod flows;
 pub mod http;
 pub mod messages;
 pub mod pycompat;

@@ -11,9 +11,6 @@ pub const INVALID_EMAIL: &str = "Enter a valid email address.";
 pub fn max_length(max: usize) -> String {
     format!("Ensure this field has no more than {max} characters.")
 }
-pub fn surrogate(code: u32) -> String {
-    format!("Surrogate characters are not allowed: U+{code:X}.")
-}
 
 // Request bodies.
 pub const NO_DATA: &str = "No data provided";
@@ -23,6 +20,10 @@ pub fn not_a_dictionary(kind: &str) -> String {
 pub fn json_parse_error(reason: &str) -> String {
     format!("JSON parse error - {reason}")
 }
+pub fn multipart_parse_error(reason: &str) -> String {
+    format!("Multipart form parse error - {reason}")
+}
+pub const PAYLOAD_TOO_LARGE: &str = "Request body too large.";
 pub fn unsupported_media_type(content_type: &str) -> String {
     format!("Unsupported media type \"{content_type}\" in request.")
 }

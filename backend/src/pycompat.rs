@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// Python's `str.isspace()`: Unicode White_Space plus the four information separators.
-pub fn is_space(c: char) -> bool {
+fn is_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
@@ -53,6 +53,18 @@ pub fn int_of(value: &Value) -> Option<i64> {
 }
 
 /// Python's `str()` of a JSON number: integers as digits, floats as `repr(float)`.
+/// Python's truth value of a JSON value: `null`, `false`, `0`, `""`, `[]` and `{}` are false.
+pub fn is_truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(flag) => *flag,
+        Value::Number(number) => number.as_f64() != Some(0.0),
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
 pub fn number_to_string(number: &serde_json::Number) -> String {
     if number.is_f64() {
         float_repr(number.as_f64().unwrap_or_default())

@@ -10,8 +10,9 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::configuration::Settings;
+use crate::http::route::Challenge;
 use crate::state::AppState;
-use crate::store::{Backend, Store};
+use crate::store::Store;
 use crate::{clock, routes, telemetry};
 
 pub struct Application {
@@ -32,9 +33,10 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("Failed to read the bound address")?.port();
+        let challenge = web::Data::new(Challenge::new(&settings.features.auth_header_types[0])?);
         let state = web::Data::new(AppState::new(settings, store)?);
         spawn_housekeeping(state.clone());
-        spawn_checkpoints(state.clone());
+        crate::store::sqlite::spawn_checkpoints(state.store.clone());
         crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
         let server = HttpServer::new(move || {
             App::new()
@@ -45,6 +47,7 @@ impl Application {
                 )
                 .wrap(from_fn(telemetry::log_request))
                 .app_data(state.clone())
+                .app_data(challenge.clone())
                 .configure(routes::configure)
         })
         .listen(listener)
@@ -60,27 +63,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Every second on SQLite: the write-ahead log is copied into the database file, off the
-/// request path (`store/direct.rs`), which keeps the log bounded under a write load.
-fn spawn_checkpoints(state: web::Data<AppState>) {
-    if state.store.backend() != Backend::Sqlite {
-        return;
-    }
-    tokio::spawn(async move {
-        // Each round holds the writers back once, for a millisecond or two: once a second
-        // keeps that off the 99th percentile of a write-heavy load, and the log under about
-        // 200 MB at the highest write rate measured (BENCHMARKS.md, item 8).
-        let mut every_second = tokio::time::interval(Duration::from_secs(1));
-        every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every_second.tick().await;
-            if let Err(error) = state.store.checkpoint().await {
-                tracing::warn!(error = format!("{error:#}"), "could not checkpoint the database");
-            }
-        }
-    });
 }
 
 /// Hourly: expired blacklist entries (their tokens are refused as expired anyway), e-mails

@@ -9,6 +9,7 @@ use crate::configuration::{Features, Settings};
 use crate::domain::password_policy::PasswordPolicy;
 use crate::email::Emails;
 use crate::store::Store;
+use crate::throttle::Throttle;
 
 pub struct AppState {
     pub settings: Settings,
@@ -18,6 +19,7 @@ pub struct AppState {
     pub policy: PasswordPolicy,
     pub reset_tokens: TokenGenerator,
     pub emails: Arc<Emails>,
+    pub throttle: Throttle,
 }
 
 impl AppState {
@@ -32,6 +34,7 @@ impl AppState {
             passwords: Passwords::new(hashing_slots),
             policy: PasswordPolicy::load(),
             reset_tokens,
+            throttle: Throttle::new(settings.throttling.clone(), store.clone()),
             store,
             settings,
         })

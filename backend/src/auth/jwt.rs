@@ -61,10 +61,6 @@ impl Claims {
         self.0.get("jti").and_then(Value::as_str)
     }
 
-    pub fn has_jti(&self) -> bool {
-        self.0.contains_key("jti")
-    }
-
     pub fn exp(&self) -> Option<i64> {
         self.0.get("exp").and_then(pycompat::int_of)
     }
@@ -232,7 +228,7 @@ impl JwtCodec {
                 return Err(messages::TOKEN_EXPIRED);
             }
         }
-        if claims.get("aud").is_some_and(is_truthy) {
+        if claims.get("aud").is_some_and(pycompat::is_truthy) {
             return Err(invalid);
         }
         if claims.get("sub").is_some_and(|sub| !sub.is_string()) {
@@ -242,17 +238,6 @@ impl JwtCodec {
             return Err(invalid);
         }
         Ok(Claims(claims))
-    }
-}
-
-fn is_truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(flag) => *flag,
-        Value::Number(number) => number.as_f64() != Some(0.0),
-        Value::String(text) => !text.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
     }
 }
 

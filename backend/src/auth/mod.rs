@@ -1,6 +1,5 @@
-//! Credentials: password hashes, JWTs, e-mailed tokens, and who is making a request.
+//! Credentials: password hashes, JWTs and the tokens of e-mailed links.
 
-pub mod authenticate;
 pub mod jwt;
 pub mod lenient_base64;
 pub mod password;

@@ -17,9 +17,9 @@ use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
 
 /// OWASP's minimum for Argon2id: 19 MiB, two passes, one lane.
-pub const ARGON2_MEMORY_KIB: u32 = 19_456;
-pub const ARGON2_ITERATIONS: u32 = 2;
-pub const ARGON2_LANES: u32 = 1;
+const ARGON2_MEMORY_KIB: u32 = 19_456;
+const ARGON2_ITERATIONS: u32 = 2;
+const ARGON2_LANES: u32 = 1;
 /// The most memory (1 GiB) and passes a stored Argon2 hash may ask for to be checked.
 const MAX_VERIFY_MEMORY_KIB: u32 = 1 << 20;
 const MAX_VERIFY_ITERATIONS: u32 = 64;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use crate::auth::lenient_base64;
+use crate::domain::user::User;
 use crate::pycompat;
 
 const KEY_SALT: &str = "django.contrib.auth.tokens.PasswordResetTokenGenerator";
@@ -22,6 +23,34 @@ pub struct TokenSubject<'a> {
     /// Unix seconds of the last login, if any.
     pub last_login: Option<i64>,
     pub email: &'a str,
+}
+
+impl<'a> TokenSubject<'a> {
+    /// The fields of `user` an e-mailed token is bound to.
+    pub fn of(user: &'a User) -> Self {
+        TokenSubject {
+            id: user.id,
+            password: &user.password,
+            last_login: user.last_login.map(|micros| micros.div_euclid(1_000_000)),
+            email: &user.email,
+        }
+    }
+}
+
+/// The `uid` and `token` of an e-mailed link as submitted, decoded as far as they can be
+/// without looking anything up: `None` where Djoser would refuse the value (anything but a
+/// string, or a uid that does not decode to an id).
+#[derive(Debug, Clone, Default)]
+pub struct EmailedLink {
+    pub user_id: Option<i64>,
+    pub token: Option<String>,
+}
+
+impl EmailedLink {
+    pub fn read(uid: Option<&serde_json::Value>, token: Option<&serde_json::Value>) -> Self {
+        let text = |value: Option<&serde_json::Value>| value.and_then(serde_json::Value::as_str).map(str::to_owned);
+        EmailedLink { user_id: text(uid).as_deref().and_then(decode_uid), token: text(token) }
+    }
 }
 
 #[derive(Clone)]

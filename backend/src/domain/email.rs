@@ -124,6 +124,26 @@ pub fn errors(value: &str, max_length: Option<usize>) -> Vec<String> {
     errors
 }
 
+/// An address that passed Django's e-mail validator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// `value` as an address, or every validator message in DRF's order.
+    pub fn accept(value: String, max_length: Option<usize>) -> Result<EmailAddress, Vec<String>> {
+        let problems = errors(&value, max_length);
+        if problems.is_empty() {
+            Ok(EmailAddress(value))
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// `BaseUserManager.normalize_email`: trim, then lower-case the part after the last `@`.
 pub fn normalize(email: &str) -> String {
     let email = crate::pycompat::strip(email);

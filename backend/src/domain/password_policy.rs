@@ -4,12 +4,14 @@
 use std::collections::HashSet;
 use std::io::Read;
 
+use secrecy::SecretString;
+
 use crate::messages;
 use crate::pycompat::is_word_char;
 
 /// Django 5.2's `common-passwords.txt.gz` (BSD licence, see `data/django-LICENSE.txt`).
 const COMMON_PASSWORDS_GZ: &[u8] = include_bytes!("../../data/common-passwords.txt.gz");
-pub const MIN_LENGTH: usize = 8;
+const MIN_LENGTH: usize = 8;
 const MAX_SIMILARITY: f64 = 0.7;
 
 /// The user a new password is compared with; empty values are skipped.
@@ -35,8 +37,19 @@ impl PasswordPolicy {
         Self { common }
     }
 
-    pub fn common_count(&self) -> usize {
+    #[cfg(test)]
+    fn common_count(&self) -> usize {
         self.common.len()
+    }
+
+    /// `password` as a [`NewPassword`], or every validator message, in validator order.
+    pub fn accept(&self, password: &str, user: Option<&UserAttributes<'_>>) -> Result<NewPassword, Vec<String>> {
+        let problems = self.errors(password, user);
+        if problems.is_empty() {
+            Ok(NewPassword(SecretString::from(password.to_owned())))
+        } else {
+            Err(problems)
+        }
     }
 
     /// Every validator message for `password`, in validator order; empty when it is acceptable.
@@ -55,6 +68,15 @@ impl PasswordPolicy {
             errors.push(messages::PASSWORD_ENTIRELY_NUMERIC.to_owned());
         }
         errors
+    }
+}
+
+/// A password the policy accepted: the only thing a new password hash is made from.
+pub struct NewPassword(SecretString);
+
+impl NewPassword {
+    pub fn into_secret(self) -> SecretString {
+        self.0
     }
 }
 

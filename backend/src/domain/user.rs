@@ -2,8 +2,6 @@
 
 use serde::Serialize;
 
-use crate::auth::reset_tokens::TokenSubject;
-
 pub const NAME_MAX_LENGTH: usize = 150;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,16 +23,6 @@ pub struct User {
 }
 
 impl User {
-    /// The fields e-mailed tokens are bound to.
-    pub fn token_subject(&self) -> TokenSubject<'_> {
-        TokenSubject {
-            id: self.id,
-            password: &self.password,
-            last_login: self.last_login.map(|micros| micros.div_euclid(1_000_000)),
-            email: &self.email,
-        }
-    }
-
     pub fn view(&self) -> UserView<'_> {
         UserView {
             id: self.id,

@@ -9,7 +9,7 @@ use crate::pycompat::is_word_char;
 pub const MAX_LENGTH: usize = 150;
 
 /// `^[\w.@+-]+\Z` of Django's `UnicodeUsernameValidator`.
-pub fn has_valid_characters(username: &str) -> bool {
+fn has_valid_characters(username: &str) -> bool {
     !username.is_empty() && username.chars().all(|c| is_word_char(c) || matches!(c, '.' | '@' | '+' | '-'))
 }
 
@@ -30,6 +30,36 @@ pub fn errors(username: &str, taken: bool) -> Vec<String> {
         errors.push(messages::NULL_CHARACTERS.to_owned());
     }
     errors
+}
+
+/// A username that passed Django's validators, uniqueness included (the database's unique
+/// constraint checks that again when it is written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// `value` as a username, or every validator message in Django's order.
+    pub fn accept(value: String, taken: bool) -> Result<Username, Vec<String>> {
+        let problems = errors(&value, taken);
+        if problems.is_empty() {
+            Ok(Username(value))
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name as an account is created with it ([`normalize`]).
+    pub fn normalized(&self) -> String {
+        normalize(&self.0)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
 }
 
 /// Django's `normalize_username`, applied on creation only.

@@ -18,7 +18,7 @@ pub use templates::EmailKind;
 use templates::{Context, Templates};
 use transport::Transport;
 
-use crate::auth::reset_tokens::{encode_uid, TokenGenerator};
+use crate::auth::reset_tokens::{encode_uid, TokenGenerator, TokenSubject};
 use crate::clock;
 use crate::configuration::Settings;
 use crate::domain::user::User;
@@ -67,7 +67,7 @@ impl Emails {
             EmailKind::UsernameReset => &self.username_reset_confirm_url,
             _ => return None,
         };
-        let token = self.tokens.make_token(&user.token_subject(), clock::now_seconds());
+        let token = self.tokens.make_token(&TokenSubject::of(user), clock::now_seconds());
         let url = template.replace("{uid}", &encode_uid(user.id)).replace("{token}", &token);
         Some(format!("{}/{}", self.frontend_url, url))
     }

@@ -17,7 +17,7 @@ pub enum EmailKind {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 6] = [
+    const ALL: [EmailKind; 6] = [
         Self::Activation,
         Self::Confirmation,
         Self::PasswordReset,
@@ -134,7 +134,7 @@ fn fill(template: &str, context: &Context<'_>) -> String {
 }
 
 /// Django's `escape`.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

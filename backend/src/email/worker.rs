@@ -42,7 +42,7 @@ pub fn backoff(delivery: &Delivery, attempts: i64) -> Duration {
 }
 
 /// Delivers one batch of due messages; returns how many were claimed.
-pub async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> anyhow::Result<usize> {
+async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> anyhow::Result<usize> {
     let now = clock::now_micros();
     let lease_until = now + delivery.lease.as_micros() as i64;
     let claimed = store.claim_emails(now, lease_until, BATCH).await?;

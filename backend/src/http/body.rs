@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::messages;
 
 /// The largest request body accepted; larger ones are answered 413.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
 pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
@@ -104,8 +104,9 @@ impl Input {
             .find(|(name, _)| name.trim().eq_ignore_ascii_case("boundary"))
             .map(|(_, value)| value.trim().trim_matches('"').to_owned())
             .filter(|boundary| !boundary.is_empty())
-            .ok_or_else(|| multipart_error("Invalid boundary in multipart: None"))?;
-        let fields = multipart_fields(body, &boundary).ok_or_else(|| multipart_error("malformed multipart body"))?;
+            .ok_or_else(|| ApiError::multipart_parse_error("Invalid boundary in multipart: None"))?;
+        let fields = multipart_fields(body, &boundary)
+            .ok_or_else(|| ApiError::multipart_parse_error("malformed multipart body"))?;
         Ok(Self::from_pairs(fields))
     }
 
@@ -115,14 +116,6 @@ impl Input {
 
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains_key(name)
-    }
-}
-
-fn multipart_error(reason: &str) -> ApiError {
-    ApiError::Detail {
-        status: actix_web::http::StatusCode::BAD_REQUEST,
-        detail: format!("Multipart form parse error - {reason}").into(),
-        code: None,
     }
 }
 

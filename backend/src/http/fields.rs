@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
-use crate::domain::email;
-use crate::error::{ApiError, FieldErrors};
+use crate::domain::email::{self, EmailAddress};
+use crate::domain::username;
+use crate::error::{ApiError, FieldErrors, Submitted};
 use crate::http::body::Input;
 use crate::messages;
 use crate::pycompat;
@@ -20,6 +21,13 @@ pub struct Spec {
 /// A required, non-blank string without a length limit (passwords, uid, token, …).
 pub const REQUIRED: Spec = Spec { required: true, allow_blank: false, max_length: None };
 
+/// A username field of the user model (its length is one of Django's username validators,
+/// applied with the others).
+pub const USERNAME_FIELD: Spec = Spec { required: true, allow_blank: false, max_length: Some(username::MAX_LENGTH) };
+
+/// The e-mail field of the user model: optional, may be blank, at most 254 characters.
+pub const EMAIL_FIELD: Spec = Spec { required: false, allow_blank: true, max_length: Some(email::MAX_LENGTH) };
+
 /// An optional string that may be blank, e.g. a name limited to 150 characters.
 pub const fn optional_blank(max_length: usize) -> Spec {
     Spec { required: false, allow_blank: true, max_length: Some(max_length) }
@@ -27,7 +35,7 @@ pub const fn optional_blank(max_length: usize) -> Spec {
 
 /// DRF's `CharField.run_validation` up to its validators: the cleaned value, `Ok(None)` for an
 /// absent optional field, or the one message that stops validation.
-pub fn clean(value: Option<&Value>, spec: Spec) -> Result<Option<String>, &'static str> {
+fn clean(value: Option<&Value>, spec: Spec) -> Result<Option<String>, &'static str> {
     let Some(value) = value else {
         return if spec.required { Err(messages::REQUIRED) } else { Ok(None) };
     };
@@ -54,10 +62,6 @@ pub struct Form<'a> {
 impl<'a> Form<'a> {
     pub fn new(input: &'a Input) -> Self {
         Self { input, errors: FieldErrors::default() }
-    }
-
-    pub fn input(&self) -> &Input {
-        self.input
     }
 
     /// A field's cleaned value before its validators run; `None` if absent or refused (the
@@ -100,8 +104,20 @@ impl<'a> Form<'a> {
         self.accept_unless(name, value, problems)
     }
 
+    /// A required `EmailField` as an address.
+    pub fn email_address(&mut self, name: &'static str, spec: Spec) -> Option<EmailAddress> {
+        let value = self.raw_text(name, spec)?;
+        match EmailAddress::accept(value, spec.max_length) {
+            Ok(address) => Some(address),
+            Err(problems) => {
+                self.errors.add_all(name, problems);
+                None
+            }
+        }
+    }
+
     /// Records `problems` for `name`, or hands back the value when there are none.
-    pub fn accept_unless(&mut self, name: &'static str, value: String, problems: Vec<String>) -> Option<String> {
+    fn accept_unless(&mut self, name: &'static str, value: String, problems: Vec<String>) -> Option<String> {
         if problems.is_empty() {
             Some(value)
         } else {
@@ -110,17 +126,15 @@ impl<'a> Form<'a> {
         }
     }
 
-    pub fn reject(&mut self, name: &'static str, message: impl Into<String>) {
-        self.errors.add(name, message);
-    }
-
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
     /// Ends the field stage: 400 with every field error, if any.
     pub fn finish(self) -> Result<(), ApiError> {
         self.errors.into_result()
+    }
+
+    /// Hands the fields read, with their errors so far, to a flow that finishes the field
+    /// stage (`order` is the serializer's field order).
+    pub fn submit<T>(self, fields: T, order: &'static [&'static str]) -> Submitted<T> {
+        Submitted::new(fields, self.errors, order)
     }
 }
 

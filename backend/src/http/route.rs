@@ -1,15 +1,15 @@
 //! What every API answer shares: DRF's `Allow` and `Vary` headers, the 301 for a GET without
-//! its trailing slash, the `OPTIONS` metadata, and the conversion of errors into responses.
+//! its trailing slash, the `OPTIONS` metadata, and the one place an [`ApiError`] becomes an
+//! answer (its body, `WWW-Authenticate` and `Retry-After`).
 
 use std::future::Future;
 
-use actix_web::http::{header, Method};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::http::json;
-use crate::state::AppState;
 
 /// A route of the API: its view name (shown by `OPTIONS`) and the methods it answers.
 pub struct Route {
@@ -21,7 +21,20 @@ pub const POST_ONLY: &str = "POST, OPTIONS";
 pub const COLLECTION: &str = "GET, POST, HEAD, OPTIONS";
 pub const INSTANCE: &str = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
 
-/// Runs a handler for `route`, turning its error into the contract's body and adding the
+/// The `WWW-Authenticate` challenge of every 401: the first accepted `Authorization` scheme,
+/// as SimpleJWT's, with realm "api". Registered once as application data.
+#[derive(Debug, Clone)]
+pub struct Challenge(header::HeaderValue);
+
+impl Challenge {
+    pub fn new(scheme: &str) -> anyhow::Result<Self> {
+        let value = header::HeaderValue::from_str(&format!("{scheme} realm=\"api\""))
+            .map_err(|_| anyhow::anyhow!("GATEHOUSE_AUTH_HEADER_TYPES: {scheme:?} cannot be sent in a header"))?;
+        Ok(Self(value))
+    }
+}
+
+/// Runs a handler for `route`, turning its error into the contract's answer and adding the
 /// headers DRF adds to every answer of a view.
 pub async fn serve<Fut>(route: &Route, request: &HttpRequest, handler: Fut) -> HttpResponse
 where
@@ -33,26 +46,37 @@ where
     let mut response = match handler.await {
         Ok(response) => response,
         Err(error) => {
-            if matches!(error, ApiError::Unexpected(_)) {
-                tracing::error!(error = ?error, path = request.path(), "request failed");
+            if let ApiError::Unexpected(cause) = &error {
+                tracing::error!(error = ?cause, path = request.path(), "request failed");
             }
-            error.error_response()
+            error_response(&error, request.app_data::<web::Data<Challenge>>().map(|challenge| &challenge.0))
         }
     };
     let headers = response.headers_mut();
-    if headers.contains_key(header::WWW_AUTHENTICATE) {
-        // The challenge names the first accepted scheme, as SimpleJWT's does.
-        let scheme = request
-            .app_data::<actix_web::web::Data<AppState>>()
-            .and_then(|state| state.features().auth_header_types.first().cloned())
-            .unwrap_or_else(|| "Bearer".into());
-        if let Ok(value) = header::HeaderValue::from_str(&format!("{scheme} realm=\"api\"")) {
-            headers.insert(header::WWW_AUTHENTICATE, value);
-        }
-    }
     headers.insert(header::ALLOW, header::HeaderValue::from_static(route.allow));
     headers.insert(header::VARY, header::HeaderValue::from_static("Accept"));
     response
+}
+
+/// The answer an error gives. `challenge` is sent with a 401 (SimpleJWT's default when none
+/// is configured).
+pub fn error_response(error: &ApiError, challenge: Option<&header::HeaderValue>) -> HttpResponse {
+    let status = error.status();
+    let mut response = HttpResponse::build(status);
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = challenge.cloned().unwrap_or(header::HeaderValue::from_static("Bearer realm=\"api\""));
+        response.insert_header((header::WWW_AUTHENTICATE, challenge));
+    }
+    if let Some(wait) = error.retry_after() {
+        response.insert_header((header::RETRY_AFTER, wait.to_string()));
+    }
+    let body = match error.body() {
+        ErrorBody::Fields(errors) => json::render(errors),
+        ErrorBody::Bare(messages) => json::render(&messages),
+        ErrorBody::Detail(detail) => json::render(&detail),
+        ErrorBody::None => return response.finish(),
+    };
+    response.content_type(json::CONTENT_TYPE).body(body)
 }
 
 /// Django's `APPEND_SLASH` for reads: GET and HEAD without the trailing slash are redirected.

@@ -1,37 +1,24 @@
 //! The route table: every endpoint of the API, in matching order, and what happens outside it.
+//! Each handler reads its request with DRF's field semantics (`http/`), calls one flow
+//! (`flows/`) and renders the answer.
 //!
 //! Fixed action names under `users/` are registered before `users/{id}/`, as in Djoser's
 //! router. Each path is registered with and without its trailing slash; the slashless form
 //! redirects GET and HEAD and serves the other methods (see `http::route`).
 
-/// Runs a Djoser action's first steps ([`action_step`]) and yields the requester, or returns
-/// the answer they already decided.
-macro_rules! proceed {
-    ($route:expr, $request:expr, $state:expr) => {
-        match crate::routes::action_step($route, $request, $state).await? {
-            crate::routes::Step::Proceed(user) => user,
-            crate::routes::Step::Answer(answer) => return Ok(answer),
-        }
-    };
-}
-
 pub mod account;
 pub mod app;
 pub mod jwt;
 pub mod openapi;
+pub mod request;
 pub mod reset;
+pub mod root;
 pub mod users;
 
-use actix_web::http::Method;
-use actix_web::{web, FromRequest, Handler, HttpRequest, HttpResponse, Responder};
-use serde::Serialize;
+use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 
-use crate::auth::authenticate::authenticate;
-use crate::domain::user::User;
 use crate::error::ApiError;
-use crate::http::json;
-use crate::http::route::{self, metadata, not_allowed, Route};
-use crate::state::AppState;
+use crate::http::route::error_response;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/auth").configure(api).default_service(web::to(not_found)));
@@ -40,7 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The API, in matching order.
 fn api(cfg: &mut web::ServiceConfig) {
-    endpoint(cfg, "/", api_root);
+    endpoint(cfg, "/", root::serve);
     endpoint(cfg, "/jwt/create/", jwt::create);
     endpoint(cfg, "/jwt/refresh/", jwt::refresh);
     endpoint(cfg, "/jwt/verify/", jwt::verify);
@@ -59,6 +46,27 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
 }
 
+/// Every path of the route table, as the OpenAPI document names them (tested to match).
+pub const PATHS: &[&str] = &[
+    "/auth/",
+    "/auth/jwt/create/",
+    "/auth/jwt/refresh/",
+    "/auth/jwt/verify/",
+    "/auth/jwt/blacklist/",
+    "/auth/users/",
+    "/auth/users/me/",
+    "/auth/users/activation/",
+    "/auth/users/resend_activation/",
+    "/auth/users/set_password/",
+    "/auth/users/reset_password/",
+    "/auth/users/reset_password_confirm/",
+    "/auth/users/set_username/",
+    "/auth/users/reset_username/",
+    "/auth/users/reset_username_confirm/",
+    "/auth/schema/",
+    "/auth/users/{id}/",
+];
+
 /// A route answering at `path` and at `path` without its trailing slash. Two resources with
 /// one pattern each: a resource with several patterns is matched by regular expression, which
 /// showed up in the profile of every request.
@@ -75,66 +83,5 @@ where
 
 /// Anything unknown under `/auth/`.
 async fn not_found() -> HttpResponse {
-    actix_web::ResponseError::error_response(&ApiError::not_found())
-}
-
-const ROOT: Route = Route { name: "Api Root", allow: "GET, HEAD, OPTIONS" };
-
-#[derive(Serialize)]
-struct RootLinks {
-    users: String,
-}
-
-/// `GET /auth/`: DRF's router root, a link to the users collection.
-async fn api_root(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    route::serve(&ROOT, &request, async {
-        authenticate(&request, &state).await?;
-        match *request.method() {
-            Method::GET | Method::HEAD => {
-                let info = request.connection_info();
-                let users = format!("{}://{}/auth/users/", info.scheme(), info.host());
-                Ok(json::ok(&RootLinks { users }))
-            }
-            Method::OPTIONS => Ok(metadata(&ROOT)),
-            _ => Err(not_allowed(&request)),
-        }
-    })
-    .await
-}
-
-/// How a Djoser action route (POST only) treats a request before its own work: the user is
-/// authenticated first; other methods fall back to the `user` permission, so an anonymous
-/// caller gets 401 before the 405.
-pub enum Step {
-    Proceed(Option<User>),
-    Answer(HttpResponse),
-}
-
-pub async fn action_step(route: &Route, request: &HttpRequest, state: &AppState) -> Result<Step, ApiError> {
-    let user = authenticate(request, state).await?;
-    if *request.method() == Method::POST {
-        return Ok(Step::Proceed(user));
-    }
-    if user.is_none() {
-        return Err(ApiError::not_authenticated());
-    }
-    if *request.method() == Method::OPTIONS {
-        return Ok(Step::Answer(metadata(route)));
-    }
-    Err(not_allowed(request))
-}
-
-/// The submitted fields, once the body is read (for the views that read one).
-pub async fn input(request: &HttpRequest, payload: web::Payload) -> Result<crate::http::body::Input, ApiError> {
-    let body = crate::http::body::read(payload).await?;
-    crate::http::body::Input::parse(request, &body)
-}
-
-/// The retype check of Djoser's `*_RETYPE` settings: `retyped` is `None` when the setting is
-/// off, and the field's value (if it passed) when it is on.
-pub fn check_retype(retyped: Option<Option<String>>, value: &str, mismatch: &'static str) -> Result<(), ApiError> {
-    match retyped {
-        Some(retyped) if retyped.as_deref() != Some(value) => Err(ApiError::non_field(mismatch)),
-        _ => Ok(()),
-    }
+    error_response(&ApiError::not_found(), None)
 }

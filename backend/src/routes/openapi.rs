@@ -8,6 +8,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
+use crate::flows::{links, password, profile, registration, sign_in, username};
 use crate::http::route::{self, not_allowed, Route};
 
 const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
@@ -30,9 +31,10 @@ struct Operation {
     summary: &'static str,
     /// Whether it needs a bearer token.
     authenticated: bool,
-    /// Request body fields (all strings), the required ones first, split at `required`.
+    /// Request body fields (all strings), in the serializer's order: the flows' own lists.
     fields: &'static [&'static str],
-    required: usize,
+    /// Those a request must carry.
+    required: &'static [&'static str],
     success: Success,
     /// Whether the path has an `{id}` parameter.
     by_id: bool,
@@ -49,7 +51,7 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         summary,
         authenticated: false,
         fields: &[],
-        required: 0,
+        required: &[],
         success,
         by_id: false,
         throttled: false,
@@ -57,29 +59,27 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
     }
 }
 
-const UID_TOKEN: [&str; 2] = ["uid", "token"];
-
 const OPERATIONS: &[Operation] = &[
     Operation { ..op("/auth/", "get", "The API root: a link to the users collection", Success::Ok("Root")) },
     Operation {
-        fields: &["username", "password"],
-        required: 2,
+        fields: sign_in::CREDENTIALS,
+        required: sign_in::CREDENTIALS,
         throttled: true,
         ..op("/auth/jwt/create/", "post", "Sign in: a token pair and the user", Success::Ok("Login"))
     },
     Operation {
-        fields: &["refresh"],
-        required: 1,
+        fields: sign_in::REFRESH,
+        required: sign_in::REFRESH,
         ..op("/auth/jwt/refresh/", "post", "A new access token (and a rotated refresh token)", Success::Ok("Refreshed"))
     },
     Operation {
-        fields: &["token"],
-        required: 1,
+        fields: sign_in::VERIFY,
+        required: sign_in::VERIFY,
         ..op("/auth/jwt/verify/", "post", "Whether a token is valid", Success::Ok("Empty"))
     },
     Operation {
-        fields: &["refresh"],
-        required: 1,
+        fields: sign_in::REFRESH,
+        required: sign_in::REFRESH,
         ..op("/auth/jwt/blacklist/", "post", "Revoke a refresh token (sign out)", Success::Ok("Empty"))
     },
     Operation {
@@ -87,96 +87,107 @@ const OPERATIONS: &[Operation] = &[
         ..op("/auth/users/", "get", "Users: staff see everyone, others themselves", Success::Ok("UserList"))
     },
     Operation {
-        fields: &["username", "password", "email", "first_name", "last_name", "re_password"],
-        required: 2,
+        fields: registration::REGISTRATION,
+        required: &["username", "password"],
         throttled: true,
         ..op("/auth/users/", "post", "Register (an activation e-mail follows)", Success::Created("User"))
     },
     Operation { authenticated: true, ..op("/auth/users/me/", "get", "The signed-in user", Success::Ok("User")) },
     Operation {
         authenticated: true,
-        fields: &["email", "first_name", "last_name"],
+        fields: profile::CHANGES,
         ..op("/auth/users/me/", "put", "Replace the signed-in user's names and e-mail", Success::Ok("User"))
     },
     Operation {
         authenticated: true,
-        fields: &["email", "first_name", "last_name"],
+        fields: profile::CHANGES,
         ..op("/auth/users/me/", "patch", "Change the signed-in user's names or e-mail", Success::Ok("User"))
     },
     Operation {
         authenticated: true,
-        fields: &["current_password"],
-        required: 1,
+        fields: profile::DELETION,
+        required: profile::DELETION,
         ..op("/auth/users/me/", "delete", "Delete the signed-in user's account", Success::NoContent)
     },
     Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
     Operation {
         authenticated: true,
         by_id: true,
-        fields: &["email", "first_name", "last_name"],
+        fields: profile::CHANGES,
         ..op("/auth/users/{id}/", "put", "Replace a user's names and e-mail", Success::Ok("User"))
     },
     Operation {
         authenticated: true,
         by_id: true,
-        fields: &["email", "first_name", "last_name"],
+        fields: profile::CHANGES,
         ..op("/auth/users/{id}/", "patch", "Change a user's names or e-mail", Success::Ok("User"))
     },
     Operation {
         authenticated: true,
         by_id: true,
-        fields: &["current_password"],
-        required: 1,
+        fields: profile::DELETION,
+        required: profile::DELETION,
         ..op("/auth/users/{id}/", "delete", "Delete a user", Success::NoContent)
     },
     Operation {
-        fields: &UID_TOKEN,
-        required: 2,
+        fields: registration::ACTIVATION,
+        required: registration::ACTIVATION,
         ..op("/auth/users/activation/", "post", "Activate an account from its e-mailed link", Success::NoContent)
     },
     Operation {
-        fields: &["email"],
-        required: 1,
+        fields: links::EMAIL_REQUEST,
+        required: links::EMAIL_REQUEST,
         throttled: true,
         empty_refusal: true,
         ..op("/auth/users/resend_activation/", "post", "E-mail a new activation link", Success::NoContent)
     },
     Operation {
         authenticated: true,
-        fields: &["new_password", "current_password", "re_new_password"],
-        required: 2,
+        fields: password::CHANGE,
+        required: &["new_password", "current_password"],
         ..op("/auth/users/set_password/", "post", "Change the password", Success::NoContent)
     },
     Operation {
-        fields: &["email"],
-        required: 1,
+        fields: links::EMAIL_REQUEST,
+        required: links::EMAIL_REQUEST,
         throttled: true,
         ..op("/auth/users/reset_password/", "post", "E-mail a password reset link", Success::NoContent)
     },
     Operation {
-        fields: &["uid", "token", "new_password", "re_new_password"],
-        required: 3,
+        fields: password::RESET,
+        required: &["uid", "token", "new_password"],
         ..op("/auth/users/reset_password_confirm/", "post", "Set a new password from a reset link", Success::NoContent)
     },
     Operation {
         authenticated: true,
-        fields: &["current_password", "new_username", "re_new_username"],
-        required: 2,
+        fields: username::CHANGE,
+        required: &["current_password", "new_username"],
         ..op("/auth/users/set_username/", "post", "Change the username", Success::NoContent)
     },
     Operation {
-        fields: &["email"],
-        required: 1,
+        fields: links::EMAIL_REQUEST,
+        required: links::EMAIL_REQUEST,
         throttled: true,
         ..op("/auth/users/reset_username/", "post", "E-mail a username reset link", Success::NoContent)
     },
     Operation {
-        fields: &["uid", "token", "new_username", "re_new_username"],
-        required: 3,
+        fields: username::RESET,
+        required: &["uid", "token", "new_username"],
         ..op("/auth/users/reset_username_confirm/", "post", "Set a new username from a reset link", Success::NoContent)
     },
     Operation { ..op("/auth/schema/", "get", "This document", Success::Ok("Document")) },
 ];
+
+/// Every path the document describes, in the route table's order.
+pub fn paths() -> Vec<&'static str> {
+    let mut paths: Vec<&'static str> = Vec::new();
+    for operation in OPERATIONS {
+        if !paths.contains(&operation.path) {
+            paths.push(operation.path);
+        }
+    }
+    paths
+}
 
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| document().to_string());
 
@@ -250,9 +261,9 @@ fn operation(operation: &Operation) -> Value {
     if !operation.fields.is_empty() {
         let properties: Map<String, Value> =
             operation.fields.iter().map(|field| ((*field).to_owned(), json!({ "type": "string" }))).collect();
-        let required = &operation.fields[..operation.required];
+        let required = operation.required;
         value["requestBody"] = json!({
-            "required": operation.required > 0,
+            "required": !required.is_empty(),
             "content": { "application/json": { "schema": {
                 "type": "object", "properties": properties, "required": required,
             } } }

@@ -6,25 +6,31 @@
 use anyhow::Context;
 use sqlx::Row;
 
+use super::statement::{Read, Write};
 use super::Store;
 
-const CONTAINS: &str = "SELECT 1 FROM token_blacklist WHERE jti = $1";
+const CONTAINS: Read = Read::new("SELECT 1 FROM token_blacklist WHERE jti = $1");
 /// The purge goes through the table in chunks of keys, `[from, to)`: no index on `expires_at`
 /// is written by every refresh, and no statement holds the write turn for long.
-const PURGE_CHUNK_END: &str = "SELECT jti FROM token_blacklist WHERE jti >= $1 ORDER BY jti LIMIT 1 OFFSET $2";
-const PURGE_EXPIRED_BETWEEN: &str = "DELETE FROM token_blacklist WHERE jti >= $1 AND jti < $2 AND expires_at < $3";
-const PURGE_EXPIRED_FROM: &str = "DELETE FROM token_blacklist WHERE jti >= $1 AND expires_at < $2";
+const PURGE_CHUNK_END: Read =
+    Read::new("SELECT jti FROM token_blacklist WHERE jti >= $1 ORDER BY jti LIMIT 1 OFFSET $2");
+const PURGE_EXPIRED_BETWEEN: Write =
+    Write::new("DELETE FROM token_blacklist WHERE jti >= $1 AND jti < $2 AND expires_at < $3");
+const PURGE_EXPIRED_FROM: Write = Write::new("DELETE FROM token_blacklist WHERE jti >= $1 AND expires_at < $2");
 /// Keys looked at per purge statement.
 const PURGE_CHUNK: i64 = 2000;
-const BLACKLISTED_AT: &str = "SELECT blacklisted_at FROM token_blacklist WHERE jti = $1";
+const BLACKLISTED_AT: Read = Read::new("SELECT blacklisted_at FROM token_blacklist WHERE jti = $1");
 /// Spends a token: one row, in the one b-tree of a table keyed by jti.
-const SPEND: &str = "INSERT INTO token_blacklist \
+const SPEND: Write = Write::new(
+    "INSERT INTO token_blacklist \
      (jti, user_id, expires_at, blacklisted_at, successor, successor_expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) \
-     ON CONFLICT (jti) DO NOTHING";
+     ON CONFLICT (jti) DO NOTHING",
+);
 /// Follows the successor links from `$1` and blacklists every successor on the way, the live
 /// one at the end among them. `UNION` stops at a token already visited.
-const REVOKE_DESCENDANTS: &str = "WITH RECURSIVE descendants (jti, user_id, expires_at) AS ( \
+const REVOKE_DESCENDANTS: Write = Write::new(
+    "WITH RECURSIVE descendants (jti, user_id, expires_at) AS ( \
          SELECT successor, user_id, successor_expires_at FROM token_blacklist WHERE jti = $1 \
          UNION \
          SELECT spent.successor, spent.user_id, spent.successor_expires_at \
@@ -32,7 +38,8 @@ const REVOKE_DESCENDANTS: &str = "WITH RECURSIVE descendants (jti, user_id, expi
      ) \
      INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at) \
      SELECT jti, user_id, expires_at, $2 FROM descendants WHERE jti IS NOT NULL \
-     ON CONFLICT (jti) DO NOTHING";
+     ON CONFLICT (jti) DO NOTHING",
+);
 
 /// A refresh token as the tables record it.
 #[derive(Debug, Clone, Copy)]
@@ -45,9 +52,9 @@ pub struct RefreshRecord<'a> {
 impl Store {
     pub async fn is_blacklisted(&self, jti: &str) -> anyhow::Result<bool> {
         if let Some(direct) = self.direct() {
-            return direct.read(|connection| connection.prepare_cached(CONTAINS)?.exists([jti]));
+            return direct.read(CONTAINS, |statement| statement.exists([jti]));
         }
-        let row = sqlx::query(CONTAINS).bind(jti).fetch_optional(self.pool()).await;
+        let row = CONTAINS.query().bind(jti).fetch_optional(&self.pool).await;
         Ok(row.context("Failed to read the token blacklist")?.is_some())
     }
 
@@ -64,13 +71,13 @@ impl Store {
             // Where the chunk ends is read without the write turn; rows added meanwhile are
             // live tokens, and a chunk's bounds only decide how much one statement looks at.
             let end: Option<String> =
-                sqlx::query_scalar(PURGE_CHUNK_END).bind(&from).bind(chunk).fetch_optional(self.pool()).await?;
-            let _turn = self.write_turn().await;
+                PURGE_CHUNK_END.scalar().bind(&from).bind(chunk).fetch_optional(&self.pool).await?;
+            let turn = self.write_turn().await;
             let Some(end) = end else {
-                let done = sqlx::query(PURGE_EXPIRED_FROM).bind(&from).bind(now).execute(self.pool()).await?;
+                let done = turn.query(PURGE_EXPIRED_FROM).bind(&from).bind(now).execute(&self.pool).await?;
                 return Ok(purged + done.rows_affected());
             };
-            let done = sqlx::query(PURGE_EXPIRED_BETWEEN).bind(&from).bind(&end).bind(now).execute(self.pool()).await?;
+            let done = turn.query(PURGE_EXPIRED_BETWEEN).bind(&from).bind(&end).bind(now).execute(&self.pool).await?;
             purged += done.rows_affected();
             from = end;
         }
@@ -86,9 +93,9 @@ impl Store {
         now: i64,
     ) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
-        if let (Some(direct), Some(turn)) = (self.direct(), &turn) {
-            let done = direct.write(turn, |connection| {
-                connection.prepare_cached(SPEND)?.execute(rusqlite::params![
+        if let Some(direct) = self.direct() {
+            let done = direct.write(&turn, SPEND, |statement| {
+                statement.execute(rusqlite::params![
                     spent.jti,
                     spent.user_id,
                     spent.expires_at,
@@ -100,18 +107,19 @@ impl Store {
             match done {
                 Ok(inserted) => return Ok(inserted == 1),
                 // Another process is writing: wait for it on the pool's thread, below.
-                Err(error) if super::direct::is_busy(&error) => {}
+                Err(error) if super::sqlite::direct::is_busy(&error) => {}
                 Err(error) => return Err(error.context("Failed to blacklist a refresh token")),
             }
         }
-        let done = sqlx::query(SPEND)
+        let done = turn
+            .query(SPEND)
             .bind(spent.jti)
             .bind(spent.user_id)
             .bind(spent.expires_at)
             .bind(now)
             .bind(successor.map(|token| token.jti))
             .bind(successor.map(|token| token.expires_at))
-            .execute(self.pool())
+            .execute(&self.pool)
             .await
             .context("Failed to blacklist a refresh token")?;
         Ok(done.rows_affected() == 1)
@@ -119,7 +127,7 @@ impl Store {
 
     /// When a token was blacklisted (Unix seconds), if it was.
     pub async fn blacklisted_at(&self, jti: &str) -> anyhow::Result<Option<i64>> {
-        let row = sqlx::query(BLACKLISTED_AT).bind(jti).fetch_optional(self.pool()).await;
+        let row = BLACKLISTED_AT.query().bind(jti).fetch_optional(&self.pool).await;
         let row = row.context("Failed to read the token blacklist")?;
         Ok(row.map(|row| row.try_get("blacklisted_at")).transpose()?)
     }
@@ -127,8 +135,8 @@ impl Store {
     /// Blacklists every token descended from `jti` (its successor, the successor's, …); returns
     /// how many were still live. Earlier tokens of the family are all spent already.
     pub async fn revoke_descendants_of(&self, jti: &str, now: i64) -> anyhow::Result<u64> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query(REVOKE_DESCENDANTS).bind(jti).bind(now).execute(self.pool()).await;
+        let turn = self.write_turn().await;
+        let done = turn.query(REVOKE_DESCENDANTS).bind(jti).bind(now).execute(&self.pool).await;
         Ok(done.context("Failed to revoke a token family")?.rows_affected())
     }
 }

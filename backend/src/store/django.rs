@@ -6,29 +6,36 @@ use anyhow::{bail, Context};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Connection, Row};
 
+use super::statement::{Read, Write};
 use super::{is_unique_violation, Backend, Store};
 
-const READ_SQLITE: &str = "SELECT id, password, CAST(last_login AS TEXT) AS last_login, \
+const READ_SQLITE: Read = Read::new(
+    "SELECT id, password, CAST(last_login AS TEXT) AS last_login, \
      CAST(is_superuser AS INTEGER) AS is_superuser, username, first_name, last_name, email, \
      CAST(is_staff AS INTEGER) AS is_staff, CAST(is_active AS INTEGER) AS is_active, \
-     CAST(date_joined AS TEXT) AS date_joined FROM auth_user ORDER BY id";
-const READ_POSTGRES: &str = "SELECT CAST(id AS BIGINT) AS id, password, \
+     CAST(date_joined AS TEXT) AS date_joined FROM auth_user ORDER BY id",
+);
+const READ_POSTGRES: Read = Read::new(
+    "SELECT CAST(id AS BIGINT) AS id, password, \
      to_char(last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS last_login, \
      CAST(CASE WHEN is_superuser THEN 1 ELSE 0 END AS BIGINT) AS is_superuser, username, first_name, last_name, email, \
      CAST(CASE WHEN is_staff THEN 1 ELSE 0 END AS BIGINT) AS is_staff, \
      CAST(CASE WHEN is_active THEN 1 ELSE 0 END AS BIGINT) AS is_active, \
-     to_char(date_joined AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS date_joined FROM auth_user ORDER BY id";
-const EXISTS: &str = "SELECT 1 FROM users WHERE id = $1";
-const UPSERT: &str = "INSERT INTO users \
+     to_char(date_joined AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS date_joined FROM auth_user ORDER BY id",
+);
+const EXISTS: Read = Read::new("SELECT 1 FROM users WHERE id = $1");
+const UPSERT: Write = Write::new(
+    "INSERT INTO users \
      (id, username, email, first_name, last_name, password, is_active, is_staff, is_superuser, date_joined, last_login) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
      ON CONFLICT (id) DO UPDATE SET username = excluded.username, email = excluded.email, \
      first_name = excluded.first_name, last_name = excluded.last_name, password = excluded.password, \
      is_active = excluded.is_active, is_staff = excluded.is_staff, is_superuser = excluded.is_superuser, \
-     date_joined = excluded.date_joined, last_login = excluded.last_login";
+     date_joined = excluded.date_joined, last_login = excluded.last_login",
+);
 /// New accounts must get ids above the imported ones (SQLite's AUTOINCREMENT does this itself).
-const RESYNC_POSTGRES_IDS: &str =
-    "SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST((SELECT MAX(id) FROM users), 1))";
+const RESYNC_POSTGRES_IDS: Write =
+    Write::new("SELECT setval(pg_get_serial_sequence('users', 'id'), GREATEST((SELECT MAX(id) FROM users), 1))");
 
 /// What an import did.
 #[derive(Debug, Default)]
@@ -106,14 +113,16 @@ pub async fn import(store: &Store, from: &str, progress: impl Fn(usize, usize)) 
         .await
         .with_context(|| format!("Failed to open the Django database at {}", super::redact(from)))?;
     let rows =
-        sqlx::query(read).fetch_all(&mut source).await.context("Failed to read auth_user from the Django database")?;
+        read.query().fetch_all(&mut source).await.context("Failed to read auth_user from the Django database")?;
     let _ = source.close().await;
 
     let mut report = ImportReport { read: rows.len(), ..ImportReport::default() };
     for (index, row) in rows.iter().enumerate() {
         let user = django_user(row).context("Failed to read an auth_user row")?;
-        let existed = sqlx::query(EXISTS).bind(user.id).fetch_optional(store.pool()).await?.is_some();
-        let result = sqlx::query(UPSERT)
+        let turn = store.write_turn().await;
+        let existed = EXISTS.query().bind(user.id).fetch_optional(&store.pool).await?.is_some();
+        let result = turn
+            .query(UPSERT)
             .bind(user.id)
             .bind(&user.username)
             .bind(&user.email)
@@ -125,8 +134,9 @@ pub async fn import(store: &Store, from: &str, progress: impl Fn(usize, usize)) 
             .bind(i64::from(user.is_superuser))
             .bind(user.date_joined)
             .bind(user.last_login)
-            .execute(store.pool())
+            .execute(&store.pool)
             .await;
+        drop(turn);
         match result {
             Ok(_) if existed => report.updated += 1,
             Ok(_) => report.created += 1,
@@ -138,7 +148,8 @@ pub async fn import(store: &Store, from: &str, progress: impl Fn(usize, usize)) 
         progress(index + 1, rows.len());
     }
     if store.backend() == Backend::Postgres {
-        sqlx::query(RESYNC_POSTGRES_IDS).execute(store.pool()).await.context("Failed to move the id sequence")?;
+        let turn = store.write_turn().await;
+        turn.query(RESYNC_POSTGRES_IDS).execute(&store.pool).await.context("Failed to move the id sequence")?;
     }
     Ok(report)
 }

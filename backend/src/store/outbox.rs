@@ -5,6 +5,7 @@ use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
+use super::statement::{Read, Write, WriteTurn};
 use super::{Backend, Store};
 
 /// A rendered message ready to be stored.
@@ -44,42 +45,51 @@ pub struct OutboxEntry {
     pub last_error: Option<String>,
 }
 
-const ENQUEUE: &str = "INSERT INTO email_outbox \
+const ENQUEUE: Write = Write::new(
+    "INSERT INTO email_outbox \
      (kind, user_id, sender, recipient, subject, message, next_attempt_at, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+);
 /// Whether a claim would find anything: a read, which takes no write turn.
-const ANY_DUE: &str = "SELECT 1 FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-     AND (claimed_until IS NULL OR claimed_until < $1) LIMIT 1";
+const ANY_DUE: Read = Read::new(
+    "SELECT 1 FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (claimed_until IS NULL OR claimed_until < $1) LIMIT 1",
+);
 /// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
 /// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
-const CLAIM_SQLITE: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
+const CLAIM_SQLITE: Write = Write::new(
+    "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3) \
-     RETURNING id, kind, sender, recipient, subject, message, attempts";
-const CLAIM_POSTGRES: &str = "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
+     RETURNING id, kind, sender, recipient, subject, message, attempts",
+);
+const CLAIM_POSTGRES: Write = Write::new(
+    "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, kind, sender, recipient, subject, message, attempts";
-const MARK_SENT: &str =
-    "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL WHERE id = $1";
-const MARK_RETRY: &str =
-    "UPDATE email_outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1";
-const MARK_FAILED: &str =
-    "UPDATE email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1";
-const LIST_UNSENT: &str =
+     RETURNING id, kind, sender, recipient, subject, message, attempts",
+);
+const MARK_SENT: Write = Write::new(
+    "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL WHERE id = $1",
+);
+const MARK_RETRY: Write =
+    Write::new("UPDATE email_outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1");
+const MARK_FAILED: Write =
+    Write::new("UPDATE email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1");
+const LIST_UNSENT: Read = Read::new(
     "SELECT id, kind, recipient, status, attempts, next_attempt_at, last_error FROM email_outbox \
-                           WHERE status <> 'sent' ORDER BY id";
-const COUNT_PENDING: &str = "SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'pending'";
-const NEXT_DUE: &str = "SELECT MIN(next_attempt_at) AS due FROM email_outbox WHERE status = 'pending'";
-const PURGE_SENT: &str = "DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < $1";
+                           WHERE status <> 'sent' ORDER BY id",
+);
+const COUNT_PENDING: Read = Read::new("SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'pending'");
+const PURGE_SENT: Write = Write::new("DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < $1");
 
-/// Writes `emails` with `executor`, typically inside the transaction of the change.
-pub(super) async fn enqueue<'e, E>(executor: E, email: &OutgoingEmail) -> anyhow::Result<()>
+/// Writes `email` with `executor`, typically inside the transaction of the change.
+pub(super) async fn enqueue<'e, E>(turn: &WriteTurn<'_>, executor: E, email: &OutgoingEmail) -> anyhow::Result<()>
 where
     E: Executor<'e, Database = Any>,
 {
     let now = crate::clock::now_micros();
-    sqlx::query(ENQUEUE)
+    turn.query(ENQUEUE)
         .bind(email.kind)
         .bind(email.user_id)
         .bind(&email.sender)
@@ -108,10 +118,10 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedEmail, sqlx::Error> {
 impl Store {
     /// Queues messages that do not go with a change (resend, reset requests).
     pub async fn enqueue_emails(&self, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
+        let turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         for email in emails {
-            enqueue(&mut *tx, email).await?;
+            enqueue(&turn, &mut *tx, email).await?;
         }
         tx.commit().await.context("Failed to queue e-mails")
     }
@@ -120,20 +130,21 @@ impl Store {
     /// the worker's polls, it only reads: on SQLite an empty claim would still take the write
     /// lock, and every write waiting meanwhile.
     pub async fn claim_emails(&self, now: i64, lease_until: i64, limit: i64) -> anyhow::Result<Vec<ClaimedEmail>> {
-        let due = sqlx::query(ANY_DUE).bind(now).fetch_optional(self.pool()).await;
+        let due = ANY_DUE.query().bind(now).fetch_optional(&self.pool).await;
         if due.context("Failed to look for due e-mails")?.is_none() {
             return Ok(Vec::new());
         }
-        let _turn = self.write_turn().await;
+        let turn = self.write_turn().await;
         let statement = match self.backend() {
             Backend::Sqlite => CLAIM_SQLITE,
             Backend::Postgres => CLAIM_POSTGRES,
         };
-        let rows = sqlx::query(statement)
+        let rows = turn
+            .query(statement)
             .bind(now)
             .bind(lease_until)
             .bind(limit)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool)
             .await
             .context("Failed to claim e-mails for delivery")?;
         let mut claimed: Vec<ClaimedEmail> =
@@ -143,34 +154,29 @@ impl Store {
     }
 
     pub async fn mark_email_sent(&self, id: i64, now: i64) -> anyhow::Result<()> {
-        let _turn = self.write_turn().await;
-        sqlx::query(MARK_SENT)
-            .bind(id)
-            .bind(now)
-            .execute(self.pool())
-            .await
-            .context("Failed to mark an e-mail sent")?;
+        let turn = self.write_turn().await;
+        turn.query(MARK_SENT).bind(id).bind(now).execute(&self.pool).await.context("Failed to mark an e-mail sent")?;
         Ok(())
     }
 
     pub async fn mark_email_retry(&self, id: i64, next_attempt_at: i64, error: &str) -> anyhow::Result<()> {
-        let _turn = self.write_turn().await;
-        sqlx::query(MARK_RETRY)
+        let turn = self.write_turn().await;
+        turn.query(MARK_RETRY)
             .bind(id)
             .bind(next_attempt_at)
             .bind(error)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await
             .context("Failed to schedule an e-mail retry")?;
         Ok(())
     }
 
     pub async fn mark_email_failed(&self, id: i64, error: &str) -> anyhow::Result<()> {
-        let _turn = self.write_turn().await;
-        sqlx::query(MARK_FAILED)
+        let turn = self.write_turn().await;
+        turn.query(MARK_FAILED)
             .bind(id)
             .bind(error)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await
             .context("Failed to mark an e-mail failed")?;
         Ok(())
@@ -178,7 +184,7 @@ impl Store {
 
     /// Pending and failed messages, oldest first.
     pub async fn unsent_emails(&self) -> anyhow::Result<Vec<OutboxEntry>> {
-        let rows = sqlx::query(LIST_UNSENT).fetch_all(self.pool()).await.context("Failed to list the outbox")?;
+        let rows = LIST_UNSENT.query().fetch_all(&self.pool).await.context("Failed to list the outbox")?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxEntry {
@@ -196,20 +202,14 @@ impl Store {
     }
 
     pub async fn pending_email_count(&self) -> anyhow::Result<i64> {
-        let row = sqlx::query(COUNT_PENDING).fetch_one(self.pool()).await.context("Failed to count the outbox")?;
+        let row = COUNT_PENDING.query().fetch_one(&self.pool).await.context("Failed to count the outbox")?;
         row.try_get("n").context("Failed to read the outbox count")
-    }
-
-    /// When the next pending message is due, if any.
-    pub async fn next_email_due(&self) -> anyhow::Result<Option<i64>> {
-        let row = sqlx::query(NEXT_DUE).fetch_one(self.pool()).await.context("Failed to read the outbox")?;
-        row.try_get("due").context("Failed to read the outbox")
     }
 
     /// Forgets delivered messages older than `before`.
     pub async fn purge_sent_emails(&self, before: i64) -> anyhow::Result<u64> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query(PURGE_SENT).bind(before).execute(self.pool()).await;
+        let turn = self.write_turn().await;
+        let done = turn.query(PURGE_SENT).bind(before).execute(&self.pool).await;
         Ok(done.context("Failed to purge the outbox")?.rows_affected())
     }
 }

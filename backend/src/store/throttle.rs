@@ -4,16 +4,19 @@
 use anyhow::Context;
 use sqlx::Row;
 
+use super::statement::{Read, Write};
 use super::Store;
 
 /// Counts one hit in one statement: a window that has ended starts again at `now` with this hit.
-const HIT: &str = "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
+const HIT: Write = Write::new(
+    "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
      ON CONFLICT (key) DO UPDATE SET \
      hits = CASE WHEN throttle.window_start <= $3 THEN 1 ELSE throttle.hits + 1 END, \
      window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
-     RETURNING hits, window_start";
-const READ: &str = "SELECT hits, window_start FROM throttle WHERE key = $1 AND window_start > $2";
-const PURGE: &str = "DELETE FROM throttle WHERE window_start <= $1";
+     RETURNING hits, window_start",
+);
+const READ: Read = Read::new("SELECT hits, window_start FROM throttle WHERE key = $1 AND window_start > $2");
+const PURGE: Write = Write::new("DELETE FROM throttle WHERE window_start <= $1");
 
 /// The state of one key's current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,21 +29,21 @@ pub struct Window {
 impl Store {
     /// Counts a hit on `key` in a window of `period` seconds and returns the window after it.
     pub async fn throttle_hit(&self, key: &str, now: i64, period: i64) -> anyhow::Result<Window> {
-        let _turn = self.write_turn().await;
-        let row = sqlx::query(HIT).bind(key).bind(now).bind(now - period).fetch_one(self.pool()).await;
+        let turn = self.write_turn().await;
+        let row = turn.query(HIT).bind(key).bind(now).bind(now - period).fetch_one(&self.pool).await;
         window_of(&row.context("Failed to count a throttled request")?)
     }
 
     /// The current window of `key`, if it has one.
     pub async fn throttle_window(&self, key: &str, now: i64, period: i64) -> anyhow::Result<Option<Window>> {
-        let row = sqlx::query(READ).bind(key).bind(now - period).fetch_optional(self.pool()).await;
+        let row = READ.query().bind(key).bind(now - period).fetch_optional(&self.pool).await;
         row.context("Failed to read a throttle counter")?.as_ref().map(window_of).transpose()
     }
 
     /// Forgets windows that started before `before`.
     pub async fn purge_throttle(&self, before: i64) -> anyhow::Result<u64> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query(PURGE).bind(before).execute(self.pool()).await;
+        let turn = self.write_turn().await;
+        let done = turn.query(PURGE).bind(before).execute(&self.pool).await;
         Ok(done.context("Failed to purge throttle counters")?.rows_affected())
     }
 }

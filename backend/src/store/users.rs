@@ -5,70 +5,95 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::outbox::{enqueue, OutgoingEmail};
+use super::statement::{Read, Write, WriteTurn};
 use super::{is_unique_violation, Store};
 use crate::domain::user::User;
 
+/// The columns of a user row, in the order [`user_of`] reads them.
 macro_rules! user_columns {
     () => {
         "id, username, email, first_name, last_name, password, is_active, is_staff, is_superuser, date_joined, last_login"
     };
 }
 
-const FIND_BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
-const FIND_BY_USERNAME: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1");
-const FIND_BY_EMAIL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1 ORDER BY id");
-const LIST_ALL: &str = concat!("SELECT ", user_columns!(), " FROM users ORDER BY id");
-const USERNAME_EXISTS: &str = "SELECT 1 FROM users WHERE username = $1";
-const INSERT: &str = concat!(
+const FIND_BY_ID: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"));
+const FIND_BY_USERNAME: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"));
+const FIND_BY_EMAIL: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1 ORDER BY id"));
+const LIST_ALL: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users ORDER BY id"));
+const USERNAME_EXISTS: Read = Read::new("SELECT 1 FROM users WHERE username = $1");
+const INSERT: Write = Write::new(concat!(
     "INSERT INTO users (username, email, first_name, last_name, password, is_active, is_staff, is_superuser, date_joined) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
     user_columns!()
-);
-const UPDATE_PROFILE: &str = concat!(
+));
+const UPDATE_PROFILE: Write = Write::new(concat!(
     "UPDATE users SET first_name = $2, last_name = $3, email = $4, is_active = $5 WHERE id = $1 RETURNING ",
     user_columns!()
+));
+const SET_PASSWORD: Write = Write::new("UPDATE users SET password = $2 WHERE id = $1");
+const SET_PASSWORD_AND_LAST_LOGIN: Write =
+    Write::new("UPDATE users SET password = $2, last_login = $3 WHERE id = $1 AND password = $4");
+const SET_USERNAME: Write = Write::new("UPDATE users SET username = $2 WHERE id = $1");
+const SET_USERNAME_AND_LAST_LOGIN: Write =
+    Write::new("UPDATE users SET username = $2, last_login = $3 WHERE id = $1 AND last_login IS NOT DISTINCT FROM $4");
+const SET_ACTIVE: Write = Write::new("UPDATE users SET is_active = $2 WHERE id = $1");
+const DELETE: Write = Write::new("DELETE FROM users WHERE id = $1");
+const MAKE_SUPERUSER: Write = Write::new(
+    "UPDATE users SET email = $2, password = $3, is_active = 1, is_staff = 1, is_superuser = 1 WHERE username = $1",
 );
-const SET_PASSWORD: &str = "UPDATE users SET password = $2 WHERE id = $1";
-const SET_PASSWORD_AND_LAST_LOGIN: &str =
-    "UPDATE users SET password = $2, last_login = $3 WHERE id = $1 AND password = $4";
-const SET_USERNAME: &str = "UPDATE users SET username = $2 WHERE id = $1";
-const SET_USERNAME_AND_LAST_LOGIN: &str =
-    "UPDATE users SET username = $2, last_login = $3 WHERE id = $1 AND last_login IS NOT DISTINCT FROM $4";
-const SET_ACTIVE: &str = "UPDATE users SET is_active = $2 WHERE id = $1";
-const DELETE: &str = "DELETE FROM users WHERE id = $1";
-const MAKE_SUPERUSER: &str =
-    "UPDATE users SET email = $2, password = $3, is_active = 1, is_staff = 1, is_superuser = 1 WHERE username = $1";
 
-fn from_row(row: &AnyRow) -> Result<User, sqlx::Error> {
-    Ok(User {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        email: row.try_get("email")?,
-        first_name: row.try_get("first_name")?,
-        last_name: row.try_get("last_name")?,
-        password: row.try_get("password")?,
-        is_active: row.try_get::<i64, _>("is_active")? != 0,
-        is_staff: row.try_get::<i64, _>("is_staff")? != 0,
-        is_superuser: row.try_get::<i64, _>("is_superuser")? != 0,
-        date_joined: row.try_get("date_joined")?,
-        last_login: row.try_get("last_login")?,
-    })
+/// A statement ready for its parameters.
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// A row of `user_columns!()`, however it was read: the one mapper serves the pool's rows and
+/// the direct connection's.
+trait UserRow {
+    type Error;
+    fn integer(&self, column: usize) -> Result<i64, Self::Error>;
+    fn optional_integer(&self, column: usize) -> Result<Option<i64>, Self::Error>;
+    fn text(&self, column: usize) -> Result<String, Self::Error>;
 }
 
-/// A row of `user_columns!()` as read by a direct connection.
-fn from_direct_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+impl UserRow for AnyRow {
+    type Error = sqlx::Error;
+    fn integer(&self, column: usize) -> Result<i64, sqlx::Error> {
+        self.try_get(column)
+    }
+    fn optional_integer(&self, column: usize) -> Result<Option<i64>, sqlx::Error> {
+        self.try_get(column)
+    }
+    fn text(&self, column: usize) -> Result<String, sqlx::Error> {
+        self.try_get(column)
+    }
+}
+
+impl UserRow for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn integer(&self, column: usize) -> rusqlite::Result<i64> {
+        self.get(column)
+    }
+    fn optional_integer(&self, column: usize) -> rusqlite::Result<Option<i64>> {
+        self.get(column)
+    }
+    fn text(&self, column: usize) -> rusqlite::Result<String> {
+        self.get(column)
+    }
+}
+
+/// A user from the columns of `user_columns!()`, in its order.
+fn user_of<R: UserRow>(row: &R) -> Result<User, R::Error> {
     Ok(User {
-        id: row.get(0)?,
-        username: row.get(1)?,
-        email: row.get(2)?,
-        first_name: row.get(3)?,
-        last_name: row.get(4)?,
-        password: row.get(5)?,
-        is_active: row.get::<_, i64>(6)? != 0,
-        is_staff: row.get::<_, i64>(7)? != 0,
-        is_superuser: row.get::<_, i64>(8)? != 0,
-        date_joined: row.get(9)?,
-        last_login: row.get(10)?,
+        id: row.integer(0)?,
+        username: row.text(1)?,
+        email: row.text(2)?,
+        first_name: row.text(3)?,
+        last_name: row.text(4)?,
+        password: row.text(5)?,
+        is_active: row.integer(6)? != 0,
+        is_staff: row.integer(7)? != 0,
+        is_superuser: row.integer(8)? != 0,
+        date_joined: row.integer(9)?,
+        last_login: row.optional_integer(10)?,
     })
 }
 
@@ -109,33 +134,32 @@ impl Store {
     pub async fn find_user(&self, id: i64) -> anyhow::Result<Option<User>> {
         if let Some(direct) = self.direct() {
             use rusqlite::OptionalExtension;
-            return direct
-                .read(|connection| connection.prepare_cached(FIND_BY_ID)?.query_row([id], from_direct_row).optional());
+            return direct.read(FIND_BY_ID, |statement| statement.query_row([id], |row| user_of(row)).optional());
         }
-        let row = sqlx::query(FIND_BY_ID).bind(id).fetch_optional(self.pool()).await;
+        let row = FIND_BY_ID.query().bind(id).fetch_optional(&self.pool).await;
         let row = row.context("Failed to look a user up by id")?;
-        row.as_ref().map(from_row).transpose().context("Failed to read a user row")
+        row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
 
     #[tracing::instrument(name = "Find a user by username", skip_all)]
     pub async fn find_user_by_username(&self, username: &str) -> anyhow::Result<Option<User>> {
-        let row = sqlx::query(FIND_BY_USERNAME).bind(username).fetch_optional(self.pool()).await;
+        let row = FIND_BY_USERNAME.query().bind(username).fetch_optional(&self.pool).await;
         let row = row.context("Failed to look a user up by username")?;
-        row.as_ref().map(from_row).transpose().context("Failed to read a user row")
+        row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
 
     /// Every user with exactly this e-mail address (case-sensitive), oldest first.
     #[tracing::instrument(name = "Find users by e-mail", skip_all)]
     pub async fn find_users_by_email(&self, email: &str) -> anyhow::Result<Vec<User>> {
-        let rows = sqlx::query(FIND_BY_EMAIL).bind(email).fetch_all(self.pool()).await;
+        let rows = FIND_BY_EMAIL.query().bind(email).fetch_all(&self.pool).await;
         let rows = rows.context("Failed to look users up by e-mail")?;
-        rows.iter().map(from_row).collect::<Result<_, _>>().context("Failed to read a user row")
+        rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
     #[tracing::instrument(name = "List users", skip(self))]
     pub async fn list_users(&self) -> anyhow::Result<Vec<User>> {
-        let rows = sqlx::query(LIST_ALL).fetch_all(self.pool()).await.context("Failed to list users")?;
-        rows.iter().map(from_row).collect::<Result<_, _>>().context("Failed to read a user row")
+        let rows = LIST_ALL.query().fetch_all(&self.pool).await.context("Failed to list users")?;
+        rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
     pub async fn username_exists(&self, username: &str) -> anyhow::Result<bool> {
@@ -143,7 +167,7 @@ impl Store {
             // No stored text holds NUL (PostgreSQL cannot), and asking would be an error there.
             return Ok(false);
         }
-        let row = sqlx::query(USERNAME_EXISTS).bind(username).fetch_optional(self.pool()).await;
+        let row = USERNAME_EXISTS.query().bind(username).fetch_optional(&self.pool).await;
         Ok(row.context("Failed to check whether a username is taken")?.is_some())
     }
 
@@ -154,9 +178,10 @@ impl Store {
         new: &NewUser<'_>,
         email: impl FnOnce(&User) -> Option<OutgoingEmail>,
     ) -> Result<User, WriteError> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
-        let result = sqlx::query(INSERT)
+        let turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
+        let result = turn
+            .query(INSERT)
             .bind(new.username)
             .bind(new.email)
             .bind(new.first_name)
@@ -169,12 +194,12 @@ impl Store {
             .fetch_one(&mut *tx)
             .await;
         let user = match result {
-            Ok(row) => from_row(&row).context("Failed to read the new user row")?,
+            Ok(row) => user_of(&row).context("Failed to read the new user row")?,
             Err(error) if is_unique_violation(&error) => return Err(WriteError::UsernameTaken),
             Err(error) => return Err(anyhow::Error::from(error).context("Failed to insert a user").into()),
         };
         if let Some(message) = email(&user) {
-            enqueue(&mut *tx, &message).await?;
+            enqueue(&turn, &mut *tx, &message).await?;
         }
         tx.commit().await.context("Failed to commit a new user")?;
         Ok(user)
@@ -182,14 +207,14 @@ impl Store {
 
     /// Runs one statement and queues `emails` in the same transaction. Returns the rows the
     /// statement affected (the transaction is rolled back when that is 0), or its one row.
-    async fn change_with_emails<'q>(
+    async fn change_with_emails(
         &self,
-        statement: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        turn: &WriteTurn<'_>,
+        statement: AnyQuery<'_>,
         returning: bool,
         emails: &[OutgoingEmail],
     ) -> Result<(u64, Option<AnyRow>), WriteError> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.pool().begin().await.context("Failed to start a transaction")?;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         let outcome = if returning {
             statement.fetch_optional(&mut *tx).await.map(|row| (u64::from(row.is_some()), row))
         } else {
@@ -204,7 +229,7 @@ impl Store {
             return Ok((0, None));
         }
         for email in emails {
-            enqueue(&mut *tx, email).await?;
+            enqueue(turn, &mut *tx, email).await?;
         }
         tx.commit().await.context("Failed to commit a change to a user")?;
         Ok((affected, row))
@@ -214,14 +239,17 @@ impl Store {
     /// `None` if the user is gone.
     #[tracing::instrument(name = "Update a user's profile", skip_all, fields(user_id = user.id))]
     pub async fn update_profile(&self, user: &User, emails: &[OutgoingEmail]) -> anyhow::Result<Option<User>> {
-        let statement = sqlx::query(UPDATE_PROFILE)
+        let turn = self.write_turn().await;
+        let statement = turn
+            .query(UPDATE_PROFILE)
             .bind(user.id)
             .bind(&user.first_name)
             .bind(&user.last_name)
             .bind(&user.email)
             .bind(i64::from(user.is_active));
-        let (_, row) = self.change_with_emails(statement, true, emails).await.map_err(WriteError::into_anyhow)?;
-        row.as_ref().map(from_row).transpose().context("Failed to read a user row")
+        let changed = self.change_with_emails(&turn, statement, true, emails).await;
+        let (_, row) = changed.map_err(WriteError::into_anyhow)?;
+        row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
 
     /// Replaces a password hash (an upgrade after a successful check).
@@ -233,8 +261,9 @@ impl Store {
     /// A new password chosen by its owner, with its confirmation e-mail.
     #[tracing::instrument(name = "Change a password", skip(self, hash, emails))]
     pub async fn change_password(&self, user_id: i64, hash: &str, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
-        let statement = sqlx::query(SET_PASSWORD).bind(user_id).bind(hash);
-        self.change_with_emails(statement, false, emails).await.map_err(WriteError::into_anyhow)?;
+        let turn = self.write_turn().await;
+        let statement = turn.query(SET_PASSWORD).bind(user_id).bind(hash);
+        self.change_with_emails(&turn, statement, false, emails).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
 
@@ -250,16 +279,19 @@ impl Store {
         last_login: i64,
         emails: &[OutgoingEmail],
     ) -> anyhow::Result<bool> {
+        let turn = self.write_turn().await;
         let statement =
-            sqlx::query(SET_PASSWORD_AND_LAST_LOGIN).bind(user_id).bind(hash).bind(last_login).bind(seen_hash);
-        let (affected, _) = self.change_with_emails(statement, false, emails).await.map_err(WriteError::into_anyhow)?;
+            turn.query(SET_PASSWORD_AND_LAST_LOGIN).bind(user_id).bind(hash).bind(last_login).bind(seen_hash);
+        let changed = self.change_with_emails(&turn, statement, false, emails).await;
+        let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
         Ok(affected == 1)
     }
 
     #[tracing::instrument(name = "Change a username", skip(self, username, emails))]
     pub async fn set_username(&self, user_id: i64, username: &str, emails: &[OutgoingEmail]) -> Result<(), WriteError> {
-        let statement = sqlx::query(SET_USERNAME).bind(user_id).bind(username);
-        self.change_with_emails(statement, false, emails).await?;
+        let turn = self.write_turn().await;
+        let statement = turn.query(SET_USERNAME).bind(user_id).bind(username);
+        self.change_with_emails(&turn, statement, false, emails).await?;
         Ok(())
     }
 
@@ -274,39 +306,41 @@ impl Store {
         last_login: i64,
         emails: &[OutgoingEmail],
     ) -> Result<bool, WriteError> {
-        let statement = sqlx::query(SET_USERNAME_AND_LAST_LOGIN)
-            .bind(user_id)
-            .bind(username)
-            .bind(last_login)
-            .bind(seen_last_login);
-        let (affected, _) = self.change_with_emails(statement, false, emails).await?;
+        let turn = self.write_turn().await;
+        let statement =
+            turn.query(SET_USERNAME_AND_LAST_LOGIN).bind(user_id).bind(username).bind(last_login).bind(seen_last_login);
+        let (affected, _) = self.change_with_emails(&turn, statement, false, emails).await?;
         Ok(affected == 1)
     }
 
     #[tracing::instrument(name = "Set a user's activation", skip(self, emails))]
     pub async fn set_active(&self, user_id: i64, active: bool, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
-        let statement = sqlx::query(SET_ACTIVE).bind(user_id).bind(i64::from(active));
-        self.change_with_emails(statement, false, emails).await.map_err(WriteError::into_anyhow)?;
+        let turn = self.write_turn().await;
+        let statement = turn.query(SET_ACTIVE).bind(user_id).bind(i64::from(active));
+        self.change_with_emails(&turn, statement, false, emails).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
 
     #[tracing::instrument(name = "Delete a user", skip(self))]
     pub async fn delete_user(&self, user_id: i64) -> anyhow::Result<()> {
-        let _turn = self.write_turn().await;
-        sqlx::query(DELETE).bind(user_id).execute(self.pool()).await.context("Failed to delete a user")?;
+        let turn = self.write_turn().await;
+        turn.query(DELETE).bind(user_id).execute(&self.pool).await.context("Failed to delete a user")?;
         Ok(())
     }
 
     /// Makes `username` an active staff superuser, creating the account when it is missing.
     #[tracing::instrument(name = "Create or update a superuser", skip(self, hash))]
     pub async fn upsert_superuser(&self, username: &str, email: &str, hash: &str, now: i64) -> anyhow::Result<User> {
-        let updated = sqlx::query(MAKE_SUPERUSER)
+        let turn = self.write_turn().await;
+        let updated = turn
+            .query(MAKE_SUPERUSER)
             .bind(username)
             .bind(email)
             .bind(hash)
-            .execute(self.pool())
+            .execute(&self.pool)
             .await
             .context("Failed to update the superuser")?;
+        drop(turn);
         if updated.rows_affected() == 0 {
             let new = NewUser {
                 username,

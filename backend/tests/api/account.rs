@@ -1,4 +1,4 @@
-use gatehouse::auth::reset_tokens::{encode_uid, TokenGenerator};
+use gatehouse::auth::reset_tokens::{encode_uid, TokenGenerator, TokenSubject};
 use reqwest::Method;
 use serde_json::json;
 
@@ -47,7 +47,7 @@ async fn an_activation_token_minted_with_django_s_algorithm_is_accepted() {
     let app = spawn_app().await;
     let user = app.create_user("idle", false, false).await;
     let stored = app.user(user.id).await.unwrap();
-    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&stored.token_subject(), now() - 3600);
+    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&TokenSubject::of(&stored), now() - 3600);
 
     app.post("/auth/users/activation/", json!({"uid": encode_uid(user.id), "token": token})).await.assert_status(204);
     assert!(app.user(user.id).await.unwrap().is_active);
@@ -58,7 +58,7 @@ async fn an_expired_activation_token_is_invalid() {
     let app = spawn_app().await;
     let user = app.create_user("idle", false, false).await;
     let stored = app.user(user.id).await.unwrap();
-    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&stored.token_subject(), now() - 259_300);
+    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&TokenSubject::of(&stored), now() - 259_300);
     app.post("/auth/users/activation/", json!({"uid": encode_uid(user.id), "token": token}))
         .await
         .assert(400, json!({"token": ["Invalid token for given user."]}));
@@ -69,7 +69,7 @@ async fn activation_accepts_form_encoded_bodies() {
     let app = spawn_app().await;
     let user = app.create_user("idle", false, false).await;
     let stored = app.user(user.id).await.unwrap();
-    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&stored.token_subject(), now());
+    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&TokenSubject::of(&stored), now());
     let answer = crate::helpers::TestApp::read(
         app.client.post(app.url("/auth/users/activation/")).form(&[("uid", encode_uid(user.id)), ("token", token)]),
     )

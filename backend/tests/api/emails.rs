@@ -174,3 +174,38 @@ async fn the_outbox_backend_writes_an_eml_file_and_logs_its_subject_and_recipien
     assert_eq!(files.len(), 1);
     assert!(files[0].extension().is_some_and(|ext| ext == "eml"));
 }
+
+/// `link` with its uid and token put back as `{uid}` and `{token}`, relative to the frontend.
+fn shape_of(link: &str, uid: &str, token: &str) -> String {
+    let path = link.strip_prefix(&format!("{FRONTEND_URL}/")).unwrap_or_else(|| panic!("{link} is on the frontend"));
+    path.replace(uid, "{uid}").replace(token, "{token}")
+}
+
+#[tokio::test]
+async fn e_mailed_links_open_the_pages_the_browser_app_declares_for_them() {
+    let app = spawn_app().await;
+    register(&app, "alice").await;
+    let activation = app.last_email_to("alice@example.com").await;
+    let (uid, token) = activation.uid_and_token();
+    assert_eq!(shape_of(&activation.link(), &uid, &token), crate::app_links::ACTIVATION);
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    app.settle_emails().await;
+
+    app.post("/auth/users/reset_password/", json!({"email": "alice@example.com"})).await.assert_status(204);
+    let reset = app.last_email_to("alice@example.com").await;
+    let (uid, token) = reset.uid_and_token();
+    assert_eq!(shape_of(&reset.link(), &uid, &token), crate::app_links::PASSWORD_RESET_CONFIRM);
+
+    app.post("/auth/users/reset_username/", json!({"email": "alice@example.com"})).await.assert_status(204);
+    let reset = app.last_email_to("alice@example.com").await;
+    let (uid, token) = reset.uid_and_token();
+    assert_eq!(shape_of(&reset.link(), &uid, &token), crate::app_links::USERNAME_RESET_CONFIRM);
+}
+
+#[test]
+fn the_servers_default_link_settings_are_the_browser_apps_link_shapes() {
+    use gatehouse::configuration as settings;
+    assert_eq!(settings::DEFAULT_ACTIVATION_URL, crate::app_links::ACTIVATION);
+    assert_eq!(settings::DEFAULT_PASSWORD_RESET_CONFIRM_URL, crate::app_links::PASSWORD_RESET_CONFIRM);
+    assert_eq!(settings::DEFAULT_USERNAME_RESET_CONFIRM_URL, crate::app_links::USERNAME_RESET_CONFIRM);
+}

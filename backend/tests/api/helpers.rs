@@ -24,7 +24,7 @@ pub struct TestApp {
     /// The folder the browser app is served from (empty until a test writes into it).
     pub static_dir: PathBuf,
     /// Kept for its lifetime: a PostgreSQL test database is dropped with it.
-    _database: TestDatabase,
+    database: TestDatabase,
     _dir: tempfile::TempDir,
 }
 
@@ -103,7 +103,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
     let static_dir = dir.path().join("dist");
-    TestApp { address, client, store, outbox, static_dir, _database: database, _dir: dir }
+    TestApp { address, client, store, outbox, static_dir, database, _dir: dir }
 }
 
 /// An answer, read whole.
@@ -177,6 +177,12 @@ impl Email {
 }
 
 impl TestApp {
+    /// A connection of the test's own to the server's database, for changes no endpoint makes.
+    pub async fn database(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database.url).await.expect("the test database opens")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

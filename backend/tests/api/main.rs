@@ -3,6 +3,9 @@
 
 mod account;
 mod app_files;
+/// The browser app's link shapes, as the app itself declares them.
+#[path = "../../../src/links.rs"]
+mod app_links;
 mod cli;
 mod conventions;
 mod django_import;

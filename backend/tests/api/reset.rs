@@ -1,4 +1,4 @@
-use gatehouse::auth::reset_tokens::{encode_uid, TokenGenerator};
+use gatehouse::auth::reset_tokens::{encode_uid, TokenGenerator, TokenSubject};
 use serde_json::json;
 
 use crate::helpers::{now, spawn_app, spawn_app_with, TestApp, FRONTEND_URL, GOOD_PASSWORD, SECRET_KEY};
@@ -8,7 +8,7 @@ const NEW_PASSWORD: &str = "Brand-new-Passw0rd";
 /// A fresh token for the user as stored now, minted `seconds_ago`.
 async fn token_for(app: &TestApp, user_id: i64, seconds_ago: i64) -> String {
     let user = app.user(user_id).await.unwrap();
-    TokenGenerator::new(SECRET_KEY, 259_200).make_token(&user.token_subject(), now() - seconds_ago)
+    TokenGenerator::new(SECRET_KEY, 259_200).make_token(&TokenSubject::of(&user), now() - seconds_ago)
 }
 
 #[tokio::test]
@@ -96,7 +96,7 @@ async fn several_accounts_sharing_an_address_each_get_their_own_link() {
     let app = spawn_app().await;
     let first = app.create_user("first", true, false).await;
     let second = app.create_user("second", true, false).await;
-    sqlx::query("UPDATE users SET email = 'shared@example.com'").execute(app.store.pool()).await.unwrap();
+    sqlx::query("UPDATE users SET email = 'shared@example.com'").execute(&app.database().await).await.unwrap();
 
     app.post("/auth/users/reset_password/", json!({"email": "shared@example.com"})).await.assert_status(204);
 
@@ -260,7 +260,7 @@ async fn a_changed_password_or_email_or_an_expired_clock_invalidates_a_link() {
     let before_email_change = token_for(&app, user.id, 0).await;
     sqlx::query("UPDATE users SET email = 'other@example.com' WHERE id = $1")
         .bind(user.id)
-        .execute(app.store.pool())
+        .execute(&app.database().await)
         .await
         .unwrap();
     app.post(

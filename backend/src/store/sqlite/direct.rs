@@ -7,13 +7,13 @@
 //! primary-key lookup (see BENCHMARKS.md). These statements take microseconds on an indexed
 //! table in WAL mode, where readers never wait for the writer, so they run in place.
 //!
-//! A write runs in place too, while its caller holds the process's write turn, so it never
+//! A write runs in place too, while its caller holds the process's [`WriteTurn`], so it never
 //! waits for another writer of this process, and the writing connection is free. Nor does it
 //! wait for another process (a command of the CLI, an import): it fails at once as busy
 //! ([`is_busy`]), and the caller writes through the pool instead, whose threads may wait. Its
 //! connection never checkpoints the WAL (a checkpoint copies pages and syncs files, and would
-//! stall the worker thread): [`Store::checkpoint`](super::Store::checkpoint) does that in the
-//! background.
+//! stall the worker thread): [`Store::checkpoint`](crate::store::Store::checkpoint) does that in
+//! the background.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,6 +22,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
 use rusqlite::{Connection, OpenFlags};
+
+use crate::store::statement::{Read, Write, WriteTurn};
 
 /// Direct reads and writes of one SQLite file.
 #[derive(Debug, Clone)]
@@ -54,33 +56,43 @@ impl Direct {
         (!path.is_empty() && path != ":memory:").then(|| Direct { path: PathBuf::from(path), writer: Arc::default() })
     }
 
-    /// Runs `read` on this thread's reading connection to the file.
-    pub fn read<T>(&self, read: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
+    /// Runs `read` with `statement`, prepared on this thread's reading connection to the file.
+    pub fn read<T>(
+        &self,
+        statement: Read,
+        read: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<T>,
+    ) -> anyhow::Result<T> {
         let done = READERS.with(|readers| {
             let mut readers = readers.borrow_mut();
             // The path is copied once per thread, not once per statement.
             if !readers.contains_key(&self.path) {
                 readers.insert(self.path.clone(), self.open(Access::Read)?);
             }
-            Ok::<_, anyhow::Error>(read(readers.get(&self.path).expect("opened above"))?)
+            let connection = readers.get(&self.path).expect("opened above");
+            let mut prepared = connection.prepare_cached(statement.sql())?;
+            let done = read(&mut prepared)?;
+            Ok::<_, anyhow::Error>(done)
         });
         done.context("Failed to read the database")
     }
 
-    /// Runs `write` on the writing connection to the file. The guard is the
-    /// process's write turn ([`Store::write_turn`](super::Store::write_turn)), held meanwhile.
+    /// Runs `write` with `statement`, prepared on the writing connection to the file, while the
+    /// caller holds the process's write turn.
     pub fn write<T>(
         &self,
-        _turn: &tokio::sync::MutexGuard<'_, ()>,
-        write: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+        turn: &WriteTurn<'_>,
+        statement: Write,
+        write: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<T>,
     ) -> anyhow::Result<T> {
+        debug_assert!(turn.is_queued(), "direct writes are made on SQLite, where turns queue");
         // Never waits: whoever holds the turn is the only one here.
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let connection = match &mut *writer {
             Some(connection) => connection,
             empty => empty.insert(self.open(Access::Write)?),
         };
-        write(connection).context("Failed to write to the database")
+        let done = connection.prepare_cached(turn.sql(statement)).and_then(|mut prepared| write(&mut prepared));
+        done.context("Failed to write to the database")
     }
 
     fn open(&self, access: Access) -> anyhow::Result<Connection> {
@@ -124,8 +136,15 @@ mod tests {
         (dir, other, Direct { path, writer: Arc::default() })
     }
 
+    const COUNT: Read = Read::new("SELECT COUNT(*) FROM t");
+    const INSERT: Write = Write::new("INSERT INTO t VALUES (1)");
+
     fn count(direct: &Direct) -> i64 {
-        direct.read(|c| c.query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0))).unwrap()
+        direct.read(COUNT, |statement| statement.query_row([], |row| row.get(0))).unwrap()
+    }
+
+    fn insert(direct: &Direct, turn: &WriteTurn<'_>) -> anyhow::Result<usize> {
+        direct.write(turn, INSERT, |statement| statement.execute([]))
     }
 
     #[test]
@@ -147,10 +166,11 @@ mod tests {
     #[test]
     fn a_reading_connection_refuses_to_write_and_a_writing_one_writes() {
         let (_dir, _other, direct) = database();
-        assert!(direct.read(|c| c.execute("INSERT INTO t VALUES (1)", [])).is_err());
-        let turn = tokio::sync::Mutex::new(());
-        let turn = turn.try_lock().unwrap();
-        assert_eq!(direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap(), 1);
+        let written_as_a_read = Read::new("INSERT INTO t VALUES (1)");
+        assert!(direct.read(written_as_a_read, |statement| statement.execute([])).is_err());
+        let queue = tokio::sync::Mutex::new(());
+        let turn = WriteTurn::new(Some(queue.try_lock().unwrap()));
+        assert_eq!(insert(&direct, &turn).unwrap(), 1);
         assert_eq!(count(&direct), 1);
     }
 
@@ -158,11 +178,11 @@ mod tests {
     fn a_write_while_another_process_writes_fails_at_once_as_busy() {
         let (_dir, other, direct) = database();
         other.execute_batch("BEGIN IMMEDIATE;").unwrap();
-        let turn = tokio::sync::Mutex::new(());
-        let turn = turn.try_lock().unwrap();
-        let error = direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap_err();
+        let queue = tokio::sync::Mutex::new(());
+        let turn = WriteTurn::new(Some(queue.try_lock().unwrap()));
+        let error = insert(&direct, &turn).unwrap_err();
         assert!(is_busy(&error), "{error:#}");
         other.execute_batch("COMMIT").unwrap();
-        assert_eq!(direct.write(&turn, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap(), 1);
+        assert_eq!(insert(&direct, &turn).unwrap(), 1);
     }
 }

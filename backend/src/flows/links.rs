@@ -1,0 +1,97 @@
+//! E-mailed links: asking for one (a new activation link, a password or username reset), and
+//! opening one (the account its uid names, and whether its token is still good for it).
+//!
+//! Tokens are Django's `PasswordResetTokenGenerator`'s: they stop working when the password,
+//! `last_login` or the e-mail address changes, or when they grow older than the timeout.
+
+use crate::auth::password::is_usable;
+use crate::auth::reset_tokens::{EmailedLink, TokenSubject};
+use crate::clock;
+use crate::domain::email::EmailAddress;
+use crate::domain::user::User;
+use crate::email::EmailKind;
+use crate::error::ApiError;
+use crate::messages;
+use crate::state::AppState;
+use crate::throttle::Scope;
+
+/// The one field of the e-mail requests.
+pub const EMAIL_REQUEST: &[&str] = &["email"];
+
+/// What a person asks to be e-mailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRequest {
+    Activation,
+    PasswordReset,
+    UsernameReset,
+}
+
+impl LinkRequest {
+    fn kind(self) -> EmailKind {
+        match self {
+            Self::Activation => EmailKind::Activation,
+            Self::PasswordReset => EmailKind::PasswordReset,
+            Self::UsernameReset => EmailKind::UsernameReset,
+        }
+    }
+}
+
+/// `resend_activation`, `reset_password` and `reset_username`: a link for every account with
+/// exactly this address, in the activation state the link is for, that has a usable password.
+/// The answer is the same whether or not the address is known, unless a
+/// `*_SHOW_EMAIL_NOT_FOUND` setting is on.
+pub async fn send(state: &AppState, request: LinkRequest, email: EmailAddress) -> Result<(), ApiError> {
+    let email = email.as_str();
+    state.throttle.hit(Scope::EmailRecipient, email).await?;
+    let wants_active = request != LinkRequest::Activation;
+    let users: Vec<User> = state
+        .store
+        .find_users_by_email(email)
+        .await?
+        .into_iter()
+        .filter(|user| user.is_active == wants_active && is_usable(&user.password))
+        .collect();
+    let features = state.features();
+    if users.is_empty()
+        && (features.password_reset_show_email_not_found || features.username_reset_show_email_not_found)
+    {
+        return Err(ApiError::Bare(messages::EMAIL_NOT_FOUND));
+    }
+    if request == LinkRequest::Activation && !features.send_activation_email {
+        return Err(ApiError::EmptyBadRequest);
+    }
+    state.store.enqueue_emails(&state.emails.compose_all(request.kind(), &users)).await?;
+    state.emails.wake();
+    Ok(())
+}
+
+/// The account a link names, if its token is still good for it: "Invalid user id or user
+/// doesn't exist." first, then "Invalid token for given user."
+pub async fn open(state: &AppState, link: &EmailedLink) -> Result<User, ApiError> {
+    let user = match link.user_id {
+        Some(id) => state.store.find_user(id).await?,
+        None => None,
+    };
+    let user = user.ok_or_else(|| ApiError::field("uid", messages::INVALID_UID))?;
+    let valid = link
+        .token
+        .as_deref()
+        .is_some_and(|token| state.reset_tokens.check_token(&TokenSubject::of(&user), token, clock::now_seconds()));
+    if valid {
+        Ok(user)
+    } else {
+        Err(ApiError::field("token", messages::INVALID_TOKEN))
+    }
+}
+
+/// A `last_login` for a confirmed link: now, but always in another second than the previous
+/// value, because the token only sees whole seconds. That is what makes a link single use.
+pub fn next_login_time(previous: Option<i64>) -> i64 {
+    let now = clock::now_micros();
+    match previous {
+        Some(previous) if previous.div_euclid(1_000_000) >= now.div_euclid(1_000_000) => {
+            (previous.div_euclid(1_000_000) + 1) * 1_000_000
+        }
+        _ => now,
+    }
+}

@@ -1,0 +1,95 @@
+//! What handlers share before their own work: who sends a request, its body, the throttle of
+//! its client address, and the two shapes of a POST-only view (a Djoser action, a SimpleJWT
+//! token view).
+
+use actix_web::http::{header, Method};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::domain::user::User;
+use crate::error::ApiError;
+use crate::flows;
+use crate::http::authorization::bearer_token;
+use crate::http::body::{self, Input};
+use crate::http::client::client_address;
+use crate::http::route::{self, metadata, not_allowed, Route};
+use crate::state::AppState;
+use crate::throttle::Scope;
+
+/// Who a request comes from (SimpleJWT's `JWTAuthentication`): `None` if anonymous, or the 401
+/// SimpleJWT would answer. It runs before any permission check on every API endpoint but the
+/// token endpoints, so a bad `Authorization` header is a 401 even where none is needed.
+pub async fn requester(request: &HttpRequest, state: &AppState) -> Result<Option<User>, ApiError> {
+    let header_value = request.headers().get(header::AUTHORIZATION).map(|value| value.as_bytes());
+    match bearer_token(header_value, &state.features().auth_header_types)? {
+        Some(token) => flows::sign_in::user_of_access_token(state, token).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user, or 401 for an anonymous request.
+pub async fn signed_in(request: &HttpRequest, state: &AppState) -> Result<User, ApiError> {
+    requester(request, state).await?.ok_or_else(ApiError::not_authenticated)
+}
+
+/// The submitted fields, once the body is read (for the views that read one).
+pub async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
+    Input::parse(request, &body::read(payload).await?)
+}
+
+/// Counts a request against its client address's limit in `scope`.
+pub async fn throttle_address(request: &HttpRequest, state: &AppState, scope: Scope) -> Result<(), ApiError> {
+    let address = client_address(request, &state.settings.throttling.trusted_proxies);
+    state.throttle.hit(scope, &address).await
+}
+
+/// A Djoser action route (POST only): the requester is authenticated first; other methods
+/// fall back to the `user` permission, so an anonymous caller gets 401 before the 405. Then
+/// the client address's `throttle`, then the body, then `run`.
+pub async fn action(
+    route: &Route,
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    throttle: Option<Scope>,
+    run: impl AsyncFnOnce(Option<User>, Input) -> Result<HttpResponse, ApiError>,
+) -> HttpResponse {
+    route::serve(route, request, async {
+        let requester = requester(request, state).await?;
+        match *request.method() {
+            Method::POST => {}
+            _ if requester.is_none() => return Err(ApiError::not_authenticated()),
+            Method::OPTIONS => return Ok(metadata(route)),
+            _ => return Err(not_allowed(request)),
+        }
+        if let Some(scope) = throttle {
+            throttle_address(request, state, scope).await?;
+        }
+        run(requester, input(request, payload).await?).await
+    })
+    .await
+}
+
+/// A SimpleJWT token view (POST only, no authentication: an `Authorization` header is
+/// ignored): the body, then the client address's `throttle`, then `run`.
+pub async fn token_view(
+    route: &Route,
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    throttle: Option<Scope>,
+    run: impl AsyncFnOnce(Input) -> Result<HttpResponse, ApiError>,
+) -> HttpResponse {
+    route::serve(route, request, async {
+        match *request.method() {
+            Method::POST => {}
+            Method::OPTIONS => return Ok(metadata(route)),
+            _ => return Err(not_allowed(request)),
+        }
+        let input = input(request, payload).await?;
+        if let Some(scope) = throttle {
+            throttle_address(request, state, scope).await?;
+        }
+        run(input).await
+    })
+    .await
+}

@@ -1,0 +1,216 @@
+//! SQLite's fast path, in one place: the write queue every write of this process waits in
+//! ([`WriteTurn`]), the direct statements that skip sqlx's worker thread ([`direct`]), and
+//! the background checkpoint that copies the write-ahead log into the database file, which
+//! no commit does (a checkpoint inside a commit would stall the request that made it).
+
+pub mod direct;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::{Executor, Row};
+
+use super::statement::{Read, Write, WriteTurn};
+use super::{Backend, Store};
+
+/// Set on every pooled connection. WAL lets readers run beside the writer; NORMAL keeps every
+/// commit durable against a process crash, and the busy timeout makes another process's
+/// writers wait their turn instead of failing. No commit checkpoints the log: the server does
+/// it in the background ([`spawn_checkpoints`]), and the last connection to close does it too.
+pub(super) const POOL_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 0;";
+
+/// Answers (busy, frames in the log, frames copied).
+const CHECKPOINT: Read = Read::new("PRAGMA wal_checkpoint(PASSIVE)");
+/// The smallest write (one page, the file's header): it restarts a fully copied log.
+const READ_USER_VERSION: Read = Read::new("PRAGMA user_version");
+const WRITE_USER_VERSION: Write = Write::new("PRAGMA user_version = ");
+/// At most this many checkpoint passes run beside the writers before the last one.
+const CHECKPOINT_PASSES: usize = 5;
+/// Passes beside the writers stop once one finds no more than this many frames (of a page
+/// each) written since the pass before.
+const FEW_FRAMES: i64 = 256;
+
+/// What a store on SQLite has besides its pool.
+#[derive(Clone)]
+pub(super) struct Sqlite {
+    /// This process's writers, in the order they came.
+    pub(super) queue: Arc<tokio::sync::Mutex<()>>,
+    /// Direct statements; none for an in-memory database.
+    pub(super) direct: Option<direct::Direct>,
+}
+
+impl Sqlite {
+    pub(super) fn for_url(url: &str) -> Self {
+        Self { queue: Arc::default(), direct: direct::Direct::for_url(url) }
+    }
+}
+
+/// `sqlite://data/gatehouse.db` → a URL that creates the file, after creating its folder.
+pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<String> {
+    let rest = path_and_query.trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" && !path.is_empty() {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("Failed to create the database folder {}", parent.display()))?;
+            }
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Every second on SQLite: the write-ahead log is copied into the database file, off the
+/// request path, which keeps the log bounded under a write load. Nothing on PostgreSQL.
+pub fn spawn_checkpoints(store: Store) {
+    if store.backend() != Backend::Sqlite {
+        return;
+    }
+    tokio::spawn(async move {
+        // Each round holds the writers back once, for a millisecond or two: once a second
+        // keeps that off the 99th percentile of a write-heavy load, and the log under about
+        // 200 MB at the highest write rate measured (BENCHMARKS.md, item 8).
+        let mut every_second = tokio::time::interval(Duration::from_secs(1));
+        every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every_second.tick().await;
+            if let Err(error) = store.checkpoint().await {
+                tracing::warn!(error = format!("{error:#}"), "could not checkpoint the database");
+            }
+        }
+    });
+}
+
+impl Store {
+    /// Copies what the SQLite write-ahead log holds into the database file, so that the next
+    /// write starts the log over. Direct writes never checkpoint ([`direct`]), so the server
+    /// calls this in the background; a no-op on PostgreSQL.
+    ///
+    /// Under a steady write load a checkpoint beside the writers never catches up with them,
+    /// and the log would grow without end; one that holds them back stalls every write while
+    /// it copies and syncs. So passes run beside the writers until one finds only a few pages
+    /// written since the pass before (at most five passes), and the last pass holds this
+    /// process's writers back for what is left, usually those few (BENCHMARKS.md has the
+    /// figures).
+    ///
+    /// The first write after a complete checkpoint starts the log over, and syncs the log's
+    /// new header to disk. The last pass makes that write itself, while the writers are still
+    /// held back, so that sync never stalls a worker thread in a direct write.
+    pub async fn checkpoint(&self) -> anyhow::Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut logged = 0;
+        for _ in 0..CHECKPOINT_PASSES {
+            let (log, _) = self.checkpoint_pass().await?;
+            let written_meanwhile = log - logged;
+            logged = log;
+            if written_meanwhile <= FEW_FRAMES {
+                break;
+            }
+        }
+        let turn = self.write_turn().await;
+        let (log, copied) = self.checkpoint_pass().await?;
+        // A log holding only the previous restart's own frame was not written to since: an
+        // idle database is not rewritten every second.
+        if log > 1 && copied == log {
+            self.restart_log(&turn).await.context("Failed to start the write-ahead log over")?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites the database's `user_version` as it is: a write of one page that changes nothing.
+    async fn restart_log(&self, turn: &WriteTurn<'_>) -> anyhow::Result<()> {
+        let mut restart = self.pool.begin().await?;
+        let version: i64 = READ_USER_VERSION.scalar().fetch_one(&mut *restart).await?;
+        // PRAGMA takes no parameters: the number is written into the statement.
+        let statement = format!("{}{version}", turn.sql(WRITE_USER_VERSION));
+        restart.execute(statement.as_str()).await?;
+        Ok(restart.commit().await?)
+    }
+
+    /// One passive checkpoint; returns how many frames the log holds and how many of them the
+    /// database file now holds too.
+    async fn checkpoint_pass(&self) -> anyhow::Result<(i64, i64)> {
+        let pass = CHECKPOINT.query().fetch_one(&self.pool).await;
+        let pass = pass.context("Failed to checkpoint the write-ahead log")?;
+        Ok((pass.try_get::<i64, _>(1)?, pass.try_get::<i64, _>(2)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::blacklist::RefreshRecord;
+    use crate::store::test_store;
+
+    /// Spends `count` refresh tokens, each a direct write of its own.
+    async fn spend_tokens(store: &Store, first: usize, count: usize) {
+        for n in first..first + count {
+            let jti = format!("{n:032x}");
+            let record = RefreshRecord { jti: &jti, user_id: Some(1), expires_at: 4_000_000_000 };
+            assert!(store.spend_refresh_token(record, None, 1_700_000_000).await.unwrap());
+        }
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_moves_direct_writes_into_the_database_file_and_the_log_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gatehouse.db");
+        let store = test_store(dir.path(), true).await;
+        let wal = dir.path().join("gatehouse.db-wal");
+        let size = |file: &std::path::Path| std::fs::metadata(file).unwrap().len();
+
+        spend_tokens(&store, 0, 500).await;
+        let (database_before, log_after_one_batch) = (size(&path), size(&wal));
+        store.checkpoint().await.unwrap();
+        assert!(size(&path) > database_before, "the spent tokens reached the database file");
+
+        // Direct writes never checkpoint by themselves: without `checkpoint` the log would
+        // now be twice as long. With it, the next batch reuses the log from its start.
+        spend_tokens(&store, 500, 500).await;
+        assert!(size(&wal) <= log_after_one_batch + log_after_one_batch / 4, "the log started over");
+        let spent: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM token_blacklist").fetch_one(&store.pool).await.unwrap();
+        assert_eq!(spent, 1000);
+    }
+
+    #[tokio::test]
+    async fn a_checkpoint_starts_the_log_over_itself_so_that_no_request_syncs_its_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = test_store(dir.path(), true).await;
+        spend_tokens(&store, 0, 200).await;
+        let (log_before, _) = store.checkpoint_pass().await.unwrap();
+        assert!(log_before > 200, "{log_before} frames");
+
+        store.checkpoint().await.unwrap();
+        // Left in the log: only the write that started it over.
+        let (log_after, copied) = store.checkpoint_pass().await.unwrap();
+        assert_eq!((log_after, copied), (1, 1));
+        let version: i64 = READ_USER_VERSION.scalar().fetch_one(&store.pool).await.unwrap();
+        assert_eq!(version, 0, "the database's user_version is unchanged");
+    }
+
+    #[tokio::test]
+    async fn writes_through_the_pool_leave_checkpoints_to_the_background() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = test_store(dir.path(), false).await;
+        sqlx::query("CREATE TABLE pages (page BLOB)").execute(&store.pool).await.unwrap();
+        // SQLite's default would checkpoint inside the commit that passes 1,000 frames (a
+        // page each), with this process's writers waiting; the log would then start over.
+        for _ in 0..1200 {
+            sqlx::query("INSERT INTO pages VALUES (zeroblob(3000))").execute(&store.pool).await.unwrap();
+        }
+        let (log, _) = store.checkpoint_pass().await.unwrap();
+        assert!(log >= 1200, "the log holds {log} frames");
+    }
+}
