@@ -79,6 +79,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// How long start-up keeps retrying an unreachable database.
     pub database_connect_timeout: Duration,
+    /// How long a request's body may take to arrive, once its head has.
+    pub request_body_timeout: Duration,
     pub secret_key: SecretString,
     pub environment: Environment,
     pub frontend_url: String,
@@ -249,6 +251,7 @@ impl Settings {
             database_url,
             database_max_connections,
             database_connect_timeout,
+            request_body_timeout: source.duration_seconds("REQUEST_BODY_TIMEOUT", 5)?,
             secret_key,
             environment,
             frontend_url,

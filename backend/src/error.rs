@@ -196,6 +196,10 @@ impl ApiError {
     pub fn payload_too_large() -> Self {
         Self::detail(StatusCode::PAYLOAD_TOO_LARGE, messages::PAYLOAD_TOO_LARGE)
     }
+    /// A body that did not arrive within the time allowed.
+    pub fn body_timeout() -> Self {
+        Self::detail(StatusCode::REQUEST_TIMEOUT, messages::BODY_TIMEOUT)
+    }
     pub fn stale_token() -> Self {
         Self::detail(StatusCode::FORBIDDEN, messages::STALE_TOKEN)
     }

@@ -24,6 +24,7 @@ pub fn multipart_parse_error(reason: &str) -> String {
     format!("Multipart form parse error - {reason}")
 }
 pub const PAYLOAD_TOO_LARGE: &str = "Request body too large.";
+pub const BODY_TIMEOUT: &str = "The request body did not arrive in time.";
 pub fn unsupported_media_type(content_type: &str) -> String {
     format!("Unsupported media type \"{content_type}\" in request.")
 }

@@ -1,6 +1,8 @@
 //! Request bodies as DRF parses them: JSON, form-encoded and multipart bodies give a map of
 //! fields; an empty body is `{}`; any other type, or none, is 415.
 
+use std::time::Duration;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
@@ -12,17 +14,22 @@ use crate::messages;
 /// The largest request body accepted; larger ones are answered 413.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`].
-pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, ApiError> {
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::json_parse_error("the request body could not be read"))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::payload_too_large());
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`], or a body that has not
+/// arrived `within` the time allowed (actix's own time-out covers only the head: a client
+/// sending one byte at a time would hold the connection for ever).
+pub async fn read(mut payload: web::Payload, within: Duration) -> Result<web::Bytes, ApiError> {
+    let whole = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| ApiError::json_parse_error("the request body could not be read"))?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::payload_too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
+        Ok(body.freeze())
+    };
+    tokio::time::timeout(within, whole).await.unwrap_or_else(|_| Err(ApiError::body_timeout()))
 }
 
 /// The submitted fields.

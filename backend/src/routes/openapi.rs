@@ -244,6 +244,7 @@ fn operation(operation: &Operation) -> Value {
         responses.insert("404".into(), answer("No such user", detail()));
     }
     if has_body {
+        responses.insert("408".into(), answer("The body did not arrive in time", detail()));
         responses.insert("413".into(), answer("The body is larger than 64 KiB", detail()));
         responses.insert("415".into(), answer("A body of an unsupported media type", detail()));
     }

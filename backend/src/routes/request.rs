@@ -32,8 +32,8 @@ pub async fn signed_in(request: &HttpRequest, state: &AppState) -> Result<User, 
 }
 
 /// The submitted fields, once the body is read (for the views that read one).
-pub async fn input(request: &HttpRequest, payload: web::Payload) -> Result<Input, ApiError> {
-    Input::parse(request, &body::read(payload).await?)
+pub async fn input(request: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<Input, ApiError> {
+    Input::parse(request, &body::read(payload, state.settings.request_body_timeout).await?)
 }
 
 /// Counts a request against its client address's limit in `scope`.
@@ -64,7 +64,7 @@ pub async fn action(
         if let Some(scope) = throttle {
             throttle_address(request, state, scope).await?;
         }
-        run(requester, input(request, payload).await?).await
+        run(requester, input(request, payload, state).await?).await
     })
     .await
 }
@@ -85,7 +85,7 @@ pub async fn token_view(
             Method::OPTIONS => return Ok(metadata(route)),
             _ => return Err(not_allowed(request)),
         }
-        let input = input(request, payload).await?;
+        let input = input(request, payload, state).await?;
         if let Some(scope) = throttle {
             throttle_address(request, state, scope).await?;
         }

@@ -26,7 +26,7 @@ pub async fn collection(request: HttpRequest, payload: web::Payload, state: web:
         let viewer = requester(&request, &state).await?;
         if *request.method() == Method::POST {
             throttle_address(&request, &state, Scope::EmailAddress).await?;
-            return register(&state, input(&request, payload).await?).await;
+            return register(&state, input(&request, payload, &state).await?).await;
         }
         let viewer = viewer.ok_or_else(ApiError::not_authenticated)?;
         match *request.method() {
@@ -62,8 +62,8 @@ pub async fn me(request: HttpRequest, payload: web::Payload, state: web::Data<Ap
         let user = signed_in(&request, &state).await?;
         match *request.method() {
             Method::GET | Method::HEAD => Ok(json::ok(&user.view())),
-            Method::PUT | Method::PATCH => update(&state, user, input(&request, payload).await?).await,
-            Method::DELETE => destroy(&state, &user, user.id, input(&request, payload).await?).await,
+            Method::PUT | Method::PATCH => update(&state, user, input(&request, payload, &state).await?).await,
+            Method::DELETE => destroy(&state, &user, user.id, input(&request, payload, &state).await?).await,
             Method::OPTIONS => Ok(metadata(&ME)),
             _ => Err(not_allowed(&request)),
         }
@@ -91,8 +91,8 @@ pub async fn detail(
         let target = profile::account(&state, &viewer, pycompat::parse_int(&path), access).await?;
         match method {
             Method::GET | Method::HEAD => Ok(json::ok(&target.view())),
-            Method::DELETE => destroy(&state, &viewer, target.id, input(&request, payload).await?).await,
-            _ => update(&state, target, input(&request, payload).await?).await,
+            Method::DELETE => destroy(&state, &viewer, target.id, input(&request, payload, &state).await?).await,
+            _ => update(&state, target, input(&request, payload, &state).await?).await,
         }
     })
     .await

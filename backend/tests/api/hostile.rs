@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, Answer, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Answer, TestApp};
 
 async fn raw(app: &TestApp, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
     TestApp::read(app.client.post(app.url(path)).header("Content-Type", content_type).body(body)).await
@@ -96,4 +96,29 @@ async fn every_answer_carries_the_security_headers_and_token_answers_are_not_cac
         assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(answer.header("referrer-policy"), Some("no-referrer"));
     }
+}
+
+/// Sends `head` and the start of a body over a plain connection, then reads what comes back
+/// until the server closes the connection (the deadline only keeps a broken server from
+/// hanging the suite).
+async fn slow_body(app: &TestApp, head: &str, body_start: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body_start).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), stream.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection was still open after 60 s: {:?}", String::from_utf8_lossy(&answer));
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_body_that_never_finishes_arriving_is_answered_408_and_the_connection_closed() {
+    let app = spawn_app_with(&[("REQUEST_BODY_TIMEOUT", "1")]).await;
+    let head = "POST /auth/jwt/create/ HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
+                Content-Length: 10\r\n\r\n";
+    let answer = slow_body(&app, head, b"{").await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.ends_with(r#"{"detail":"The request body did not arrive in time."}"#), "{answer}");
 }
