@@ -39,6 +39,10 @@ impl Scope {
     }
 }
 
+/// An attempt counted against a limit, to be given back if it succeeds.
+#[must_use = "an attempt that succeeds is refunded"]
+pub struct Attempt(Option<(String, i64)>);
+
 /// Usernames and e-mail addresses are counted without regard to case, so that changing the
 /// case does not buy more attempts.
 fn key(scope: Scope, subject: &str) -> String {
@@ -71,27 +75,28 @@ impl Throttle {
         Ok(())
     }
 
-    /// Counts a request against `subject`'s limit without refusing it (a failed login is
-    /// counted after the fact).
-    pub async fn count(&self, scope: Scope, subject: &str) -> Result<(), ApiError> {
-        match self.hit(scope, subject).await {
-            Ok(()) | Err(ApiError::Throttled(_)) => Ok(()),
-            Err(other) => Err(other),
-        }
-    }
-
-    /// Refuses a request when `subject` has already used its limit, without counting it.
-    pub async fn check(&self, scope: Scope, subject: &str) -> Result<(), ApiError> {
+    /// Counts an attempt against `subject`'s limit before it is made, and refuses it when the
+    /// limit is passed: a burst of concurrent attempts cannot all be let through. An attempt
+    /// that succeeds is [`refund`](Self::refund)ed, so only failures use the limit up.
+    pub async fn attempt(&self, scope: Scope, subject: &str) -> Result<Attempt, ApiError> {
         if !self.settings.enabled {
-            return Ok(());
+            return Ok(Attempt(None));
         }
         let rate = scope.rate(&self.settings);
         let now = clock::now_seconds();
-        match self.store.throttle_window(&key(scope, subject), now, rate.period).await? {
-            Some(window) if window.hits >= rate.limit => {
-                Err(ApiError::Throttled((window.start + rate.period - now).max(1)))
-            }
-            _ => Ok(()),
+        let key = key(scope, subject);
+        let window = self.store.throttle_hit(&key, now, rate.period).await?;
+        if window.hits > rate.limit {
+            return Err(ApiError::Throttled((window.start + rate.period - now).max(1)));
         }
+        Ok(Attempt(Some((key, window.start))))
+    }
+
+    /// Gives a successful attempt back.
+    pub async fn refund(&self, attempt: Attempt) -> Result<(), ApiError> {
+        if let Attempt(Some((key, window_start))) = attempt {
+            self.store.throttle_refund(&key, window_start).await?;
+        }
+        Ok(())
     }
 }

@@ -26,6 +26,7 @@ use crate::error::{ApiError, Submitted};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::outbox::OutgoingEmail;
+use crate::throttle::Scope;
 
 /// A `*_RETYPE` confirmation as submitted: `None` when the setting is off.
 pub type Retyped = Option<String>;
@@ -39,13 +40,19 @@ fn check_retype(retyped: &Retyped, value: &str, mismatch: &'static str) -> Resul
 }
 
 /// Checks `password` against the user's hash, storing an upgraded hash on success as Django's
-/// `check_password` does.
+/// `check_password` does. Each check counts against the username's limit of failed sign-ins,
+/// so a stolen access token cannot be used to guess the password here either.
 async fn password_matches(state: &AppState, user: &User, password: String) -> Result<bool, ApiError> {
+    let attempt = state.throttle.attempt(Scope::LoginUsername, &user.username).await?;
     let verification = state.passwords.verify(Some(user.password.clone()), SecretString::from(password)).await?;
+    if !verification.is_match() {
+        return Ok(false);
+    }
+    state.throttle.refund(attempt).await?;
     if let Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
     }
-    Ok(verification.is_match())
+    Ok(true)
 }
 
 /// The `current_password` field of set_password, set_username and account deletion: a field

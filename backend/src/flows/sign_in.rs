@@ -42,14 +42,14 @@ pub struct SignedIn {
 /// ones.
 pub async fn sign_in(state: &AppState, credentials: Credentials) -> Result<SignedIn, ApiError> {
     let Credentials { username, password } = credentials;
-    state.throttle.check(Scope::LoginUsername, &username).await?;
+    let attempt = state.throttle.attempt(Scope::LoginUsername, &username).await?;
     let user = state.store.find_user_by_username(&username).await?;
     let stored = user.as_ref().map(|user| user.password.clone());
     let verification = state.passwords.verify(stored, password).await?;
     let Some(user) = user.filter(|_| verification.is_match()) else {
-        state.throttle.count(Scope::LoginUsername, &username).await?;
         return Err(ApiError::no_active_account());
     };
+    state.throttle.refund(attempt).await?;
     if let Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
     }

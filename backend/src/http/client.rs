@@ -1,22 +1,54 @@
-//! Who is on the other end of a request: the client's address, as throttling and the logs see it.
+//! Who is on the other end of a request: the client's address, as throttling sees it.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use actix_web::HttpRequest;
 
-/// The client's address: the socket's peer, or, when the peer is a trusted proxy, the nearest
-/// address in `X-Forwarded-For` that is not one of the trusted proxies.
+/// The client's address: the socket's peer or, when the peer is a trusted proxy, the entry of
+/// `X-Forwarded-For` the last trusted proxy wrote. The header is read from the right, past
+/// the trusted proxies' own entries, and the first other entry is the client, whatever it
+/// holds: an entry the client wrote itself, further left, is never reached.
 pub fn client_address(request: &HttpRequest, trusted: &[IpAddr]) -> String {
     let Some(peer) = request.peer_addr().map(|addr| addr.ip()) else { return "unknown".to_owned() };
     if !trusted.contains(&peer) {
         return peer.to_string();
     }
-    let forwarded: Vec<IpAddr> = request
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|item| item.trim().parse().ok())
-        .collect();
-    forwarded.iter().rev().find(|address| !trusted.contains(address)).or(forwarded.first()).unwrap_or(&peer).to_string()
+    let headers: Vec<&str> =
+        request.headers().get_all("x-forwarded-for").filter_map(|value| value.to_str().ok()).collect();
+    let entries = headers.iter().flat_map(|value| value.split(',')).map(str::trim).filter(|entry| !entry.is_empty());
+    for entry in entries.rev() {
+        match address_of(entry) {
+            Some(address) if trusted.contains(&address) => continue,
+            Some(address) => return address.to_string(),
+            None => return format!("unparsed:{}", entry.escape_debug()),
+        }
+    }
+    peer.to_string()
+}
+
+/// An entry of `X-Forwarded-For`: `ip`, `ip:port`, `[v6]` or `[v6]:port`.
+fn address_of(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|socket| socket.ip()))
+        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_entries_are_read_with_or_without_a_port() {
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(address_of("203.0.113.7"), Some(v4));
+        assert_eq!(address_of("203.0.113.7:4711"), Some(v4));
+        assert_eq!(address_of("2001:db8::1"), Some(v6));
+        assert_eq!(address_of("[2001:db8::1]"), Some(v6));
+        assert_eq!(address_of("[2001:db8::1]:443"), Some(v6));
+        assert_eq!(address_of("unknown"), None);
+        assert_eq!(address_of("_hidden"), None);
+    }
 }

@@ -4,7 +4,7 @@
 use anyhow::Context;
 use sqlx::Row;
 
-use super::statement::{Read, Write};
+use super::statement::Write;
 use super::Store;
 
 /// Counts one hit in one statement: a window that has ended starts again at `now` with this hit.
@@ -15,7 +15,9 @@ const HIT: Write = Write::new(
      window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
      RETURNING hits, window_start",
 );
-const READ: Read = Read::new("SELECT hits, window_start FROM throttle WHERE key = $1 AND window_start > $2");
+/// Gives back one hit of the window that started at `$2`, if it is still the current one.
+const REFUND: Write =
+    Write::new("UPDATE throttle SET hits = hits - 1 WHERE key = $1 AND window_start = $2 AND hits > 0");
 const PURGE: Write = Write::new("DELETE FROM throttle WHERE window_start <= $1");
 
 /// The state of one key's current window.
@@ -34,10 +36,12 @@ impl Store {
         window_of(&row.context("Failed to count a throttled request")?)
     }
 
-    /// The current window of `key`, if it has one.
-    pub async fn throttle_window(&self, key: &str, now: i64, period: i64) -> anyhow::Result<Option<Window>> {
-        let row = READ.query().bind(key).bind(now - period).fetch_optional(&self.pool).await;
-        row.context("Failed to read a throttle counter")?.as_ref().map(window_of).transpose()
+    /// Takes back a hit counted in the window that started at `window_start`.
+    pub async fn throttle_refund(&self, key: &str, window_start: i64) -> anyhow::Result<()> {
+        let turn = self.write_turn().await;
+        let done = turn.query(REFUND).bind(key).bind(window_start).execute(&self.pool).await;
+        done.context("Failed to refund a throttled request")?;
+        Ok(())
     }
 
     /// Forgets windows that started before `before`.

@@ -132,3 +132,66 @@ async fn without_trusted_proxies_forwarded_addresses_are_ignored() {
     login_from(&app, "203.0.113.2", "b").await.assert_status(401);
     assert_throttled(&login_from(&app, "203.0.113.3", "c").await, 60);
 }
+
+#[tokio::test]
+async fn a_burst_of_concurrent_wrong_passwords_is_held_to_the_username_limit() {
+    let app = spawn_app_with(&[("THROTTLE", "true"), ("THROTTLE_LOGIN_PER_USERNAME", "10/minute")]).await;
+    app.create_user("ada", true, false).await;
+    let attempts = (0..40).map(|_| login(&app, "ada", "wrong password"));
+    let answers = futures_util::future::join_all(attempts).await;
+    let refused = answers.iter().filter(|answer| answer.status == 401).count();
+    let throttled = answers.iter().filter(|answer| answer.status == 429).count();
+    assert_eq!((refused, throttled), (10, 30), "10 passwords checked, 30 throttled");
+}
+
+#[tokio::test]
+async fn the_current_password_cannot_be_guessed_with_an_access_token() {
+    let app = spawn_app_with(&[("THROTTLE", "true"), ("THROTTLE_LOGIN_PER_USERNAME", "3/minute")]).await;
+    let (user, token) = app.signed_in_user("ada").await;
+    let guesses = [
+        ("/auth/users/set_password/", json!({"new_password": "Another-Passw0rd-1", "current_password": "guess"})),
+        ("/auth/users/set_username/", json!({"new_username": "ada2", "current_password": "guess"})),
+        ("/auth/users/set_password/", json!({"new_password": "Another-Passw0rd-1", "current_password": "guess"})),
+    ];
+    for (path, body) in guesses {
+        app.post_authed(path, &token, body).await.assert(400, json!({"current_password": ["Invalid password."]}));
+    }
+    let delete = app.request(
+        reqwest::Method::DELETE,
+        "/auth/users/me/",
+        Some(&token),
+        Some(json!({"current_password": user.password})),
+    );
+    assert_throttled(&delete.await, 60);
+    assert_throttled(&login(&app, "ada", &user.password).await, 60);
+    assert!(app.user(user.id).await.is_some(), "the account is still there");
+}
+
+#[tokio::test]
+async fn the_right_current_password_does_not_use_up_the_limit() {
+    let app = spawn_app_with(&[("THROTTLE", "true"), ("THROTTLE_LOGIN_PER_USERNAME", "2/minute")]).await;
+    let (user, token) = app.signed_in_user("ada").await;
+    let mut current = user.password.clone();
+    for next in ["Another-Passw0rd-1", "Another-Passw0rd-2", "Another-Passw0rd-3", "Another-Passw0rd-4"] {
+        let body = json!({"new_password": next, "current_password": current});
+        app.post_authed("/auth/users/set_password/", &token, body).await.assert_status(204);
+        current = next.to_owned();
+    }
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_forwarded_entries_with_ports_are_the_client_and_spoofed_ones_are_not() {
+    let app = spawn_app_with(&[
+        ("THROTTLE", "true"),
+        ("THROTTLE_LOGIN_PER_ADDRESS", "2/minute"),
+        ("TRUSTED_PROXIES", "127.0.0.1,::1,192.0.2.10"),
+    ])
+    .await;
+    // The proxy appended the client with its port; the client wrote a new address each time,
+    // further left. Its limit is its own, however it spells its spoofed entries.
+    for real in ["203.0.113.7:4711", "[2001:db8::1]:443", "unknown"] {
+        login_from(&app, &format!("198.51.100.1, {real}"), "a").await.assert_status(401);
+        login_from(&app, &format!("198.51.100.2, {real}, 192.0.2.10"), "b").await.assert_status(401);
+        assert_throttled(&login_from(&app, &format!("198.51.100.3, {real}"), "c").await, 60);
+    }
+}
