@@ -57,6 +57,9 @@ pub fn main() -> ExitCode {
         }
     };
     telemetry::init(settings.environment == Environment::Production);
+    for warning in settings.production_warnings() {
+        tracing::warn!("{warning}");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a Tokio runtime");
     let outcome = runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {

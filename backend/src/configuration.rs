@@ -208,7 +208,9 @@ fn read_toml(path: &Path) -> anyhow::Result<toml::Table> {
 }
 
 /// The smallest production secret accepted.
-const MIN_SECRET_KEY_LENGTH: usize = 32;
+const MIN_SECRET_KEY_LENGTH: usize = 50;
+/// …and how many different characters it must hold.
+const MIN_SECRET_KEY_DISTINCT: usize = 5;
 
 impl Settings {
     /// Reads every setting from the process environment and `gatehouse.toml`.
@@ -245,6 +247,7 @@ impl Settings {
         let throttling = throttling(source)?;
         if environment == Environment::Production {
             check_production(email.backend, &frontend_url)?;
+            check_production_smtp(email.smtp_url.as_ref())?;
         }
         Ok(Self {
             bind,
@@ -397,12 +400,88 @@ fn check_production(email_backend: EmailBackend, frontend_url: &str) -> anyhow::
     Ok(())
 }
 
+/// Django's deployment check on `SECRET_KEY`: long, varied, and not one of its generated
+/// development keys.
+fn check_production_secret(key: &str) -> anyhow::Result<()> {
+    let distinct: std::collections::HashSet<char> = key.chars().collect();
+    if key.chars().count() < MIN_SECRET_KEY_LENGTH || distinct.len() < MIN_SECRET_KEY_DISTINCT {
+        bail!(
+            "GATEHOUSE_SECRET_KEY: production needs at least {MIN_SECRET_KEY_LENGTH} characters, \
+             {MIN_SECRET_KEY_DISTINCT} of them different (a long random value)"
+        );
+    }
+    if key.starts_with("django-insecure-") {
+        bail!("GATEHOUSE_SECRET_KEY: a django-insecure- key is Django's development key; production needs its own");
+    }
+    Ok(())
+}
+
+/// Credentials must not cross the network in the clear: plain `smtp://` with a user name is
+/// accepted only to this machine.
+fn check_production_smtp(smtp_url: Option<&SecretString>) -> anyhow::Result<()> {
+    let Some(url) = smtp_url else { return Ok(()) };
+    let url = url.expose_secret();
+    let Some(rest) = url.strip_prefix("smtp://") else { return Ok(()) };
+    let (authority, query) = rest.split_once('?').map_or((rest, ""), |(authority, query)| (authority, query));
+    let Some((_, host)) = authority.rsplit_once('@') else { return Ok(()) };
+    let host = host.split('/').next().unwrap_or(host);
+    let host = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let encrypted = query.split('&').any(|pair| pair == "tls=required");
+    if !encrypted && !matches!(host, "localhost" | "127.0.0.1" | "[::1]") {
+        bail!(
+            "GATEHOUSE_SMTP_URL: production will not send SMTP credentials unencrypted to {host}: \
+             use smtps:// or ?tls=required"
+        );
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Settings production accepts but that weaken it, one line each, naming the setting.
+    pub fn production_warnings(&self) -> Vec<String> {
+        if self.environment != Environment::Production {
+            return Vec::new();
+        }
+        let mut warnings = Vec::new();
+        let features = &self.features;
+        if !self.throttling.enabled {
+            warnings.push("GATEHOUSE_THROTTLE is false: sign-ins and e-mail requests are not rate limited".to_owned());
+        }
+        for (on, name) in [
+            (features.password_reset_show_email_not_found, "GATEHOUSE_PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND"),
+            (features.username_reset_show_email_not_found, "GATEHOUSE_USERNAME_RESET_SHOW_EMAIL_NOT_FOUND"),
+        ] {
+            if on {
+                warnings.push(format!("{name} is true: anyone can find out which e-mail addresses have accounts"));
+            }
+        }
+        if features.access_token_lifetime > MAX_QUIET_ACCESS_LIFETIME {
+            warnings.push(format!(
+                "GATEHOUSE_ACCESS_TOKEN_LIFETIME is {} s: an access token cannot be taken back before it expires \
+                 (an hour or less is usual)",
+                features.access_token_lifetime
+            ));
+        }
+        if self.smtp_url.as_ref().is_some_and(|url| url.expose_secret().starts_with("smtp://")) {
+            warnings
+                .push("GATEHOUSE_SMTP_URL is plain smtp://: e-mailed links cross the network unencrypted".to_owned());
+        }
+        warnings
+    }
+}
+
+/// An access lifetime above this is warned about in production.
+const MAX_QUIET_ACCESS_LIFETIME: i64 = 3600;
+
 /// Production needs a real key from the environment; development keeps a generated one in
 /// `data/secret_key` beside the default database, so restarts keep tokens and links valid.
 fn resolve_secret_key(configured: Option<String>, environment: Environment) -> anyhow::Result<SecretString> {
     if let Some(key) = configured {
-        if environment == Environment::Production && key.chars().count() < MIN_SECRET_KEY_LENGTH {
-            bail!("GATEHOUSE_SECRET_KEY: expected at least {MIN_SECRET_KEY_LENGTH} characters in production");
+        if environment == Environment::Production {
+            check_production_secret(&key)?;
         }
         if key.is_empty() {
             bail!("GATEHOUSE_SECRET_KEY: expected a non-empty secret");

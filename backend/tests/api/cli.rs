@@ -26,7 +26,75 @@ fn production_refuses_to_start_without_a_secret_key() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 32 characters"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 50 characters"));
+}
+
+/// `migrate` in production with a good configuration but `name` set to `value`.
+fn production_with(dir: &std::path::Path, name: &str, value: &str) -> std::process::Output {
+    let mut command = clean_command(dir);
+    command
+        .env("GATEHOUSE_ENVIRONMENT", "production")
+        .env("GATEHOUSE_SECRET_KEY", PRODUCTION_KEY)
+        .env("GATEHOUSE_EMAIL_BACKEND", "smtp")
+        .env("GATEHOUSE_SMTP_URL", "smtps://mailer:pass@smtp.example.com")
+        .env("GATEHOUSE_FRONTEND_URL", "https://accounts.example.com")
+        .env("NO_COLOR", "1")
+        .env(name, value);
+    command.arg("migrate").output().unwrap()
+}
+
+const PRODUCTION_KEY: &str = "q8Zr-2mVx7Lp0sWd4Nf9Kc1Tg6Hb3Jy5Re8Ua2Oi7Pl0Xz4Cv9Bn";
+
+#[test]
+fn production_refuses_the_secret_keys_djangos_deployment_check_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(production_with(dir.path(), "GATEHOUSE_LOG", "warn").status.success());
+    for weak in [
+        "a".repeat(64),
+        "abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd".to_owned(),
+        "django-insecure-q8Zr-2mVx7Lp0sWd4Nf9Kc1Tg6Hb3Jy5Re8Ua2Oi7Pl0Xz4Cv9Bn".to_owned(),
+        "q8Zr-2mVx7Lp0sWd4Nf9Kc1Tg6Hb3Jy5Re8Ua".to_owned(),
+    ] {
+        let output = production_with(dir.path(), "GATEHOUSE_SECRET_KEY", &weak);
+        assert!(!output.status.success(), "{weak} was accepted");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_SECRET_KEY"), "{weak}");
+    }
+}
+
+#[test]
+fn production_refuses_smtp_credentials_sent_unencrypted_to_another_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = production_with(dir.path(), "GATEHOUSE_SMTP_URL", "smtp://mailer:pass@smtp.example.com:587");
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("GATEHOUSE_SMTP_URL"));
+    for fine in [
+        "smtp://mailer:pass@smtp.example.com:587?tls=required",
+        "smtps://mailer:pass@smtp.example.com",
+        "smtp://mailer:pass@127.0.0.1:25",
+    ] {
+        let output = production_with(dir.path(), "GATEHOUSE_SMTP_URL", fine);
+        assert!(output.status.success(), "{fine}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+#[test]
+fn production_warns_about_each_weakening_setting_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, value) in [
+        ("GATEHOUSE_THROTTLE", "false"),
+        ("GATEHOUSE_PASSWORD_RESET_SHOW_EMAIL_NOT_FOUND", "true"),
+        ("GATEHOUSE_USERNAME_RESET_SHOW_EMAIL_NOT_FOUND", "true"),
+        ("GATEHOUSE_ACCESS_TOKEN_LIFETIME", "31536000"),
+        ("GATEHOUSE_SMTP_URL", "smtp://127.0.0.1:25"),
+    ] {
+        let output = production_with(dir.path(), name, value);
+        assert!(output.status.success());
+        let log = String::from_utf8_lossy(&output.stdout);
+        let warning = log.lines().find(|line| line.contains("WARN") && line.contains(name));
+        assert!(warning.is_some(), "no warning naming {name}: {log}");
+    }
+    let quiet = production_with(dir.path(), "GATEHOUSE_LOG", "info");
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("WARN"), "a good configuration is quiet");
 }
 
 #[test]
@@ -152,7 +220,7 @@ async fn the_outbox_command_lists_pending_and_failed_e_mails() {
 #[test]
 fn production_refuses_e_mail_that_reaches_no_one_and_plain_http_links() {
     let dir = tempfile::tempdir().unwrap();
-    let key = "a-production-secret-key-of-forty-characters";
+    let key = PRODUCTION_KEY;
     let run = |backend: &str, frontend: &str| {
         clean_command(dir.path())
             .env("GATEHOUSE_ENVIRONMENT", "production")
