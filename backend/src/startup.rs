@@ -34,6 +34,12 @@ impl Application {
             .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("Failed to read the bound address")?.port();
         let challenge = web::Data::new(Challenge::new(&settings.features.auth_header_types[0])?);
+        let features = &settings.features;
+        let link_shapes = web::Data::new(telemetry::LinkShapes::new([
+            features.activation_url.as_str(),
+            features.password_reset_confirm_url.as_str(),
+            features.username_reset_confirm_url.as_str(),
+        ]));
         let state = web::Data::new(AppState::new(settings, store)?);
         spawn_housekeeping(state.clone());
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
@@ -48,6 +54,7 @@ impl Application {
                 .wrap(from_fn(telemetry::log_request))
                 .app_data(state.clone())
                 .app_data(challenge.clone())
+                .app_data(link_shapes.clone())
                 .configure(routes::configure)
         })
         .listen(listener)
@@ -66,7 +73,8 @@ impl Application {
 }
 
 /// Hourly: expired blacklist entries (their tokens are refused as expired anyway), e-mails
-/// delivered more than a week ago and throttle windows older than a day are forgotten.
+/// delivered more than a week ago, throttle windows older than a day and records of e-mailed
+/// links older than the links' lifetime are forgotten.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
@@ -82,6 +90,11 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             // The longest throttle period is a day: older windows have ended.
             if let Err(error) = state.store.purge_throttle(clock::now_seconds() - 86_400).await {
                 tracing::warn!(error = format!("{error:#}"), "could not purge throttle counters");
+            }
+            // A link older than the links' lifetime no longer opens anyway.
+            let expired = clock::now_seconds() - state.features().password_reset_timeout;
+            if let Err(error) = state.store.purge_link_tokens(expired).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge e-mailed links");
             }
         }
     });

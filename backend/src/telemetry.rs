@@ -1,11 +1,14 @@
 //! Logging: human-readable lines in development, JSON lines in production, one line per
-//! request. Nothing secret is ever recorded: request paths are logged without their query.
+//! request. Nothing secret is ever recorded: a request is logged by its route (the pattern it
+//! matched, or the e-mailed link's shape with `{uid}` and `{token}` in place of its values),
+//! never by its path or query.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest};
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber once; later calls (tests) do nothing.
@@ -18,7 +21,63 @@ pub fn init(json: bool) {
     let _ = if json { builder.json().try_init() } else { builder.try_init() };
 }
 
-/// One log line per request: method, path, status and duration. With request lines filtered
+/// The shapes of the app paths e-mailed links open (`activate/{uid}/{token}`, …), segment by
+/// segment, registered as application data.
+#[derive(Debug, Clone, Default)]
+pub struct LinkShapes(Vec<Vec<String>>);
+
+impl LinkShapes {
+    pub fn new<'a>(templates: impl IntoIterator<Item = &'a str>) -> Self {
+        let shapes = templates
+            .into_iter()
+            .map(|template| template.split('?').next().unwrap_or("").split('/').map(str::to_owned).collect())
+            .collect();
+        Self(shapes)
+    }
+
+    /// `path` with the values of a link's placeholders replaced by their names, when it has
+    /// the shape of a link; `None` otherwise.
+    fn redact(&self, path: &str) -> Option<String> {
+        let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
+        let shape = self.0.iter().find(|shape| {
+            shape.len() == segments.len()
+                && shape.iter().zip(&segments).all(|(part, segment)| is_placeholder(part) || part == segment)
+        })?;
+        Some(format!("/{}", shape.join("/")))
+    }
+}
+
+fn is_placeholder(part: &str) -> bool {
+    part.starts_with('{') && part.ends_with('}')
+}
+
+/// How a request is named in the log: the route pattern it matched (`{id:[^/.]+}` written
+/// `{id}`), a link's shape, or the path of anything else the app serves.
+fn route_of(request: &HttpRequest) -> String {
+    if let Some(pattern) = request.match_pattern().filter(|pattern| pattern.contains('{')) {
+        let mut named = String::with_capacity(pattern.len());
+        let mut in_regex = false;
+        for c in pattern.chars() {
+            match c {
+                ':' if !in_regex && named.ends_with(|c: char| c.is_alphanumeric() || c == '_') => in_regex = true,
+                '}' => {
+                    in_regex = false;
+                    named.push(c);
+                }
+                _ if in_regex => {}
+                _ => named.push(c),
+            }
+        }
+        return named;
+    }
+    let path = request.path();
+    match request.app_data::<web::Data<LinkShapes>>().and_then(|shapes| shapes.redact(path)) {
+        Some(shape) => shape,
+        None => path.to_owned(),
+    }
+}
+
+/// One log line per request: method, route, status and duration. With request lines filtered
 /// out (`GATEHOUSE_LOG=warn`), nothing is copied for them.
 pub async fn log_request(
     request: ServiceRequest,
@@ -29,14 +88,30 @@ pub async fn log_request(
     }
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.path().to_owned();
     let response = next.call(request).await?;
     tracing::info!(
         method = %method,
-        path = %path,
+        route = %route_of(response.request()),
         status = response.status().as_u16(),
         millis = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
         "request"
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_paths_are_logged_by_their_shape() {
+        let shapes = LinkShapes::new(["activate/{uid}/{token}", "password/reset/confirm/{uid}/{token}", "x?u={uid}"]);
+        assert_eq!(shapes.redact("/activate/MQ/cz4k1p-0123abcd"), Some("/activate/{uid}/{token}".into()));
+        assert_eq!(
+            shapes.redact("/password/reset/confirm/MQ/t/"),
+            Some("/password/reset/confirm/{uid}/{token}".into())
+        );
+        assert_eq!(shapes.redact("/activate/resend"), None);
+        assert_eq!(shapes.redact("/profile"), None);
+    }
 }

@@ -53,6 +53,11 @@ impl EmailedLink {
     }
 }
 
+/// How a token is recorded: its SHA-256, in hex, so that a read of the database gives no link.
+pub fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 #[derive(Clone)]
 pub struct TokenGenerator {
     mac: Hmac<Sha256>,

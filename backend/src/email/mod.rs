@@ -18,10 +18,11 @@ pub use templates::EmailKind;
 use templates::{Context, Templates};
 use transport::Transport;
 
-use crate::auth::reset_tokens::{encode_uid, TokenGenerator, TokenSubject};
+use crate::auth::reset_tokens::{digest, encode_uid, TokenGenerator, TokenSubject};
 use crate::clock;
 use crate::configuration::Settings;
 use crate::domain::user::User;
+use crate::store::links::LinkToken;
 use crate::store::outbox::OutgoingEmail;
 
 #[derive(Clone)]
@@ -58,9 +59,9 @@ impl Emails {
         })
     }
 
-    /// The page a link of this kind opens, with a fresh uid and token; `None` for messages
-    /// without a link.
-    pub fn link(&self, kind: EmailKind, user: &User) -> Option<String> {
+    /// The page a link of this kind opens, with a fresh uid and token, and the token as it is
+    /// recorded; `None` for messages without a link.
+    fn link(&self, kind: EmailKind, user: &User) -> Option<(String, LinkToken)> {
         let template = match kind {
             EmailKind::Activation => &self.activation_url,
             EmailKind::PasswordReset => &self.password_reset_confirm_url,
@@ -69,7 +70,8 @@ impl Emails {
         };
         let token = self.tokens.make_token(&TokenSubject::of(user), clock::now_seconds());
         let url = template.replace("{uid}", &encode_uid(user.id)).replace("{token}", &token);
-        Some(format!("{}/{}", self.frontend_url, url))
+        let recorded = LinkToken { digest: digest(&token), purpose: kind.name(), user_id: user.id };
+        Some((format!("{}/{}", self.frontend_url, url), recorded))
     }
 
     /// The message of `kind` for `user`, ready to be queued with the change that causes it.
@@ -79,9 +81,10 @@ impl Emails {
         if user.email.is_empty() {
             return None;
         }
-        let link = self.link(kind, user).unwrap_or_default();
-        let rendered =
-            self.templates.render(kind, &Context { site_name: &self.site_name, username: &user.username, link: &link });
+        let (link, token) = self.link(kind, user).unzip();
+        let context =
+            Context { site_name: &self.site_name, username: &user.username, link: link.as_deref().unwrap_or("") };
+        let rendered = self.templates.render(kind, &context);
         let subject = rendered.subject.clone();
         match self.message(&user.email, rendered) {
             Ok(message) => Some(OutgoingEmail {
@@ -91,6 +94,7 @@ impl Emails {
                 recipient: user.email.clone(),
                 subject,
                 message: String::from_utf8_lossy(&message.formatted()).into_owned(),
+                link: token,
             }),
             Err(error) => {
                 tracing::error!(

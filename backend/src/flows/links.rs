@@ -2,10 +2,13 @@
 //! opening one (the account its uid names, and whether its token is still good for it).
 //!
 //! Tokens are Django's `PasswordResetTokenGenerator`'s: they stop working when the password,
-//! `last_login` or the e-mail address changes, or when they grow older than the timeout.
+//! `last_login` or the e-mail address changes, or when they grow older than the timeout. One
+//! generator makes every kind of link, so Gatehouse also records each token it sends with its
+//! purpose, and each token used: a used token is refused for every purpose, and a token sent
+//! for one purpose is refused for the others. Django-made links have no record until used.
 
 use crate::auth::password::is_usable;
-use crate::auth::reset_tokens::{EmailedLink, TokenSubject};
+use crate::auth::reset_tokens::{digest, EmailedLink, TokenSubject};
 use crate::clock;
 use crate::domain::email::EmailAddress;
 use crate::domain::user::User;
@@ -13,20 +16,21 @@ use crate::email::EmailKind;
 use crate::error::ApiError;
 use crate::messages;
 use crate::state::AppState;
+use crate::store::links::LinkToken;
 use crate::throttle::Scope;
 
 /// The one field of the e-mail requests.
 pub const EMAIL_REQUEST: &[&str] = &["email"];
 
-/// What a person asks to be e-mailed.
+/// What a link is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkRequest {
+pub enum Purpose {
     Activation,
     PasswordReset,
     UsernameReset,
 }
 
-impl LinkRequest {
+impl Purpose {
     fn kind(self) -> EmailKind {
         match self {
             Self::Activation => EmailKind::Activation,
@@ -40,10 +44,10 @@ impl LinkRequest {
 /// exactly this address, in the activation state the link is for, that has a usable password.
 /// The answer is the same whether or not the address is known, unless a
 /// `*_SHOW_EMAIL_NOT_FOUND` setting is on.
-pub async fn send(state: &AppState, request: LinkRequest, email: EmailAddress) -> Result<(), ApiError> {
+pub async fn send(state: &AppState, request: Purpose, email: EmailAddress) -> Result<(), ApiError> {
     let email = email.as_str();
     state.throttle.hit(Scope::EmailRecipient, email).await?;
-    let wants_active = request != LinkRequest::Activation;
+    let wants_active = request != Purpose::Activation;
     let users: Vec<User> = state
         .store
         .find_users_by_email(email)
@@ -57,7 +61,7 @@ pub async fn send(state: &AppState, request: LinkRequest, email: EmailAddress) -
     {
         return Err(ApiError::Bare(messages::EMAIL_NOT_FOUND));
     }
-    if request == LinkRequest::Activation && !features.send_activation_email {
+    if request == Purpose::Activation && !features.send_activation_email {
         return Err(ApiError::EmptyBadRequest);
     }
     state.store.enqueue_emails(&state.emails.compose_all(request.kind(), &users)).await?;
@@ -65,23 +69,40 @@ pub async fn send(state: &AppState, request: LinkRequest, email: EmailAddress) -
     Ok(())
 }
 
+/// A link whose token is right for its account.
+pub struct OpenedLink {
+    pub user: User,
+    token: String,
+}
+
 /// The account a link names, if its token is still good for it: "Invalid user id or user
 /// doesn't exist." first, then "Invalid token for given user."
-pub async fn open(state: &AppState, link: &EmailedLink) -> Result<User, ApiError> {
+pub async fn open(state: &AppState, link: &EmailedLink) -> Result<OpenedLink, ApiError> {
     let user = match link.user_id {
         Some(id) => state.store.find_user(id).await?,
         None => None,
     };
     let user = user.ok_or_else(|| ApiError::field("uid", messages::INVALID_UID))?;
-    let valid = link
+    let token = link
         .token
         .as_deref()
-        .is_some_and(|token| state.reset_tokens.check_token(&TokenSubject::of(&user), token, clock::now_seconds()));
-    if valid {
-        Ok(user)
-    } else {
-        Err(ApiError::field("token", messages::INVALID_TOKEN))
+        .filter(|token| state.reset_tokens.check_token(&TokenSubject::of(&user), token, clock::now_seconds()));
+    match token {
+        Some(token) => Ok(OpenedLink { token: token.to_owned(), user }),
+        None => Err(ApiError::field("token", messages::INVALID_TOKEN)),
     }
+}
+
+/// The opened link's token, to be used up with the change it confirms, if it may serve
+/// `purpose`: not used before, and not sent for something else.
+pub async fn usable(state: &AppState, opened: &OpenedLink, purpose: Purpose) -> Result<LinkToken, ApiError> {
+    let token = LinkToken { digest: digest(&opened.token), purpose: purpose.kind().name(), user_id: opened.user.id };
+    let uses = state.store.link_token_uses(&token.digest).await?;
+    let sent_for_another = !uses.purposes.is_empty() && !uses.purposes.iter().any(|sent| sent == token.purpose);
+    if uses.used || sent_for_another {
+        return Err(ApiError::field("token", messages::INVALID_TOKEN));
+    }
+    Ok(token)
 }
 
 /// A `last_login` for a confirmed link: now, but always in another second than the previous

@@ -5,8 +5,9 @@ use crate::auth::reset_tokens::EmailedLink;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
+use crate::flows::links::{self, Purpose};
 use crate::flows::Retyped;
-use crate::flows::{accept_new_password, attributes_of, check_current_password, check_retype, confirmation, links};
+use crate::flows::{accept_new_password, attributes_of, check_current_password, check_retype, confirmation};
 use crate::messages;
 use crate::state::AppState;
 
@@ -52,12 +53,14 @@ pub async fn reset(state: &AppState, requester: Option<&User>, reset: PasswordRe
     let PasswordReset { link, new_password, re_new_password } = reset;
     let password = accept_new_password(state, "new_password", &new_password, requester.map(attributes_of).as_ref())?;
     check_retype(&re_new_password, &new_password, messages::PASSWORD_MISMATCH)?;
-    let user = links::open(state, &link).await?;
+    let opened = links::open(state, &link).await?;
+    let token = links::usable(state, &opened, Purpose::PasswordReset).await?;
+    let user = opened.user;
 
     let hash = state.passwords.hash(password.into_secret()).await?;
     let last_login = links::next_login_time(user.last_login);
     let emails = confirmation(state, EmailKind::PasswordChangedConfirmation, &user);
-    if !state.store.reset_password(user.id, &user.password, &hash, last_login, &emails).await? {
+    if !state.store.reset_password(user.id, &user.password, &hash, last_login, &emails, &token).await? {
         // Another request used the same link first.
         return Err(ApiError::field("token", messages::INVALID_TOKEN));
     }

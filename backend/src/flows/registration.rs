@@ -8,7 +8,8 @@ use crate::domain::password_policy::UserAttributes;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
-use crate::flows::{accept_new_password, accept_username, check_retype, confirmation, links, Retyped};
+use crate::flows::links::{self, Purpose};
+use crate::flows::{accept_new_password, accept_username, check_retype, confirmation, Retyped};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::users::{NewUser, WriteError};
@@ -83,13 +84,17 @@ pub const ACTIVATION: &[&str] = &["uid", "token"];
 /// `users/activation/`: the account of an activation link becomes active; a second use of the
 /// link is "Stale token for given user."
 pub async fn activate(state: &AppState, link: EmailedLink) -> Result<(), ApiError> {
-    let user = links::open(state, &link).await?;
-    if user.is_active {
+    let opened = links::open(state, &link).await?;
+    if opened.user.is_active {
         return Err(ApiError::stale_token());
     }
-    let user = User { is_active: true, ..user };
+    let token = links::usable(state, &opened, Purpose::Activation).await?;
+    let user = User { is_active: true, ..opened.user };
     let emails = confirmation(state, EmailKind::Confirmation, &user);
-    state.store.set_active(user.id, true, &emails).await?;
+    if !state.store.activate(user.id, &emails, &token).await? {
+        // Another request used the same link first.
+        return Err(ApiError::stale_token());
+    }
     state.emails.wake();
     tracing::info!(user_id = user.id, "account activated");
     Ok(())

@@ -5,7 +5,8 @@ use crate::auth::reset_tokens::EmailedLink;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
-use crate::flows::{accept_username, check_current_password, check_retype, confirmation, links, Retyped};
+use crate::flows::links::{self, Purpose};
+use crate::flows::{accept_username, check_current_password, check_retype, confirmation, Retyped};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::users::WriteError;
@@ -56,7 +57,9 @@ pub async fn reset(state: &AppState, mut submitted: Submitted<UsernameReset>) ->
     let UsernameReset { link, re_new_username, .. } = submitted.finish()?;
     let new_username = new_username.expect("a finished field stage has a username").into_string();
     check_retype(&re_new_username, &new_username, messages::USERNAME_MISMATCH)?;
-    let user = links::open(state, &link).await?;
+    let opened = links::open(state, &link).await?;
+    let token = links::usable(state, &opened, Purpose::UsernameReset).await?;
+    let user = opened.user;
 
     let last_login = links::next_login_time(user.last_login);
     let seen_last_login = user.last_login;
@@ -64,7 +67,7 @@ pub async fn reset(state: &AppState, mut submitted: Submitted<UsernameReset>) ->
     let emails = confirmation(state, EmailKind::UsernameChangedConfirmation, &user);
     let applied = state
         .store
-        .reset_username(user.id, &user.username, seen_last_login, last_login, &emails)
+        .reset_username(user.id, &user.username, seen_last_login, last_login, &emails, &token)
         .await
         .map_err(taken_or_unexpected)?;
     if !applied {

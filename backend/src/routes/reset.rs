@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::auth::reset_tokens::EmailedLink;
-use crate::flows::links::{self, LinkRequest};
+use crate::flows::links::{self, Purpose};
 use crate::flows::password::{self, PasswordReset};
 use crate::flows::username::{self, UsernameReset};
 use crate::http::fields::{Form, REQUIRED, USERNAME_FIELD};
@@ -26,24 +26,24 @@ pub async fn resend_activation(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    send_link(&RESEND_ACTIVATION, LinkRequest::Activation, request, payload, state).await
+    send_link(&RESEND_ACTIVATION, Purpose::Activation, request, payload, state).await
 }
 
 /// `POST users/reset_password/`: e-mails a password reset link.
 pub async fn reset_password(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    send_link(&RESET_PASSWORD, LinkRequest::PasswordReset, request, payload, state).await
+    send_link(&RESET_PASSWORD, Purpose::PasswordReset, request, payload, state).await
 }
 
 /// `POST users/reset_username/`: e-mails a username reset link.
 pub async fn reset_username(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    send_link(&RESET_USERNAME, LinkRequest::UsernameReset, request, payload, state).await
+    send_link(&RESET_USERNAME, Purpose::UsernameReset, request, payload, state).await
 }
 
 /// The three e-mail requests: one required e-mail field (no length limit), throttled per
 /// client address.
 async fn send_link(
     route: &Route,
-    kind: LinkRequest,
+    kind: Purpose,
     request: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::Row;
 
 use super::statement::{Read, Write, WriteTurn};
 use super::{Backend, Store};
@@ -18,6 +18,8 @@ pub struct OutgoingEmail {
     pub subject: String,
     /// The whole RFC 5322 message.
     pub message: String,
+    /// The token of the link it carries, recorded with it.
+    pub link: Option<super::links::LinkToken>,
 }
 
 /// A message claimed for delivery.
@@ -69,13 +71,17 @@ const CLAIM_POSTGRES: Write = Write::new(
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, sender, recipient, subject, message, attempts",
 );
+/// A delivered or failed message keeps what `gatehouse outbox` shows, not its body: the body
+/// holds a live link, and the row is kept for a week.
 const MARK_SENT: Write = Write::new(
-    "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL WHERE id = $1",
+    "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL, \
+     message = '' WHERE id = $1",
 );
 const MARK_RETRY: Write =
     Write::new("UPDATE email_outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1");
-const MARK_FAILED: Write =
-    Write::new("UPDATE email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2 WHERE id = $1");
+const MARK_FAILED: Write = Write::new(
+    "UPDATE email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2, message = '' WHERE id = $1",
+);
 const LIST_UNSENT: Read = Read::new(
     "SELECT id, kind, recipient, status, attempts, next_attempt_at, last_error FROM email_outbox \
                            WHERE status <> 'sent' ORDER BY id",
@@ -83,11 +89,12 @@ const LIST_UNSENT: Read = Read::new(
 const COUNT_PENDING: Read = Read::new("SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'pending'");
 const PURGE_SENT: Write = Write::new("DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < $1");
 
-/// Writes `email` with `executor`, typically inside the transaction of the change.
-pub(super) async fn enqueue<'e, E>(turn: &WriteTurn<'_>, executor: E, email: &OutgoingEmail) -> anyhow::Result<()>
-where
-    E: Executor<'e, Database = Any>,
-{
+/// Writes `email` (and records its link), typically inside the transaction of the change.
+pub(super) async fn enqueue(
+    turn: &WriteTurn<'_>,
+    connection: &mut sqlx::AnyConnection,
+    email: &OutgoingEmail,
+) -> anyhow::Result<()> {
     let now = crate::clock::now_micros();
     turn.query(ENQUEUE)
         .bind(email.kind)
@@ -97,9 +104,12 @@ where
         .bind(&email.subject)
         .bind(&email.message)
         .bind(now)
-        .execute(executor)
+        .execute(&mut *connection)
         .await
         .context("Failed to queue an e-mail")?;
+    if let Some(link) = &email.link {
+        super::links::issue(turn, connection, link).await?;
+    }
     Ok(())
 }
 
@@ -121,7 +131,7 @@ impl Store {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         for email in emails {
-            enqueue(&turn, &mut *tx, email).await?;
+            enqueue(&turn, &mut tx, email).await?;
         }
         tx.commit().await.context("Failed to queue e-mails")
     }

@@ -4,6 +4,7 @@ use anyhow::Context;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::links::{consume, LinkToken};
 use super::outbox::{enqueue, OutgoingEmail};
 use super::statement::{Read, Write, WriteTurn};
 use super::{is_unique_violation, Store};
@@ -36,7 +37,7 @@ const SET_PASSWORD_AND_LAST_LOGIN: Write =
 const SET_USERNAME: Write = Write::new("UPDATE users SET username = $2 WHERE id = $1");
 const SET_USERNAME_AND_LAST_LOGIN: Write =
     Write::new("UPDATE users SET username = $2, last_login = $3 WHERE id = $1 AND last_login IS NOT DISTINCT FROM $4");
-const SET_ACTIVE: Write = Write::new("UPDATE users SET is_active = $2 WHERE id = $1");
+const ACTIVATE: Write = Write::new("UPDATE users SET is_active = 1 WHERE id = $1 AND is_active = 0");
 const DELETE: Write = Write::new("DELETE FROM users WHERE id = $1");
 const MAKE_SUPERUSER: Write = Write::new(
     "UPDATE users SET email = $2, password = $3, is_active = 1, is_staff = 1, is_superuser = 1 WHERE username = $1",
@@ -199,7 +200,7 @@ impl Store {
             Err(error) => return Err(anyhow::Error::from(error).context("Failed to insert a user").into()),
         };
         if let Some(message) = email(&user) {
-            enqueue(&turn, &mut *tx, &message).await?;
+            enqueue(&turn, &mut tx, &message).await?;
         }
         tx.commit().await.context("Failed to commit a new user")?;
         Ok(user)
@@ -213,6 +214,7 @@ impl Store {
         statement: AnyQuery<'_>,
         returning: bool,
         emails: &[OutgoingEmail],
+        link: Option<&LinkToken>,
     ) -> Result<(u64, Option<AnyRow>), WriteError> {
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         let outcome = if returning {
@@ -228,8 +230,14 @@ impl Store {
         if affected == 0 {
             return Ok((0, None));
         }
+        if let Some(link) = link {
+            if !consume(turn, &mut tx, link).await? {
+                // Another request used the link first: nothing changes.
+                return Ok((0, None));
+            }
+        }
         for email in emails {
-            enqueue(turn, &mut *tx, email).await?;
+            enqueue(turn, &mut tx, email).await?;
         }
         tx.commit().await.context("Failed to commit a change to a user")?;
         Ok((affected, row))
@@ -247,7 +255,7 @@ impl Store {
             .bind(&user.last_name)
             .bind(&user.email)
             .bind(i64::from(user.is_active));
-        let changed = self.change_with_emails(&turn, statement, true, emails).await;
+        let changed = self.change_with_emails(&turn, statement, true, emails, None).await;
         let (_, row) = changed.map_err(WriteError::into_anyhow)?;
         row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
@@ -263,7 +271,7 @@ impl Store {
     pub async fn change_password(&self, user_id: i64, hash: &str, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
         let statement = turn.query(SET_PASSWORD).bind(user_id).bind(hash);
-        self.change_with_emails(&turn, statement, false, emails).await.map_err(WriteError::into_anyhow)?;
+        self.change_with_emails(&turn, statement, false, emails, None).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
 
@@ -278,11 +286,12 @@ impl Store {
         hash: &str,
         last_login: i64,
         emails: &[OutgoingEmail],
+        link: &LinkToken,
     ) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement =
             turn.query(SET_PASSWORD_AND_LAST_LOGIN).bind(user_id).bind(hash).bind(last_login).bind(seen_hash);
-        let changed = self.change_with_emails(&turn, statement, false, emails).await;
+        let changed = self.change_with_emails(&turn, statement, false, emails, Some(link)).await;
         let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
         Ok(affected == 1)
     }
@@ -291,7 +300,7 @@ impl Store {
     pub async fn set_username(&self, user_id: i64, username: &str, emails: &[OutgoingEmail]) -> Result<(), WriteError> {
         let turn = self.write_turn().await;
         let statement = turn.query(SET_USERNAME).bind(user_id).bind(username);
-        self.change_with_emails(&turn, statement, false, emails).await?;
+        self.change_with_emails(&turn, statement, false, emails, None).await?;
         Ok(())
     }
 
@@ -305,20 +314,23 @@ impl Store {
         seen_last_login: Option<i64>,
         last_login: i64,
         emails: &[OutgoingEmail],
+        link: &LinkToken,
     ) -> Result<bool, WriteError> {
         let turn = self.write_turn().await;
         let statement =
             turn.query(SET_USERNAME_AND_LAST_LOGIN).bind(user_id).bind(username).bind(last_login).bind(seen_last_login);
-        let (affected, _) = self.change_with_emails(&turn, statement, false, emails).await?;
+        let (affected, _) = self.change_with_emails(&turn, statement, false, emails, Some(link)).await?;
         Ok(affected == 1)
     }
 
-    #[tracing::instrument(name = "Set a user's activation", skip(self, emails))]
-    pub async fn set_active(&self, user_id: i64, active: bool, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+    /// Activates an account from its link, using the link up; `false` if another request
+    /// used it first.
+    #[tracing::instrument(name = "Activate an account", skip(self, emails, link))]
+    pub async fn activate(&self, user_id: i64, emails: &[OutgoingEmail], link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
-        let statement = turn.query(SET_ACTIVE).bind(user_id).bind(i64::from(active));
-        self.change_with_emails(&turn, statement, false, emails).await.map_err(WriteError::into_anyhow)?;
-        Ok(())
+        let statement = turn.query(ACTIVATE).bind(user_id);
+        let changed = self.change_with_emails(&turn, statement, false, emails, Some(link)).await;
+        Ok(changed.map_err(WriteError::into_anyhow)?.0 == 1)
     }
 
     #[tracing::instrument(name = "Delete a user", skip(self))]

@@ -241,3 +241,74 @@ async fn other_methods_on_action_routes_are_401_for_anonymous_and_405_for_users(
         .await
         .assert(401, json!({"detail": "Authentication credentials were not provided."}));
 }
+
+#[tokio::test]
+async fn a_used_activation_link_does_not_reset_the_password_after_sign_in() {
+    let app = spawn_app().await;
+    app.post("/auth/users/", json!({"username": "alice", "email": "alice@example.com", "password": GOOD_PASSWORD}))
+        .await
+        .assert_status(201);
+    let (uid, token) = app.last_email_to("alice@example.com").await.uid_and_token();
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    app.login("alice", GOOD_PASSWORD).await;
+
+    // The link as it stood in an inbox, or in a log: it opened one account, once.
+    let takeover = json!({"uid": uid, "token": token, "new_password": "Taken-Over-Passw0rd"});
+    app.post("/auth/users/reset_password_confirm/", takeover)
+        .await
+        .assert(400, json!({"token": ["Invalid token for given user."]}));
+    let takeover = json!({"uid": uid, "token": token, "new_username": "mallory"});
+    app.post("/auth/users/reset_username_confirm/", takeover)
+        .await
+        .assert(400, json!({"token": ["Invalid token for given user."]}));
+    app.login("alice", GOOD_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn an_unused_activation_link_does_not_set_a_password() {
+    let app = spawn_app().await;
+    app.post("/auth/users/", json!({"username": "alice", "email": "alice@example.com", "password": GOOD_PASSWORD}))
+        .await
+        .assert_status(201);
+    let (uid, token) = app.last_email_to("alice@example.com").await.uid_and_token();
+    let takeover = json!({"uid": uid, "token": token, "new_password": "Taken-Over-Passw0rd"});
+    app.post("/auth/users/reset_password_confirm/", takeover)
+        .await
+        .assert(400, json!({"token": ["Invalid token for given user."]}));
+    // It still activates the account it was sent for.
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+}
+
+#[tokio::test]
+async fn a_password_reset_link_does_not_change_the_username() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    app.post("/auth/users/reset_password/", json!({"email": user.email})).await.assert_status(204);
+    let (uid, token) = app.last_email_to(&user.email).await.uid_and_token();
+    app.post("/auth/users/reset_username_confirm/", json!({"uid": uid, "token": token, "new_username": "mallory"}))
+        .await
+        .assert(400, json!({"token": ["Invalid token for given user."]}));
+    app.post(
+        "/auth/users/reset_password_confirm/",
+        json!({"uid": uid, "token": token, "new_password": "Brand-new-Passw0rd"}),
+    )
+    .await
+    .assert_status(204);
+}
+
+#[tokio::test]
+async fn a_django_made_link_works_once_and_then_for_nothing_else() {
+    let app = spawn_app().await;
+    let user = app.create_user("idle", false, false).await;
+    let stored = app.user(user.id).await.unwrap();
+    let token = TokenGenerator::new(SECRET_KEY, 259_200).make_token(&TokenSubject::of(&stored), now() - 60);
+    let uid = encode_uid(user.id);
+
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    app.post(
+        "/auth/users/reset_password_confirm/",
+        json!({"uid": uid, "token": token, "new_password": "Taken-Over-Passw0rd"}),
+    )
+    .await
+    .assert(400, json!({"token": ["Invalid token for given user."]}));
+}

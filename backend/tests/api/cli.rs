@@ -205,6 +205,7 @@ async fn the_outbox_command_lists_pending_and_failed_e_mails() {
         recipient: recipient.into(),
         subject: "x".into(),
         message: "Subject: x\r\n\r\nbody".into(),
+        link: None,
     };
     store.enqueue_emails(&[email("waiting@example.com"), email("broken@example.com")]).await.unwrap();
     store.mark_email_failed(2, "connection refused").await.unwrap();
@@ -243,5 +244,53 @@ fn production_refuses_e_mail_that_reaches_no_one_and_plain_http_links() {
     for frontend in ["https://accounts.example.com", "http://localhost:8000", "http://127.0.0.1:8000/app"] {
         let output = run("smtp", frontend);
         assert!(output.status.success(), "{frontend}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+#[tokio::test]
+async fn the_request_log_names_routes_and_never_the_uid_or_token_of_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = clean_command(dir.path())
+        .env("GATEHOUSE_BIND", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut port = None;
+    let mut line = String::new();
+    while port.is_none() && stdout.read_line(&mut line).unwrap() > 0 {
+        port = line
+            .contains("Gatehouse is listening")
+            .then(|| line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned());
+        line.clear();
+    }
+    let base = format!("http://127.0.0.1:{}", port.expect("the server said where it listens"));
+    let client = reqwest::Client::new();
+    for path in [
+        "/activate/MQ/secret-activation-token",
+        "/password/reset/confirm/MQ/secret-reset-token?x=1",
+        "/username/reset/confirm/Mg/secret-username-token",
+        "/auth/users/42/",
+        "/profile",
+    ] {
+        client.get(format!("{base}{path}")).send().await.unwrap();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut log = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut log).unwrap();
+
+    assert!(!log.contains("secret-"), "a link's token reached the log:\n{log}");
+    assert!(!log.contains("/MQ/") && !log.contains("/Mg/"), "a link's uid reached the log:\n{log}");
+    for route in [
+        "route=/activate/{uid}/{token}",
+        "route=/password/reset/confirm/{uid}/{token}",
+        "route=/username/reset/confirm/{uid}/{token}",
+        "route=/auth/users/{id}/",
+        "route=/profile",
+    ] {
+        assert!(log.contains(route), "{route} is not in the log:\n{log}");
     }
 }

@@ -209,3 +209,14 @@ fn the_servers_default_link_settings_are_the_browser_apps_link_shapes() {
     assert_eq!(settings::DEFAULT_PASSWORD_RESET_CONFIRM_URL, crate::app_links::PASSWORD_RESET_CONFIRM);
     assert_eq!(settings::DEFAULT_USERNAME_RESET_CONFIRM_URL, crate::app_links::USERNAME_RESET_CONFIRM);
 }
+
+#[tokio::test]
+async fn a_delivered_message_no_longer_keeps_its_link() {
+    let app = spawn_app().await;
+    register(&app, "alice").await;
+    app.settle_emails().await;
+    let database = app.database().await;
+    let kept: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT status, subject, message FROM email_outbox").fetch_all(&database).await.unwrap();
+    assert_eq!(kept, vec![("sent".to_owned(), "Account activation on Gatehouse".to_owned(), String::new())]);
+}

@@ -1,0 +1,98 @@
+//! The `link_tokens` table: the tokens of e-mailed links, by digest, with what each was sent
+//! for and whether it was used.
+
+use anyhow::Context;
+use sqlx::{AnyConnection, Row};
+
+use super::statement::{Read, Write, WriteTurn};
+use super::Store;
+
+const ISSUE: Write = Write::new(
+    "INSERT INTO link_tokens (digest, purpose, user_id, issued_at) VALUES ($1, $2, $3, $4) \
+     ON CONFLICT (digest, purpose) DO NOTHING",
+);
+const USES: Read = Read::new("SELECT purpose, consumed_at FROM link_tokens WHERE digest = $1");
+/// Marks a token used for a purpose, unless it was used before for any: one row changes, or
+/// none when another request used it first.
+const CONSUME: Write = Write::new(
+    "INSERT INTO link_tokens (digest, purpose, user_id, issued_at, consumed_at) \
+     SELECT $1, $2, $3, $4, $4 WHERE NOT EXISTS \
+     (SELECT 1 FROM link_tokens WHERE digest = $1 AND consumed_at IS NOT NULL) \
+     ON CONFLICT (digest, purpose) DO UPDATE SET consumed_at = excluded.consumed_at \
+     WHERE link_tokens.consumed_at IS NULL",
+);
+const PURGE: Write = Write::new("DELETE FROM link_tokens WHERE issued_at < $1");
+
+/// A link token as the table records it.
+#[derive(Debug, Clone)]
+pub struct LinkToken {
+    /// SHA-256 of the token, in hex.
+    pub digest: String,
+    /// What the link is for (`activation`, `password_reset`, `username_reset`).
+    pub purpose: &'static str,
+    pub user_id: i64,
+}
+
+/// What the table knows of a token: the purposes it was sent or used for, and whether it was
+/// used.
+#[derive(Debug, Default)]
+pub struct LinkTokenUses {
+    pub purposes: Vec<String>,
+    pub used: bool,
+}
+
+/// Records a token sent by e-mail, in the transaction that queues the message.
+pub(super) async fn issue(
+    turn: &WriteTurn<'_>,
+    connection: &mut AnyConnection,
+    link: &LinkToken,
+) -> anyhow::Result<()> {
+    turn.query(ISSUE)
+        .bind(&link.digest)
+        .bind(link.purpose)
+        .bind(link.user_id)
+        .bind(crate::clock::now_seconds())
+        .execute(connection)
+        .await
+        .context("Failed to record an e-mailed link")?;
+    Ok(())
+}
+
+/// Marks a token used, in the transaction of the change it confirms; `false` when it had been
+/// used already.
+pub(super) async fn consume(
+    turn: &WriteTurn<'_>,
+    connection: &mut AnyConnection,
+    link: &LinkToken,
+) -> anyhow::Result<bool> {
+    let done = turn
+        .query(CONSUME)
+        .bind(&link.digest)
+        .bind(link.purpose)
+        .bind(link.user_id)
+        .bind(crate::clock::now_seconds())
+        .execute(connection)
+        .await
+        .context("Failed to record a used link")?;
+    Ok(done.rows_affected() == 1)
+}
+
+impl Store {
+    /// What is known of the token with this digest.
+    pub async fn link_token_uses(&self, digest: &str) -> anyhow::Result<LinkTokenUses> {
+        let rows = USES.query().bind(digest).fetch_all(&self.pool).await.context("Failed to read e-mailed links")?;
+        let mut uses = LinkTokenUses::default();
+        for row in rows {
+            uses.purposes.push(row.try_get("purpose")?);
+            uses.used |= row.try_get::<Option<i64>, _>("consumed_at")?.is_some();
+        }
+        Ok(uses)
+    }
+
+    /// Forgets tokens sent before `before` (Unix seconds): they have expired.
+    pub async fn purge_link_tokens(&self, before: i64) -> anyhow::Result<u64> {
+        let turn = self.write_turn().await;
+        let done = turn.query(PURGE).bind(before).execute(&self.pool).await;
+        Ok(done.context("Failed to purge e-mailed links")?.rows_affected())
+    }
+}
