@@ -2,11 +2,12 @@ import { defineConfig, devices } from '@playwright/test';
 import { servers } from './tests/support/servers';
 
 // Whole journeys in Debian's Chromium against the real server (debug build) serving the
-// release build of the app. `scripts/e2e` builds both, then runs this.
+// release build of the app. `scripts/e2e` builds both, then runs this with CHROMIUM naming the
+// browser it found.
 const chromium = {
   ...devices['Desktop Chrome'],
   launchOptions: {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM,
     args: [
       '--no-sandbox',
       '--disable-gpu',

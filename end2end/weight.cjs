@@ -28,7 +28,7 @@ console.log(`${'wasm + JS'.padEnd(42)}${kb(sum('raw'))}${kb(sum('gzip'))}${kb(su
 
 (async () => {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   const times = [];

@@ -1,5 +1,6 @@
 //! The app's root: the router, the session, and the page the address names
-//! ([`Page::at`](crate::routes::Page::at) is the route table).
+//! ([`Page::at`](crate::routes::Page::at) is the route table; it also says which pages need a
+//! signed-in person).
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
@@ -7,7 +8,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::api::Client;
-use crate::components::Nav;
+use crate::components::{Nav, RequireAuth};
 use crate::pages::*;
 use crate::routes::Page;
 
@@ -60,22 +61,34 @@ pub fn Session(client: Client) -> impl IntoView {
     }
 }
 
-/// The view of one page. Every page is built through this one function, so the router's
-/// matching code is compiled once instead of once per route.
+/// The view of one page, named in the browser's tab. A page the route table marks as needing
+/// a signed-in person is shown through the guard, which sends a signed-out visitor to sign in.
 fn show(page: Page) -> AnyView {
+    crate::pages::title(page.title());
+    if page.requires_sign_in() {
+        let page = StoredValue::new(page);
+        view! { <RequireAuth>{move || view_of(page.get_value())}</RequireAuth> }.into_any()
+    } else {
+        view_of(page)
+    }
+}
+
+/// The page itself. Every page is built through this one function, so the router's matching
+/// code is compiled once instead of once per route.
+fn view_of(page: Page) -> AnyView {
     match page {
         Page::Home => view! { <HomePage/> }.into_any(),
         Page::SignUp => view! { <SignUpPage/> }.into_any(),
         Page::CheckEmail => view! { <CheckEmailPage/> }.into_any(),
-        Page::ResendActivation => view! { <ResendActivationPage/> }.into_any(),
+        Page::ResendActivation => view! { <AskForLinkPage link=Emailed::Activation/> }.into_any(),
         Page::Activate { uid, token } => view! { <ActivatePage uid token/> }.into_any(),
         Page::SignIn => view! { <SignInPage/> }.into_any(),
         Page::Profile => view! { <ProfilePage/> }.into_any(),
         Page::ChangePassword => view! { <ChangePasswordPage/> }.into_any(),
         Page::ChangeUsername => view! { <ChangeUsernamePage/> }.into_any(),
-        Page::ForgotPassword => view! { <ForgotPasswordPage/> }.into_any(),
+        Page::ForgotPassword => view! { <AskForLinkPage link=Emailed::PasswordReset/> }.into_any(),
         Page::ResetPassword { uid, token } => view! { <ResetPasswordPage uid token/> }.into_any(),
-        Page::ForgotUsername => view! { <ForgotUsernamePage/> }.into_any(),
+        Page::ForgotUsername => view! { <AskForLinkPage link=Emailed::UsernameReset/> }.into_any(),
         Page::ResetUsername { uid, token } => view! { <ResetUsernamePage uid token/> }.into_any(),
         Page::Users => view! { <UsersPage/> }.into_any(),
         Page::User { id } => view! { <UserPage id/> }.into_any(),

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::{Client, SessionEvent, User};
-use crate::routes::Notice;
+use crate::notice::Notice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -69,7 +69,8 @@ impl Auth {
 }
 
 /// Provides the client and the signed-in state, and keeps them in step with the session and
-/// with the other tabs. Protected pages (`components::RequireAuth`) react to the state.
+/// with the other tabs. Protected pages (`components::RequireAuth`, for the pages the route
+/// table says need it) react to the state.
 pub fn provide(client: Client) {
     let api = Api(StoredValue::new_local(client.clone()));
     let auth = Auth {

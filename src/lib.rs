@@ -8,6 +8,8 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod components;
+pub mod links;
+pub mod notice;
 pub mod pages;
 pub mod routes;
 pub mod session;

@@ -1,17 +1,9 @@
-//! The app's paths. E-mailed links point at `activate`, `password/reset/confirm` and
-//! `username/reset/confirm`, so those are part of the contract with the server's settings.
+//! The app's route table, both ways: [`Page::at`] reads the page a path names, and
+//! [`Page::path`] writes the path of a page. E-mailed links open three of these pages; their
+//! shapes are in `links.rs`, which the server's settings must match.
 
-pub const HOME: &str = "/";
-pub const SIGN_UP: &str = "/signup";
-pub const CHECK_EMAIL: &str = "/signup/check-email";
-pub const RESEND_ACTIVATION: &str = "/activate/resend";
-pub const SIGN_IN: &str = "/login";
-pub const PROFILE: &str = "/profile";
-pub const CHANGE_PASSWORD: &str = "/profile/password";
-pub const CHANGE_USERNAME: &str = "/profile/username";
-pub const FORGOT_PASSWORD: &str = "/password/reset";
-pub const FORGOT_USERNAME: &str = "/username/reset";
-pub const USERS: &str = "/users";
+use crate::links;
+use crate::notice::Notice;
 
 /// A page of the app, with what its path carries. This is the app's route table: every path
 /// the app answers is parsed here, and `app.rs` shows the page.
@@ -62,16 +54,87 @@ impl Page {
             _ => Page::NotFound,
         }
     }
+
+    /// The path of this page, such that `Page::at(&page.path()) == page`. A link's `uid` and
+    /// `token` are written as they are: each must be one non-empty path segment, as the server
+    /// makes them.
+    pub fn path(&self) -> String {
+        match self {
+            Page::Home => "/".into(),
+            Page::SignUp => "/signup".into(),
+            Page::CheckEmail => "/signup/check-email".into(),
+            Page::ResendActivation => "/activate/resend".into(),
+            Page::Activate { uid, token } => fill(links::ACTIVATION, uid, token),
+            Page::SignIn => "/login".into(),
+            Page::Profile => "/profile".into(),
+            Page::ChangePassword => "/profile/password".into(),
+            Page::ChangeUsername => "/profile/username".into(),
+            Page::ForgotPassword => "/password/reset".into(),
+            Page::ResetPassword { uid, token } => fill(links::PASSWORD_RESET_CONFIRM, uid, token),
+            Page::ForgotUsername => "/username/reset".into(),
+            Page::ResetUsername { uid, token } => fill(links::USERNAME_RESET_CONFIRM, uid, token),
+            Page::Users => "/users".into(),
+            Page::User { id: Some(id) } => format!("/users/{id}"),
+            // Any segment that is not a number names no user.
+            Page::User { id: None } => "/users/unknown".into(),
+            Page::NotFound => "/not-found".into(),
+        }
+    }
+
+    /// Whether only a signed-in person may see this page. A signed-out visitor is sent to sign
+    /// in and comes back afterwards (`app.rs`). Every page is listed, so a new one must be
+    /// classified here.
+    pub fn requires_sign_in(&self) -> bool {
+        match self {
+            Page::Profile | Page::ChangePassword | Page::ChangeUsername | Page::Users | Page::User { .. } => true,
+            Page::Home
+            | Page::SignUp
+            | Page::CheckEmail
+            | Page::ResendActivation
+            | Page::Activate { .. }
+            | Page::SignIn
+            | Page::ForgotPassword
+            | Page::ResetPassword { .. }
+            | Page::ForgotUsername
+            | Page::ResetUsername { .. }
+            | Page::NotFound => false,
+        }
+    }
+
+    /// The page's name in the browser's tab and history (before " · Gatehouse").
+    pub fn title(&self) -> &'static str {
+        match self {
+            Page::Home => "Welcome",
+            Page::SignUp => "Sign up",
+            Page::CheckEmail => "Check your e-mail",
+            Page::ResendActivation => "Resend activation e-mail",
+            Page::Activate { .. } => "Activate your account",
+            Page::SignIn => "Sign in",
+            Page::Profile => "Your profile",
+            Page::ChangePassword => "Change your password",
+            Page::ChangeUsername => "Change your username",
+            Page::ForgotPassword => "Reset your password",
+            Page::ResetPassword { .. } => "Choose a new password",
+            Page::ForgotUsername => "Reset your username",
+            Page::ResetUsername { .. } => "Choose a new username",
+            Page::Users => "Users",
+            Page::User { .. } => "User",
+            Page::NotFound => "Page not found",
+        }
+    }
 }
 
-/// A user's page in the users list.
-pub fn user(id: u64) -> String {
-    format!("{USERS}/{id}")
+/// An e-mailed link's shape (`links.rs`) with its `{uid}` and `{token}` filled in, as a path.
+fn fill(shape: &str, uid: &str, token: &str) -> String {
+    // Split rather than replace, so that a `uid` holding "{token}" stays as it is.
+    let (before, after_uid) = shape.split_once("{uid}").unwrap_or((shape, ""));
+    let (between, after) = after_uid.split_once("{token}").unwrap_or((after_uid, ""));
+    format!("/{before}{uid}{between}{token}{after}")
 }
 
 /// The sign-in page, returning to `next` afterwards, with an optional notice to show.
 pub fn sign_in_then(next: &str, notice: Option<Notice>) -> String {
-    let mut url = format!("{SIGN_IN}?next={}", encode(next));
+    let mut url = format!("{}?next={}", Page::SignIn.path(), encode(next));
     if let Some(notice) = notice {
         url.push_str("&notice=");
         url.push_str(notice.key());
@@ -79,76 +142,103 @@ pub fn sign_in_then(next: &str, notice: Option<Notice>) -> String {
     url
 }
 
-/// Why someone was sent to the sign-in page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
-    SessionExpired,
-    SignedOutElsewhere,
-    Activated,
-    PasswordChanged,
-    PasswordReset,
-    UsernameReset,
-    EmailChanged,
-    AccountDeleted,
-    SignedOut,
+/// The address of the page shown, to come back to it: the router's path, its query (which the
+/// router keeps without the `?`) and its fragment (kept with the `#`).
+pub fn address(path: &str, query: &str, fragment: &str) -> String {
+    let mut address = path.to_owned();
+    if !query.is_empty() {
+        address.push('?');
+        address.push_str(query);
+    }
+    if !fragment.is_empty() && fragment != "#" {
+        if !fragment.starts_with('#') {
+            address.push('#');
+        }
+        address.push_str(fragment);
+    }
+    address
 }
 
-impl Notice {
-    pub fn key(self) -> &'static str {
-        match self {
-            Notice::SessionExpired => "expired",
-            Notice::SignedOutElsewhere => "elsewhere",
-            Notice::Activated => "activated",
-            Notice::PasswordChanged => "password-changed",
-            Notice::PasswordReset => "password-reset",
-            Notice::UsernameReset => "username-reset",
-            Notice::EmailChanged => "email-changed",
-            Notice::AccountDeleted => "deleted",
-            Notice::SignedOut => "signed-out",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Notice> {
-        [
-            Notice::SessionExpired,
-            Notice::SignedOutElsewhere,
-            Notice::Activated,
-            Notice::PasswordChanged,
-            Notice::PasswordReset,
-            Notice::UsernameReset,
-            Notice::EmailChanged,
-            Notice::AccountDeleted,
-            Notice::SignedOut,
-        ]
-        .into_iter()
-        .find(|notice| notice.key() == key)
-    }
-
-    /// The sentence shown, and whether it reports a problem rather than a success.
-    pub fn text(self) -> (&'static str, bool) {
-        match self {
-            Notice::SessionExpired => ("Your session has ended. Please sign in again.", true),
-            Notice::SignedOutElsewhere => ("You were signed out in another tab.", false),
-            Notice::Activated => ("Your account is active. You can sign in now.", false),
-            Notice::PasswordChanged => ("Your password was changed. Sign in with the new one.", false),
-            Notice::PasswordReset => ("Your password was reset. Sign in with the new one.", false),
-            Notice::UsernameReset => ("Your username was changed. Sign in with the new one.", false),
-            Notice::EmailChanged => (
-                "We sent a confirmation link to your new e-mail address. Your account is paused until you open it.",
-                false,
-            ),
-            Notice::AccountDeleted => ("Your account was deleted.", false),
-            Notice::SignedOut => ("You are signed out.", false),
-        }
-    }
+/// A URL as the browser's URL parser resolved it against the app's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// Such as `http://127.0.0.1:8000`; `null` for schemes without one (`javascript:`, `data:`).
+    pub origin: String,
+    /// The path, starting with `/`.
+    pub path: String,
+    /// The query with its `?`, or empty.
+    pub query: String,
+    /// The fragment with its `#`, or empty.
+    pub fragment: String,
 }
 
-/// Where to go after signing in: only a path of this app, never another site.
-pub fn safe_next(next: Option<&str>) -> String {
+/// Where to go after signing in, given the `next` parameter as the browser resolved it
+/// (`None` when it is missing or does not parse): its path, query and fragment when it is a
+/// page of this app, the profile page otherwise. Only the browser's own reading of `next` is
+/// trusted, so that no spelling (a tab or a backslash the parser drops or turns into a slash,
+/// encoded slashes, a scheme) reaches another site.
+pub fn safe_next(app_origin: &str, next: Option<Resolved>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
-        _ => PROFILE.to_owned(),
+        // A path starting with `//` is read as another host when it is navigated to.
+        Some(url) if url.origin == app_origin && url.path.starts_with('/') && !url.path.starts_with("//") => {
+            format!("{}{}{}", url.path, url.query, url.fragment)
+        }
+        _ => Page::Profile.path(),
     }
+}
+
+/// Where to go after signing in, for the sign-in page's `next` parameter: it is resolved
+/// against the app's origin by the browser, and followed only within the app ([`safe_next`]).
+pub fn after_sign_in(next: Option<&str>) -> String {
+    let origin = app_origin();
+    safe_next(&origin, next.and_then(|next| resolve(next, &origin)))
+}
+
+#[cfg(target_arch = "wasm32")]
+fn app_origin() -> String {
+    leptos::prelude::window().location().origin().unwrap_or_default()
+}
+
+/// `next` resolved against `base` by the browser's own URL parser (`new URL(next, base)`).
+#[cfg(target_arch = "wasm32")]
+fn resolve(next: &str, base: &str) -> Option<Resolved> {
+    let url = browser::Url::new(next, base).ok()?;
+    Some(Resolved { origin: url.origin(), path: url.pathname(), query: url.search(), fragment: url.hash() })
+}
+
+/// The browser's `URL` class, declared here so that the app needs no further `web-sys` feature.
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = URL)]
+        pub type Url;
+
+        #[wasm_bindgen(constructor, js_class = "URL", catch)]
+        pub fn new(url: &str, base: &str) -> Result<Url, JsValue>;
+        #[wasm_bindgen(method, getter, js_class = "URL")]
+        pub fn origin(this: &Url) -> String;
+        #[wasm_bindgen(method, getter, js_class = "URL")]
+        pub fn pathname(this: &Url) -> String;
+        #[wasm_bindgen(method, getter, js_class = "URL")]
+        pub fn search(this: &Url) -> String;
+        #[wasm_bindgen(method, getter, js_class = "URL")]
+        pub fn hash(this: &Url) -> String;
+    }
+}
+
+// Outside a browser there is no URL parser to trust: nothing resolves, and every `next` leads
+// to the profile page. (The app only runs in a browser; this keeps the native build whole.)
+#[cfg(not(target_arch = "wasm32"))]
+fn app_origin() -> String {
+    String::new()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn resolve(_: &str, _: &str) -> Option<Resolved> {
+    None
 }
 
 /// Percent-encodes a path for a query string.
@@ -167,35 +257,120 @@ pub fn encode(text: &str) -> String {
 mod tests {
     use super::*;
 
+    const UID: &str = "MQ";
+    const TOKEN: &str = "cz4k1p-0123456789abcdef0123456789abcdef";
+
+    fn link_pages(uid: &str, token: &str) -> [Page; 3] {
+        let (uid, token) = (uid.to_owned(), token.to_owned());
+        [
+            Page::Activate { uid: uid.clone(), token: token.clone() },
+            Page::ResetPassword { uid: uid.clone(), token: token.clone() },
+            Page::ResetUsername { uid, token },
+        ]
+    }
+
+    /// One of each page, with what its path carries.
+    fn every_page() -> Vec<Page> {
+        let mut pages = vec![
+            Page::Home,
+            Page::SignUp,
+            Page::CheckEmail,
+            Page::ResendActivation,
+            Page::SignIn,
+            Page::Profile,
+            Page::ChangePassword,
+            Page::ChangeUsername,
+            Page::ForgotPassword,
+            Page::ForgotUsername,
+            Page::Users,
+            Page::User { id: Some(42) },
+            Page::User { id: Some(0) },
+            Page::User { id: None },
+            Page::NotFound,
+        ];
+        pages.extend(link_pages(UID, TOKEN));
+        pages
+    }
+
     #[test]
     fn every_path_of_the_app_names_its_page() {
-        let link = |uid: &str, token: &str| (uid.to_owned(), token.to_owned());
         assert_eq!(Page::at("/"), Page::Home);
         assert_eq!(Page::at(""), Page::Home);
-        assert_eq!(Page::at(SIGN_UP), Page::SignUp);
-        assert_eq!(Page::at(CHECK_EMAIL), Page::CheckEmail);
-        assert_eq!(Page::at(RESEND_ACTIVATION), Page::ResendActivation);
-        assert_eq!(Page::at(SIGN_IN), Page::SignIn);
-        assert_eq!(Page::at(PROFILE), Page::Profile);
-        assert_eq!(Page::at(CHANGE_PASSWORD), Page::ChangePassword);
-        assert_eq!(Page::at(CHANGE_USERNAME), Page::ChangeUsername);
-        assert_eq!(Page::at(FORGOT_PASSWORD), Page::ForgotPassword);
-        assert_eq!(Page::at(FORGOT_USERNAME), Page::ForgotUsername);
-        assert_eq!(Page::at(USERS), Page::Users);
-        assert_eq!(Page::at(&user(42)), Page::User { id: Some(42) });
-        let (uid, token) = link("MQ", "cz4k1p-0123456789abcdef0123456789abcdef");
+        assert_eq!(Page::at("/signup"), Page::SignUp);
+        assert_eq!(Page::at("/signup/check-email"), Page::CheckEmail);
+        assert_eq!(Page::at("/activate/resend"), Page::ResendActivation);
+        assert_eq!(Page::at("/login"), Page::SignIn);
+        assert_eq!(Page::at("/profile"), Page::Profile);
+        assert_eq!(Page::at("/profile/password"), Page::ChangePassword);
+        assert_eq!(Page::at("/profile/username"), Page::ChangeUsername);
+        assert_eq!(Page::at("/password/reset"), Page::ForgotPassword);
+        assert_eq!(Page::at("/username/reset"), Page::ForgotUsername);
+        assert_eq!(Page::at("/users"), Page::Users);
+        assert_eq!(Page::at("/users/42"), Page::User { id: Some(42) });
+        let [activate, reset_password, reset_username] = link_pages(UID, TOKEN);
+        assert_eq!(Page::at(&format!("/activate/{UID}/{TOKEN}")), activate);
+        assert_eq!(Page::at(&format!("/password/reset/confirm/{UID}/{TOKEN}")), reset_password);
+        assert_eq!(Page::at(&format!("/username/reset/confirm/{UID}/{TOKEN}")), reset_username);
+    }
+
+    #[test]
+    fn every_page_has_a_path_that_names_it_again() {
+        for page in every_page() {
+            let path = page.path();
+            assert!(path.starts_with('/'), "{page:?}: {path}");
+            assert_eq!(Page::at(&path), page, "{path}");
+        }
+        for (uid, token) in [("MTIzNDU2", "abc-0123456789abcdef"), ("Mw", "resend"), ("a", "b")] {
+            for page in link_pages(uid, token) {
+                assert_eq!(Page::at(&page.path()), page, "{}", page.path());
+            }
+        }
+    }
+
+    #[test]
+    fn each_e_mailed_link_shape_opens_its_page_and_is_that_pages_path() {
+        let filled = |shape: &str| format!("/{}", shape.replace("{uid}", UID).replace("{token}", TOKEN));
+        let [activate, reset_password, reset_username] = link_pages(UID, TOKEN);
+        for (shape, page) in [
+            (links::ACTIVATION, activate),
+            (links::PASSWORD_RESET_CONFIRM, reset_password),
+            (links::USERNAME_RESET_CONFIRM, reset_username),
+        ] {
+            assert_eq!(Page::at(&filled(shape)), page, "{shape}");
+            assert_eq!(page.path(), filled(shape), "{shape}");
+        }
+    }
+
+    #[test]
+    fn a_link_whose_uid_holds_the_token_placeholder_keeps_it() {
+        let page = Page::Activate { uid: "{token}".into(), token: "t".into() };
+        assert_eq!(page.path(), "/activate/{token}/t");
+    }
+
+    #[test]
+    fn the_profile_password_username_users_and_user_pages_need_a_signed_in_person() {
+        let protected: Vec<Page> = every_page().into_iter().filter(Page::requires_sign_in).collect();
         assert_eq!(
-            Page::at("/activate/MQ/cz4k1p-0123456789abcdef0123456789abcdef"),
-            Page::Activate { uid: uid.clone(), token: token.clone() }
+            protected,
+            vec![
+                Page::Profile,
+                Page::ChangePassword,
+                Page::ChangeUsername,
+                Page::Users,
+                Page::User { id: Some(42) },
+                Page::User { id: Some(0) },
+                Page::User { id: None },
+            ]
         );
-        assert_eq!(
-            Page::at("/password/reset/confirm/MQ/cz4k1p-0123456789abcdef0123456789abcdef"),
-            Page::ResetPassword { uid: uid.clone(), token: token.clone() }
-        );
-        assert_eq!(
-            Page::at("/username/reset/confirm/MQ/cz4k1p-0123456789abcdef0123456789abcdef"),
-            Page::ResetUsername { uid, token }
-        );
+    }
+
+    #[test]
+    fn every_page_names_itself_in_the_browser_tab() {
+        for page in every_page() {
+            assert!(!page.title().is_empty(), "{page:?}");
+        }
+        assert_eq!(Page::ForgotPassword.title(), "Reset your password");
+        assert_eq!(Page::at("/no/such/page").title(), "Page not found");
     }
 
     #[test]
@@ -214,14 +389,59 @@ mod tests {
         assert_eq!(Page::at("/users/abc"), Page::User { id: None });
     }
 
+    const APP: &str = "http://127.0.0.1:8000";
+
+    fn resolved(origin: &str, path: &str, query: &str, fragment: &str) -> Option<Resolved> {
+        Some(Resolved { origin: origin.into(), path: path.into(), query: query.into(), fragment: fragment.into() })
+    }
+
     #[test]
-    fn only_paths_of_this_app_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/profile/password")), "/profile/password");
-        assert_eq!(safe_next(Some("/users/3?tab=1")), "/users/3?tab=1");
-        for hostile in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)", ""] {
-            assert_eq!(safe_next(Some(hostile)), PROFILE, "{hostile}");
+    fn a_page_of_this_app_is_followed_after_sign_in_with_its_query_and_fragment() {
+        assert_eq!(safe_next(APP, resolved(APP, "/profile/password", "", "")), "/profile/password");
+        assert_eq!(safe_next(APP, resolved(APP, "/users/3", "?tab=1", "#email")), "/users/3?tab=1#email");
+    }
+
+    #[test]
+    fn another_site_or_scheme_leads_to_the_profile_page_after_sign_in() {
+        // What the browser makes of `/\t/evil.example/x`, `/\evil.example`, `///evil.example`,
+        // `https://evil.example/` and `javascript:alert(1)`.
+        for next in [
+            resolved("http://evil.example", "/x", "", ""),
+            resolved("http://evil.example", "/", "", ""),
+            resolved("https://evil.example", "/", "", ""),
+            resolved("https://127.0.0.1:8000", "/users", "", ""),
+            resolved("http://127.0.0.1:8001", "/users", "", ""),
+            resolved("null", "alert(1)", "", ""),
+        ] {
+            assert_eq!(safe_next(APP, next.clone()), "/profile", "{next:?}");
         }
-        assert_eq!(safe_next(None), PROFILE);
+    }
+
+    #[test]
+    fn a_path_of_this_app_that_would_be_read_as_another_host_leads_to_the_profile_page() {
+        // `/.//evil.example` resolves to this origin with the path `//evil.example`, which the
+        // router would then navigate to as `http://evil.example`.
+        assert_eq!(safe_next(APP, resolved(APP, "//evil.example", "", "")), "/profile");
+        assert_eq!(safe_next(APP, resolved(APP, "//", "?x", "")), "/profile");
+    }
+
+    #[test]
+    fn a_missing_or_unreadable_next_leads_to_the_profile_page() {
+        assert_eq!(safe_next(APP, None), "/profile");
+        assert_eq!(after_sign_in(None), "/profile");
+    }
+
+    #[test]
+    fn the_way_back_keeps_the_pages_query_and_fragment() {
+        assert_eq!(address("/users/3", "tab=1", "#email"), "/users/3?tab=1#email");
+        assert_eq!(address("/users/3", "tab=1", ""), "/users/3?tab=1");
+        assert_eq!(address("/profile", "", ""), "/profile");
+        assert_eq!(address("/profile", "", "#"), "/profile");
+        assert_eq!(
+            sign_in_then(&address("/users/3", "tab=1", ""), None),
+            "/login?next=/users/3%3Ftab%3D1",
+            "the query is part of the way back, not of the sign-in page's address"
+        );
     }
 
     #[test]
@@ -230,23 +450,6 @@ mod tests {
             sign_in_then("/users/3?x=a b", Some(Notice::SessionExpired)),
             "/login?next=/users/3%3Fx%3Da%20b&notice=expired"
         );
-    }
-
-    #[test]
-    fn every_notice_round_trips_through_its_key() {
-        for key in [
-            "expired",
-            "elsewhere",
-            "activated",
-            "password-changed",
-            "password-reset",
-            "username-reset",
-            "email-changed",
-            "deleted",
-            "signed-out",
-        ] {
-            assert_eq!(Notice::from_key(key).map(Notice::key), Some(key));
-        }
-        assert_eq!(Notice::from_key("nonsense"), None);
+        assert_eq!(sign_in_then("/profile", None), "/login?next=/profile");
     }
 }

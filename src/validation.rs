@@ -1,18 +1,22 @@
 //! Checks the browser makes before sending a form. They only save a round trip: the server
-//! decides, and its messages are shown as they come.
+//! decides, and its messages are shown as they come. The messages below are worded as the
+//! server's (which says "This field may not be blank." for a blank value rather than
+//! [`REQUIRED`]); the confirmation's is the browser's own, since only the browser checks it.
 
-/// The minimum length the server's password policy asks for.
+/// The minimum length, in characters, of the server's password policy.
 pub const MIN_PASSWORD_LENGTH: usize = 8;
 
 pub const REQUIRED: &str = "This field is required.";
 pub const PASSWORDS_DIFFER: &str = "The two passwords do not match.";
 pub const EMAIL_INVALID: &str = "Enter a valid email address.";
 
+/// The server's message for a password shorter than [`MIN_PASSWORD_LENGTH`].
 pub fn too_short() -> String {
     format!("This password is too short. It must contain at least {MIN_PASSWORD_LENGTH} characters.")
 }
 
-/// Errors found in a form, per field name, in the form's order.
+/// Errors found in a form: one entry per failed check, as (field name, message), in the order
+/// the checks ran.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Problems(pub Vec<(&'static str, String)>);
 
@@ -25,7 +29,8 @@ impl Problems {
         self.0.is_empty()
     }
 
-    /// The first problem of each field, as the server would list them.
+    /// Every problem grouped by field, as the server lists field errors: the fields in the order
+    /// of their first problem, each with all of its messages in order.
     pub fn into_fields(self) -> Vec<(String, Vec<String>)> {
         let mut fields: Vec<(String, Vec<String>)> = Vec::new();
         for (field, message) in self.0 {
@@ -37,7 +42,7 @@ impl Problems {
         fields
     }
 
-    /// Requires a value that is not only spaces.
+    /// Requires a value that is not empty or only whitespace.
     pub fn required(mut self, field: &'static str, value: &str) -> Problems {
         if value.trim().is_empty() {
             self.0.push((field, REQUIRED.to_owned()));
@@ -45,7 +50,9 @@ impl Problems {
         self
     }
 
-    /// A new password: present and long enough.
+    /// A new password: not empty, and at least [`MIN_PASSWORD_LENGTH`] characters long
+    /// (characters, not bytes; spaces count and are not trimmed). One problem at most:
+    /// "required" for an empty password, otherwise "too short".
     pub fn new_password(mut self, field: &'static str, value: &str) -> Problems {
         if value.is_empty() {
             self.0.push((field, REQUIRED.to_owned()));
@@ -55,7 +62,8 @@ impl Problems {
         self
     }
 
-    /// The confirmation of a new password must repeat it.
+    /// The confirmation of a new password: required, and equal to `password` exactly (no
+    /// trimming). The problem is reported on the confirmation's field.
     pub fn confirms(mut self, field: &'static str, password: &str, confirmation: &str) -> Problems {
         if confirmation.is_empty() {
             self.0.push((field, REQUIRED.to_owned()));
@@ -65,8 +73,10 @@ impl Problems {
         self
     }
 
-    /// A plausible e-mail address (one `@` with text on both sides and a dot in the domain).
-    /// Empty is accepted here: `required` says whether it may be.
+    /// A plausible e-mail address, once trimmed: no whitespace inside, something before the
+    /// last `@`, and after it a domain with a dot that neither starts nor ends it. The part
+    /// before the last `@` may hold another `@`; the server makes the full check. An empty or
+    /// blank value passes here: `required` says whether it may be.
     pub fn email(mut self, field: &'static str, value: &str) -> Problems {
         let value = value.trim();
         if !value.is_empty() && !looks_like_email(value) {

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::{use_api, use_auth, Status};
-use crate::routes::{self, Notice};
+use crate::notice::Notice;
+use crate::routes::Page;
 
 #[component]
 pub fn Nav() -> impl IntoView {
@@ -23,7 +24,7 @@ pub fn Nav() -> impl IntoView {
     view! {
         <header class="topbar">
             <nav aria-label="Main">
-                <A href=routes::HOME attr:class="brand">
+                <A href=Page::Home.path() attr:class="brand">
                     <span class="mark" aria-hidden="true">"◆"</span>
                     " Gatehouse"
                 </A>
@@ -33,14 +34,14 @@ pub fn Nav() -> impl IntoView {
                         fallback=move || {
                             view! {
                                 <Show when=move || auth.status.get() == Status::SignedOut>
-                                    <A href=routes::SIGN_IN>"Sign in"</A>
-                                    <A href=routes::SIGN_UP attr:class="button-link">"Sign up"</A>
+                                    <A href=Page::SignIn.path()>"Sign in"</A>
+                                    <A href=Page::SignUp.path() attr:class="button-link">"Sign up"</A>
                                 </Show>
                             }
                         }
                     >
-                        <A href=routes::PROFILE>"Profile"</A>
-                        <A href=routes::USERS>"Users"</A>
+                        <A href=Page::Profile.path()>"Profile"</A>
+                        <A href=Page::Users.path()>"Users"</A>
                         <span class="who" data-testid="signed-in-as">
                             "Signed in as "
                             <strong>{who}</strong>

@@ -1,4 +1,6 @@
-//! The guard of protected pages: a signed-out visitor goes to sign in, and comes back here.
+//! The guard of the pages the route table marks as needing a signed-in person
+//! ([`Page::requires_sign_in`](crate::routes::Page::requires_sign_in)); `app.rs` puts it around
+//! them. A signed-out visitor goes to sign in, and comes back here afterwards.
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -14,7 +16,11 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
     let location = use_location();
     Effect::new(move |_| {
         if auth.status.get() == Status::SignedOut {
-            let here = format!("{}{}", location.pathname.get_untracked(), location.search.get_untracked());
+            let here = routes::address(
+                &location.pathname.get_untracked(),
+                &location.search.get_untracked(),
+                &location.hash.get_untracked(),
+            );
             let to = routes::sign_in_then(&here, auth.reason.get_untracked());
             navigate(&to, NavigateOptions { replace: true, ..Default::default() });
         }

@@ -1,4 +1,5 @@
-//! The signed-in person's own account: profile, deletion, password and username.
+//! The signed-in person's own account: profile, deletion, password and username. The route
+//! table marks these pages as needing a signed-in person, so they are only built for one.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -6,23 +7,22 @@ use leptos_router::components::A;
 
 use crate::api::{ProfileChange, User};
 use crate::auth::{use_api, use_auth};
-use crate::components::{Alert, Field, FormState, Notices, RequireAuth, Submit};
-use crate::routes::{self, Notice};
+use crate::components::{Alert, Field, FormState, Notices, Submit};
+use crate::notice::Notice;
+use crate::routes::Page;
 use crate::task::Sending;
 use crate::validation::Problems;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    super::title("Your profile");
     let auth = use_auth();
     // The form is built once per person: saving updates the user without resetting the form.
     let person = Memo::new(move |_| auth.user.with(|user| user.as_ref().map(|user| user.id)));
-    view! {
-        <RequireAuth>
-            {move || {
-                person.get().and_then(|_| auth.user.get_untracked()).map(|user| view! { <ProfileForm user=user/> <DeleteAccount/> })
-            }}
-        </RequireAuth>
+    move || {
+        person
+            .get()
+            .and_then(|_| auth.user.get_untracked())
+            .map(|user| view! { <ProfileForm user=user/> <DeleteAccount/> })
     }
 }
 
@@ -95,8 +95,8 @@ fn ProfileForm(user: User) -> impl IntoView {
                 <Submit label="Save changes" busy="Saving…" pending=sending.pending()/>
             </form>
             <ul class="aside links-list">
-                <li><A href=routes::CHANGE_PASSWORD>"Change password"</A></li>
-                <li><A href=routes::CHANGE_USERNAME>"Change username"</A></li>
+                <li><A href=Page::ChangePassword.path()>"Change password"</A></li>
+                <li><A href=Page::ChangeUsername.path()>"Change username"</A></li>
             </ul>
         </section>
     }
@@ -158,7 +158,6 @@ fn DeleteAccount() -> impl IntoView {
 
 #[component]
 pub fn ChangePasswordPage() -> impl IntoView {
-    super::title("Change your password");
     let api = use_api();
     let form = FormState::new(&["current_password", "new_password", "confirm_password"]);
     let done = RwSignal::new(Vec::<String>::new());
@@ -192,26 +191,23 @@ pub fn ChangePasswordPage() -> impl IntoView {
         }
     };
     view! {
-        <RequireAuth>
-            <section class="card narrow">
-                <h1>"Change your password"</h1>
-                <form on:submit=on_submit novalidate>
-                    <Alert messages=form.general()/>
-                    <Notices messages=done/>
-                    <Field label="Current password" name="current_password" kind="password" value=current errors=form.field("current_password") autocomplete="current-password" required=true/>
-                    <Field label="New password" name="new_password" kind="password" value=new errors=form.field("new_password") autocomplete="new-password" required=true hint="At least 8 characters, not too common, not all digits."/>
-                    <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
-                    <Submit label="Change password" busy="Changing…" pending=sending.pending()/>
-                </form>
-                <p class="aside"><A href=routes::PROFILE>"Back to your profile"</A></p>
-            </section>
-        </RequireAuth>
+        <section class="card narrow">
+            <h1>"Change your password"</h1>
+            <form on:submit=on_submit novalidate>
+                <Alert messages=form.general()/>
+                <Notices messages=done/>
+                <Field label="Current password" name="current_password" kind="password" value=current errors=form.field("current_password") autocomplete="current-password" required=true/>
+                <Field label="New password" name="new_password" kind="password" value=new errors=form.field("new_password") autocomplete="new-password" required=true hint="At least 8 characters, not too common, not all digits."/>
+                <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
+                <Submit label="Change password" busy="Changing…" pending=sending.pending()/>
+            </form>
+            <p class="aside"><A href=Page::Profile.path()>"Back to your profile"</A></p>
+        </section>
     }
 }
 
 #[component]
 pub fn ChangeUsernamePage() -> impl IntoView {
-    super::title("Change your username");
     let api = use_api();
     let auth = use_auth();
     let form = FormState::new(&["current_password", "new_username"]);
@@ -241,18 +237,16 @@ pub fn ChangeUsernamePage() -> impl IntoView {
         }
     };
     view! {
-        <RequireAuth>
-            <section class="card narrow">
-                <h1>"Change your username"</h1>
-                <form on:submit=on_submit novalidate>
-                    <Alert messages=form.general()/>
-                    <Notices messages=done/>
-                    <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
-                    <Field label="New username" name="new_username" value=username errors=form.field("new_username") autocomplete="username" required=true/>
-                    <Submit label="Change username" busy="Changing…" pending=sending.pending()/>
-                </form>
-                <p class="aside"><A href=routes::PROFILE>"Back to your profile"</A></p>
-            </section>
-        </RequireAuth>
+        <section class="card narrow">
+            <h1>"Change your username"</h1>
+            <form on:submit=on_submit novalidate>
+                <Alert messages=form.general()/>
+                <Notices messages=done/>
+                <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
+                <Field label="New username" name="new_username" value=username errors=form.field("new_username") autocomplete="username" required=true/>
+                <Submit label="Change username" busy="Changing…" pending=sending.pending()/>
+            </form>
+            <p class="aside"><A href=Page::Profile.path()>"Back to your profile"</A></p>
+        </section>
     }
 }

@@ -1,5 +1,5 @@
-//! Activation: the "check your e-mail" page after sign-up, the page an activation link opens,
-//! and asking for a new link.
+//! Activation: the "check your e-mail" page after sign-up and the page an activation link
+//! opens. Asking for a new link by address is `ask_for_link.rs`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -11,38 +11,18 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::ApiError;
 use crate::auth::use_api;
-use crate::components::{Alert, Field, FormState, Notices, Submit};
-use crate::routes::{self, Notice};
-use crate::task::{self, Sending};
-use crate::validation::Problems;
+use crate::components::{Alert, Notices, Submit};
+use crate::notice::Notice;
+use crate::routes::{self, Page};
+use crate::task;
 
-const RESENT: &str =
-    "If that account is waiting for activation, a new link is on its way. It can take a minute to arrive.";
-
-/// The state of a form that resends the activation e-mail: its error, its success message,
-/// whether it is being sent, and what sends it.
-fn resend_form() -> (FormState, RwSignal<Vec<String>>, Sending, impl Fn(String) + Copy + 'static) {
-    let api = use_api();
-    let form = FormState::new(&["email"]);
-    let sent = RwSignal::new(Vec::<String>::new());
-    let sending = Sending::new();
-    let resend = move |email: String| {
-        sending.start(async move {
-            match api.get().resend_activation(&email).await {
-                Ok(()) => sent.set(vec![RESENT.to_owned()]),
-                Err(error) => form.fail(error),
-            }
-        })
-    };
-    (form, sent, sending, resend)
-}
+use super::ask_for_link::{link_sender, Emailed};
 
 #[component]
 pub fn CheckEmailPage() -> impl IntoView {
-    super::title("Check your e-mail");
     let query = use_query_map();
     let email = move || query.with(|q| q.get("email")).unwrap_or_default();
-    let (form, sent, sending, resend) = resend_form();
+    let (form, sent, sending, resend) = link_sender(Emailed::Activation);
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         sent.set(Vec::new());
@@ -62,36 +42,7 @@ pub fn CheckEmailPage() -> impl IntoView {
                 <Notices messages=sent/>
                 <Submit label="Resend activation e-mail" busy="Sending…" pending=sending.pending() class="secondary"/>
             </form>
-            <p class="aside"><A href=routes::SIGN_IN>"Go to the sign-in page"</A></p>
-        </section>
-    }
-}
-
-#[component]
-pub fn ResendActivationPage() -> impl IntoView {
-    super::title("Resend activation e-mail");
-    let query = use_query_map();
-    let email = RwSignal::new(query.with_untracked(|q| q.get("email")).unwrap_or_default());
-    let (form, sent, sending, resend) = resend_form();
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        sent.set(Vec::new());
-        let value = email.get().trim().to_owned();
-        if form.checked(Problems::new().required("email", &value).email("email", &value)) {
-            resend(value);
-        }
-    };
-    view! {
-        <section class="card">
-            <h1>"Resend activation e-mail"</h1>
-            <p class="lead">"Enter the address you signed up with and we will send a new activation link."</p>
-            <form on:submit=on_submit novalidate>
-                <Alert messages=form.general()/>
-                <Notices messages=sent/>
-                <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
-                <Submit label="Resend activation e-mail" busy="Sending…" pending=sending.pending()/>
-            </form>
-            <p class="aside"><A href=routes::SIGN_IN>"Back to the sign-in page"</A></p>
+            <p class="aside"><A href=Page::SignIn.path()>"Go to the sign-in page"</A></p>
         </section>
     }
 }
@@ -139,7 +90,6 @@ fn activate_once(api: crate::auth::Api, uid: String, token: String, retry: bool)
 /// The page an activation link opens, with the link's `uid` and `token`.
 #[component]
 pub fn ActivatePage(uid: String, token: String) -> impl IntoView {
-    super::title("Activate your account");
     let api = use_api();
     let outcome = RwSignal::new(activate_once(api, uid.clone(), token.clone(), false));
     let link = StoredValue::new((uid, token));
@@ -147,7 +97,7 @@ pub fn ActivatePage(uid: String, token: String) -> impl IntoView {
         let (uid, token) = link.get_value();
         outcome.set(activate_once(api, uid, token, true));
     };
-    let sign_in = routes::sign_in_then(routes::PROFILE, Some(Notice::Activated));
+    let sign_in = routes::sign_in_then(&Page::Profile.path(), Some(Notice::Activated));
     view! {
         <section class="card">
             <h1>"Activate your account"</h1>
@@ -165,7 +115,7 @@ pub fn ActivatePage(uid: String, token: String) -> impl IntoView {
                     <div class="alert" role="alert">
                         <p>"This activation link is invalid or has expired. Links work for a limited time, and only the newest one counts."</p>
                     </div>
-                    <p><A href=routes::RESEND_ACTIVATION attr:class="button-link">"Resend activation e-mail"</A></p>
+                    <p><A href=Page::ResendActivation.path() attr:class="button-link">"Resend activation e-mail"</A></p>
                 }.into_any(),
                 Some(Outcome::Failed(error)) => view! {
                     <Alert messages=error.general(&[])/>

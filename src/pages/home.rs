@@ -2,11 +2,10 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::auth::{use_auth, Status};
-use crate::routes;
+use crate::routes::Page;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    super::title("Welcome");
     let auth = use_auth();
     let greeting = move || auth.user.get().map(|user| format!("Welcome back, {}.", user.display_name()));
     view! {
@@ -20,15 +19,15 @@ pub fn HomePage() -> impl IntoView {
                 fallback=|| {
                     view! {
                         <div class="actions">
-                            <A href=routes::SIGN_UP attr:class="button-link">"Create an account"</A>
-                            <A href=routes::SIGN_IN attr:class="button-link secondary">"I already have an account"</A>
+                            <A href=Page::SignUp.path() attr:class="button-link">"Create an account"</A>
+                            <A href=Page::SignIn.path() attr:class="button-link secondary">"I already have an account"</A>
                         </div>
                     }
                 }
             >
                 <p class="lead">{greeting}</p>
                 <div class="actions">
-                    <A href=routes::PROFILE attr:class="button-link">"Go to your profile"</A>
+                    <A href=Page::Profile.path() attr:class="button-link">"Go to your profile"</A>
                 </div>
             </Show>
         </section>
@@ -37,12 +36,11 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    super::title("Page not found");
     view! {
         <section class="card">
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <p><A href=routes::HOME>"Go to the home page"</A></p>
+            <p><A href=Page::Home.path()>"Go to the home page"</A></p>
         </section>
     }
 }

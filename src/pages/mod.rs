@@ -1,7 +1,8 @@
-//! One routed page per module.
+//! The pages, by flow. `app.rs` picks one for the address and names it in the tab ([`title`]).
 
 mod account;
 mod activation;
+mod ask_for_link;
 mod home;
 mod resets;
 mod sign_in;
@@ -9,9 +10,10 @@ mod sign_up;
 mod users;
 
 pub use account::{ChangePasswordPage, ChangeUsernamePage, ProfilePage};
-pub use activation::{ActivatePage, CheckEmailPage, ResendActivationPage};
+pub use activation::{ActivatePage, CheckEmailPage};
+pub use ask_for_link::{AskForLinkPage, Emailed};
 pub use home::{HomePage, NotFoundPage};
-pub use resets::{ForgotPasswordPage, ForgotUsernamePage, ResetPasswordPage, ResetUsernamePage};
+pub use resets::{ResetPasswordPage, ResetUsernamePage};
 pub use sign_in::SignInPage;
 pub use sign_up::SignUpPage;
 pub use users::{UserPage, UsersPage};

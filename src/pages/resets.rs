@@ -1,4 +1,5 @@
-//! Forgotten passwords and usernames: asking for a link, and the pages the links open.
+//! Forgotten passwords and usernames: the pages the e-mailed links open. Asking for a link is
+//! `ask_for_link.rs`.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -8,8 +9,9 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{ApiError, Client};
 use crate::auth::{use_api, Api};
-use crate::components::{Alert, Field, FormState, Notices, Submit};
-use crate::routes::{self, Notice};
+use crate::components::{Alert, Field, FormState, Submit};
+use crate::notice::Notice;
+use crate::routes::{self, Page};
 use crate::task::Sending;
 use crate::validation::Problems;
 
@@ -21,78 +23,11 @@ enum Forgotten {
 }
 
 impl Forgotten {
-    fn request_page(self) -> &'static str {
+    fn request_page(self) -> Page {
         match self {
-            Forgotten::Password => routes::FORGOT_PASSWORD,
-            Forgotten::Username => routes::FORGOT_USERNAME,
+            Forgotten::Password => Page::ForgotPassword,
+            Forgotten::Username => Page::ForgotUsername,
         }
-    }
-}
-
-#[component]
-pub fn ForgotPasswordPage() -> impl IntoView {
-    super::title("Reset your password");
-    view! { <AskForLink what=Forgotten::Password/> }
-}
-
-#[component]
-pub fn ForgotUsernamePage() -> impl IntoView {
-    super::title("Reset your username");
-    view! { <AskForLink what=Forgotten::Username/> }
-}
-
-#[component]
-fn AskForLink(what: Forgotten) -> impl IntoView {
-    let api = use_api();
-    let form = FormState::new(&["email"]);
-    let sent = RwSignal::new(Vec::<String>::new());
-    let email = RwSignal::new(String::new());
-    let sending = Sending::new();
-    let ask = move |address: String| {
-        sending.start(async move {
-            let client = api.get();
-            let result = match what {
-                Forgotten::Password => client.forgot_password(&address).await,
-                Forgotten::Username => client.forgot_username(&address).await,
-            };
-            match result {
-                Ok(()) => sent.set(vec![format!(
-                    "If an account uses {address}, we sent it a link. It can take a minute to arrive; check your spam folder too."
-                )]),
-                Err(error) => form.fail(error),
-            }
-        })
-    };
-    let on_submit = move |event: SubmitEvent| {
-        event.prevent_default();
-        sent.set(Vec::new());
-        let value = email.get().trim().to_owned();
-        if form.checked(Problems::new().required("email", &value).email("email", &value)) {
-            ask(value);
-        }
-    };
-    let (heading, lead) = match what {
-        Forgotten::Password => (
-            "Forgot your password?",
-            "Enter your account's e-mail address and we will send you a link to choose a new password.",
-        ),
-        Forgotten::Username => (
-            "Forgot your username?",
-            "Enter your account's e-mail address and we will send you a link to choose a new username.",
-        ),
-    };
-    view! {
-        <section class="card narrow">
-            <h1>{heading}</h1>
-            <p class="lead">{lead}</p>
-            <form on:submit=on_submit novalidate>
-                <Alert messages=form.general()/>
-                <Notices messages=sent/>
-                <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
-                <Submit label="Send reset link" busy="Sending…" pending=sending.pending()/>
-            </form>
-            <p class="aside"><A href=routes::SIGN_IN>"Back to the sign-in page"</A></p>
-        </section>
     }
 }
 
@@ -107,7 +42,7 @@ fn BadLink(what: Forgotten, #[prop(into)] error: Signal<Option<ApiError>>) -> im
         <Show when=move || error.with(|e| e.as_ref().is_some_and(link_refused))>
             <div class="alert" role="alert">
                 <p>"This reset link is invalid or has expired. Links work for a limited time and only once."</p>
-                <p><A href=what.request_page()>"Ask for a new link"</A></p>
+                <p><A href=what.request_page().path()>"Ask for a new link"</A></p>
             </div>
         </Show>
     }
@@ -135,7 +70,7 @@ fn confirm_action(api: Api, what: Forgotten, form: FormState, link: (String, Str
                         Forgotten::Password => Notice::PasswordReset,
                         Forgotten::Username => Notice::UsernameReset,
                     };
-                    navigate(&routes::sign_in_then(routes::PROFILE, Some(notice)), NavigateOptions::default());
+                    navigate(&routes::sign_in_then(&Page::Profile.path(), Some(notice)), NavigateOptions::default());
                 }
                 Err(error) => form.fail(error),
             }
@@ -158,7 +93,6 @@ fn general_without_link(form: FormState) -> Signal<Vec<String>> {
 /// The page a password reset link opens, with the link's `uid` and `token`.
 #[component]
 pub fn ResetPasswordPage(uid: String, token: String) -> impl IntoView {
-    super::title("Choose a new password");
     let form = FormState::new(&["new_password", "confirm_password", "uid", "token"]);
     let (sending, send) = confirm_action(use_api(), Forgotten::Password, form, (uid, token));
     let (password, confirm_password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
@@ -190,7 +124,6 @@ pub fn ResetPasswordPage(uid: String, token: String) -> impl IntoView {
 /// The page a username reset link opens, with the link's `uid` and `token`.
 #[component]
 pub fn ResetUsernamePage(uid: String, token: String) -> impl IntoView {
-    super::title("Choose a new username");
     let form = FormState::new(&["new_username", "uid", "token"]);
     let (sending, send) = confirm_action(use_api(), Forgotten::Username, form, (uid, token));
     let username = RwSignal::new(String::new());

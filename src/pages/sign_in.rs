@@ -6,13 +6,13 @@ use leptos_router::NavigateOptions;
 
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Notices, Submit};
-use crate::routes::{self, Notice};
+use crate::notice::Notice;
+use crate::routes::{self, Page};
 use crate::task::Sending;
 use crate::validation::Problems;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    super::title("Sign in");
     let api = use_api();
     let navigate = use_navigate();
     let query = use_query_map();
@@ -34,7 +34,7 @@ pub fn SignInPage() -> impl IntoView {
             match api.get().sign_in(&name, &secret).await {
                 Ok(_) => {
                     navigate(
-                        &routes::safe_next(next.as_deref()),
+                        &routes::after_sign_in(next.as_deref()),
                         NavigateOptions { replace: true, ..Default::default() },
                     );
                 }
@@ -71,10 +71,10 @@ pub fn SignInPage() -> impl IntoView {
                 <Submit label="Sign in" busy="Signing in…" pending=sending.pending()/>
             </form>
             <ul class="aside links-list">
-                <li><A href=routes::FORGOT_PASSWORD>"Forgot password?"</A></li>
-                <li><A href=routes::FORGOT_USERNAME>"Forgot username?"</A></li>
-                <li><A href=routes::RESEND_ACTIVATION>"Resend activation e-mail"</A></li>
-                <li>"New here? " <A href=routes::SIGN_UP>"Create an account"</A></li>
+                <li><A href=Page::ForgotPassword.path()>"Forgot password?"</A></li>
+                <li><A href=Page::ForgotUsername.path()>"Forgot username?"</A></li>
+                <li><A href=Page::ResendActivation.path()>"Resend activation e-mail"</A></li>
+                <li>"New here? " <A href=Page::SignUp.path()>"Create an account"</A></li>
             </ul>
         </section>
     }

@@ -7,13 +7,12 @@ use leptos_router::NavigateOptions;
 use crate::api::NewAccount;
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Submit};
-use crate::routes;
+use crate::routes::{self, Page};
 use crate::task::Sending;
 use crate::validation::Problems;
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    super::title("Sign up");
     let api = use_api();
     let navigate = use_navigate();
     let form = FormState::new(&["username", "email", "first_name", "last_name", "password", "confirm_password"]);
@@ -31,7 +30,7 @@ pub fn SignUpPage() -> impl IntoView {
         sending.start(async move {
             match api.get().register(&account).await {
                 Ok(_) => {
-                    let to = format!("{}?email={}", routes::CHECK_EMAIL, routes::encode(&account.email));
+                    let to = format!("{}?email={}", Page::CheckEmail.path(), routes::encode(&account.email));
                     navigate(&to, NavigateOptions::default());
                 }
                 Err(error) => form.fail(error),
@@ -81,7 +80,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
                 <Submit label="Sign up" busy="Creating your account…" pending=sending.pending()/>
             </form>
-            <p class="aside">"Already have an account? " <A href=routes::SIGN_IN>"Go to the sign-in page"</A></p>
+            <p class="aside">"Already have an account? " <A href=Page::SignIn.path()>"Go to the sign-in page"</A></p>
         </section>
     }
 }

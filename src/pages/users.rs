@@ -1,26 +1,17 @@
 //! The users list and one user's page. Staff see everyone; anyone else sees only themselves.
+//! The route table marks both pages as needing a signed-in person.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::User;
 use crate::auth::use_api;
-use crate::components::{Alert, RequireAuth};
-use crate::routes;
+use crate::components::Alert;
+use crate::routes::Page;
 use crate::task;
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    super::title("Users");
-    view! {
-        <RequireAuth>
-            <UsersList/>
-        </RequireAuth>
-    }
-}
-
-#[component]
-fn UsersList() -> impl IntoView {
     let api = use_api();
     let client = api.get();
     let users = task::load(async move { client.users().await });
@@ -57,7 +48,7 @@ fn UsersTable(users: Vec<User>) -> impl IntoView {
                         .map(|user| {
                             let name = format!("{} {}", user.first_name, user.last_name).trim().to_owned();
                             let status = status_text(&user);
-                            let href = routes::user(user.id);
+                            let href = Page::User { id: Some(user.id) }.path();
                             view! {
                                 <tr>
                                     <td><span class="cell-label" aria-hidden="true">"Username"</span><A href=href>{user.username}</A></td>
@@ -85,16 +76,6 @@ fn status_text(user: &User) -> &'static str {
 /// One user's page; `id` is `None` when the address holds no number.
 #[component]
 pub fn UserPage(id: Option<u64>) -> impl IntoView {
-    super::title("User");
-    view! {
-        <RequireAuth>
-            <UserDetail id/>
-        </RequireAuth>
-    }
-}
-
-#[component]
-fn UserDetail(id: Option<u64>) -> impl IntoView {
     let client = use_api().get();
     let user = task::load(async move {
         match id {
@@ -126,7 +107,7 @@ fn UserDetail(id: Option<u64>) -> impl IntoView {
                     </dl>
                 }.into_any(),
             }}
-            <p class="aside"><A href=routes::USERS>"All users"</A></p>
+            <p class="aside"><A href=Page::Users.path()>"All users"</A></p>
         </section>
     }
 }
