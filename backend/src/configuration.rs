@@ -81,6 +81,9 @@ pub struct Settings {
     pub database_connect_timeout: Duration,
     /// How long a request's body may take to arrive, once its head has.
     pub request_body_timeout: Duration,
+    /// `Strict-Transport-Security`'s max-age on every answer, when the server is reached over
+    /// TLS without a proxy that sets it; 0 sends none.
+    pub hsts_seconds: i64,
     pub secret_key: SecretString,
     pub environment: Environment,
     pub frontend_url: String,
@@ -255,6 +258,7 @@ impl Settings {
             database_max_connections,
             database_connect_timeout,
             request_body_timeout: source.duration_seconds("REQUEST_BODY_TIMEOUT", 5)?,
+            hsts_seconds: source.integer("HSTS_SECONDS", 0, 0, "seconds")?,
             secret_key,
             environment,
             frontend_url,
@@ -500,7 +504,7 @@ fn resolve_secret_key(configured: Option<String>, environment: Environment) -> a
     }
     std::fs::create_dir_all("data").context("Failed to create the data folder for the development secret")?;
     let key = crate::auth::random::alphanumeric(50);
-    std::fs::write(path, &key).context("Failed to write data/secret_key")?;
+    write_private(path, &key).context("Failed to write data/secret_key")?;
     tracing::info!("generated a development secret key in data/secret_key");
     Ok(SecretString::from(key))
 }
@@ -551,6 +555,16 @@ pub struct Throttling {
     pub email_per_recipient: Rate,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
 }
 
 #[cfg(test)]

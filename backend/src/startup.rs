@@ -40,17 +40,20 @@ impl Application {
             features.password_reset_confirm_url.as_str(),
             features.username_reset_confirm_url.as_str(),
         ]));
+        let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);
         spawn_housekeeping(state.clone());
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
         crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
         let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "no-referrer"));
+            if let Some(value) = &hsts {
+                headers = headers.add((header::STRICT_TRANSPORT_SECURITY, value.clone()));
+            }
             App::new()
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                        .add((header::REFERRER_POLICY, "no-referrer")),
-                )
+                .wrap(headers)
                 .wrap(from_fn(telemetry::log_request))
                 .app_data(state.clone())
                 .app_data(challenge.clone())

@@ -13,7 +13,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &["startup", "configuration", "store", "auth", "domain", "email", "state", "telemetry", "clock", "pycompat"],
     ),
     ("startup", &["routes", "http", "state", "store", "email", "configuration", "telemetry", "clock", "throttle"]),
-    ("routes", &["flows", "http", "error", "state", "domain", "auth", "throttle", "pycompat"]),
+    ("routes", &["flows", "http", "error", "state", "domain", "auth", "throttle", "configuration", "pycompat"]),
     ("http", &["error", "domain", "messages", "pycompat"]),
     ("flows", &["state", "store", "auth", "domain", "email", "throttle", "error", "messages", "clock", "pycompat"]),
     ("state", &["configuration", "store", "auth", "email", "domain", "throttle"]),

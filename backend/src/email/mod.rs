@@ -100,7 +100,7 @@ impl Emails {
                 tracing::error!(
                     kind = kind.name(),
                     user_id = user.id,
-                    recipient = %user.email,
+                    recipient = ?user.email,
                     error = format!("{error:#}"),
                     "e-mail not queued"
                 );

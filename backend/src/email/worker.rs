@@ -56,7 +56,7 @@ async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> any
                 store.mark_email_sent(email.id, clock::now_micros()).await?;
                 tracing::info!(
                     kind = %email.kind,
-                    recipient = %email.recipient,
+                    recipient = ?email.recipient,
                     subject = %email.subject,
                     backend = emails.transport().name(),
                     "e-mail sent"
@@ -69,7 +69,7 @@ async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> any
                     tracing::error!(
                         kind = %email.kind,
                         outbox_id = email.id,
-                        recipient = %email.recipient,
+                        recipient = ?email.recipient,
                         attempts = email.attempts,
                         error = %reason,
                         "e-mail not delivered; giving up"
@@ -81,7 +81,7 @@ async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> any
                     tracing::warn!(
                         kind = %email.kind,
                         outbox_id = email.id,
-                        recipient = %email.recipient,
+                        recipient = ?email.recipient,
                         attempts = email.attempts,
                         retry_in_ms = delay.as_millis() as u64,
                         error = %reason,

@@ -1,8 +1,10 @@
 //! Usernames: changing one's own (with the current password), and resetting a forgotten one
-//! from an e-mailed link.
+//! from an e-mailed link. A new username is NFKC-normalised before it is checked, as at
+//! registration, so that `ａｄｍｉｎ` is `admin` (and taken) rather than its look-alike.
 
 use crate::auth::reset_tokens::EmailedLink;
 use crate::domain::user::User;
+use crate::domain::username::normalize;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
 use crate::flows::links::{self, Purpose};
@@ -25,11 +27,11 @@ pub struct UsernameChange {
 pub async fn change(state: &AppState, user: &User, mut submitted: Submitted<UsernameChange>) -> Result<(), ApiError> {
     let current_password = submitted.fields.current_password.take();
     check_current_password(state, user, &mut submitted, current_password).await?;
-    let raw = submitted.fields.new_username.take();
+    let raw = submitted.fields.new_username.take().map(|name| normalize(&name));
     let new_username = accept_username(state, &mut submitted, "new_username", raw).await?;
     let UsernameChange { re_new_username, .. } = submitted.finish()?;
     let new_username = new_username.expect("a finished field stage has a username").into_string();
-    check_retype(&re_new_username, &new_username, messages::USERNAME_MISMATCH)?;
+    check_retype(&re_new_username.map(|name| normalize(&name)), &new_username, messages::USERNAME_MISMATCH)?;
 
     let user = User { username: new_username, ..user.clone() };
     let emails = confirmation(state, EmailKind::UsernameChangedConfirmation, &user);
@@ -52,11 +54,11 @@ pub struct UsernameReset {
 
 /// `reset_username_confirm`: the new username for the link's account.
 pub async fn reset(state: &AppState, mut submitted: Submitted<UsernameReset>) -> Result<(), ApiError> {
-    let raw = submitted.fields.new_username.take();
+    let raw = submitted.fields.new_username.take().map(|name| normalize(&name));
     let new_username = accept_username(state, &mut submitted, "new_username", raw).await?;
     let UsernameReset { link, re_new_username, .. } = submitted.finish()?;
     let new_username = new_username.expect("a finished field stage has a username").into_string();
-    check_retype(&re_new_username, &new_username, messages::USERNAME_MISMATCH)?;
+    check_retype(&re_new_username.map(|name| normalize(&name)), &new_username, messages::USERNAME_MISMATCH)?;
     let opened = links::open(state, &link).await?;
     let token = links::usable(state, &opened, Purpose::UsernameReset).await?;
     let user = opened.user;

@@ -94,13 +94,18 @@ impl<'a> Form<'a> {
         self.accept_unless(name, value, problems)
     }
 
-    /// An `EmailField`: length (when limited), NUL and Django's e-mail validator.
+    /// An `EmailField`: length (when limited), NUL and Django's e-mail validator, and no
+    /// control characters: Django takes them in a quoted local part, but no message can be
+    /// addressed to them (and a log line would carry them raw).
     pub fn email(&mut self, name: &'static str, spec: Spec) -> Option<String> {
         let value = self.raw_text(name, spec)?;
         if value.is_empty() {
             return Some(value);
         }
-        let problems = email::errors(&value, spec.max_length);
+        let mut problems = email::errors(&value, spec.max_length);
+        if problems.is_empty() && value.chars().any(char::is_control) {
+            problems.push(messages::INVALID_EMAIL.to_owned());
+        }
         self.accept_unless(name, value, problems)
     }
 

@@ -174,7 +174,9 @@ fn inline_script_hashes(html: &str) -> String {
 /// The file a path names inside `root`, refusing anything that would leave it.
 fn static_file(root: &Path, path: &str) -> Option<PathBuf> {
     let relative = Path::new(path.trim_start_matches('/'));
-    if relative.as_os_str().is_empty() || relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+    // Only plain names, and no hidden file (`.env`, `.git/…`) is ever served.
+    let plain = |c: Component<'_>| matches!(c, Component::Normal(name) if !name.to_string_lossy().starts_with('.'));
+    if relative.as_os_str().is_empty() || !relative.components().all(plain) {
         return None;
     }
     let file = root.join(relative);
@@ -190,6 +192,12 @@ mod tests {
         let root = std::env::temp_dir();
         assert_eq!(static_file(&root, "/../etc/passwd"), None);
         assert_eq!(static_file(&root, "/"), None);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".env"), "SECRET=1").unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git").join("config"), "x").unwrap();
+        assert_eq!(static_file(dir.path(), "/.env"), None);
+        assert_eq!(static_file(dir.path(), "/.git/config"), None);
     }
 
     #[test]

@@ -179,7 +179,7 @@ async fn setting_one_s_own_username_again_is_taken() {
 }
 
 #[tokio::test]
-async fn a_changed_username_signs_in_and_is_stored_unnormalised() {
+async fn a_changed_username_is_stored_normalised_as_at_registration_and_signs_in() {
     let app = spawn_app().await;
     let (user, token) = app.signed_in_user("alice").await;
     app.post_authed(
@@ -189,8 +189,8 @@ async fn a_changed_username_signs_in_and_is_stored_unnormalised() {
     )
     .await
     .assert_status(204);
-    assert_eq!(app.user(user.id).await.unwrap().username, "ａlice2");
-    app.login("ａlice2", &user.password).await;
+    assert_eq!(app.user(user.id).await.unwrap().username, "alice2");
+    app.login("alice2", &user.password).await;
     app.post("/auth/jwt/create/", json!({"username": "alice", "password": user.password})).await.assert_status(401);
     assert_eq!(
         app.last_email_to("alice@example.com").await.subject,
@@ -311,4 +311,30 @@ async fn a_django_made_link_works_once_and_then_for_nothing_else() {
     )
     .await
     .assert(400, json!({"token": ["Invalid token for given user."]}));
+}
+
+#[tokio::test]
+async fn a_full_width_look_alike_of_a_taken_username_is_taken() {
+    let app = spawn_app().await;
+    app.create_user("admin", true, true).await;
+    let (user, token) = app.signed_in_user("mallory").await;
+    app.post_authed(
+        "/auth/users/set_username/",
+        &token,
+        json!({"new_username": "ａｄｍｉｎ", "current_password": user.password}),
+    )
+    .await
+    .assert(400, json!({"new_username": ["A user with that username already exists."]}));
+}
+
+#[tokio::test]
+async fn an_e_mail_address_with_control_characters_is_refused() {
+    let app = spawn_app().await;
+    let address = "\"al\u{7}ice\"@example.com";
+    app.post("/auth/users/", json!({"username": "alice", "email": address, "password": GOOD_PASSWORD}))
+        .await
+        .assert(400, json!({"email": ["Enter a valid email address."]}));
+    let (_, token) = app.signed_in_user("bob").await;
+    let answer = app.request(Method::PATCH, "/auth/users/me/", Some(&token), Some(json!({"email": address}))).await;
+    answer.assert(400, json!({"email": ["Enter a valid email address."]}));
 }

@@ -132,3 +132,29 @@ async fn the_app_only_answers_reads() {
     assert_eq!(response.status(), 405);
     assert_eq!(header(&response, "allow"), "GET, HEAD");
 }
+
+#[tokio::test]
+async fn hidden_files_in_the_static_folder_are_never_served() {
+    let app = app_with_built_files().await;
+    std::fs::write(app.static_dir.join(".env"), "DATABASE_PASSWORD=hunter2").unwrap();
+    std::fs::create_dir_all(app.static_dir.join(".git")).unwrap();
+    std::fs::write(app.static_dir.join(".git").join("config"), "[remote] url = secret").unwrap();
+    for path in ["/.env", "/.git/config", "/%2Eenv"] {
+        let answer = get(&app, path, false).await;
+        let body = answer.text().await.unwrap();
+        assert!(!body.contains("hunter2") && !body.contains("secret"), "{path} was served: {body}");
+    }
+}
+
+#[tokio::test]
+async fn with_hsts_configured_every_answer_asks_for_https_and_by_default_none_does() {
+    let app = crate::helpers::spawn_app_with(&[("HSTS_SECONDS", "31536000")]).await;
+    for path in ["/auth/users/me/", "/auth/jwt/create/", "/profile"] {
+        let answer = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+        let hsts = answer.headers().get("strict-transport-security").map(|value| value.to_str().unwrap().to_owned());
+        assert_eq!(hsts.as_deref(), Some("max-age=31536000; includeSubDomains"), "{path}");
+    }
+    let plain = spawn_app().await;
+    let answer = plain.client.get(format!("{}/auth/users/me/", plain.address)).send().await.unwrap();
+    assert!(answer.headers().get("strict-transport-security").is_none());
+}

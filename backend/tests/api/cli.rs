@@ -294,3 +294,16 @@ async fn the_request_log_names_routes_and_never_the_uid_or_token_of_a_link() {
         assert!(log.contains(route), "{route} is not in the log:\n{log}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn the_secret_key_and_the_database_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let output = clean_command(dir.path()).arg("migrate").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for file in ["data/secret_key", "data/gatehouse.db"] {
+        let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{file} is readable by others: {mode:o}");
+    }
+}

@@ -163,3 +163,20 @@ async fn the_challenge_names_the_first_configured_scheme() {
     answer.assert_status(401);
     assert_eq!(answer.header("www-authenticate"), Some("JWT realm=\"api\""));
 }
+
+#[tokio::test]
+async fn the_api_root_believes_no_forwarding_header_nor_a_foreign_host() {
+    let app = spawn_app().await;
+    let direct = app.request(Method::GET, "/auth/", None, None).await.json();
+    assert_eq!(direct["users"], format!("{}/auth/users/", app.address));
+    let forged = app
+        .client
+        .get(app.url("/auth/"))
+        .header("X-Forwarded-Host", "evil.example")
+        .header("X-Forwarded-Proto", "https")
+        .header("Forwarded", "host=evil.example;proto=https");
+    let forged = TestApp::read(forged).await.json();
+    assert_eq!(forged["users"], format!("{}/auth/users/", app.address));
+    let foreign = TestApp::read(app.client.get(app.url("/auth/")).header("Host", "evil.example")).await.json();
+    assert_eq!(foreign["users"], format!("{}/auth/users/", crate::helpers::FRONTEND_URL));
+}

@@ -58,6 +58,10 @@ pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<String> {
                     .with_context(|| format!("Failed to create the database folder {}", parent.display()))?;
             }
         }
+        if !query.contains("mode=") || query.contains("mode=rwc") {
+            create_private(std::path::Path::new(path))
+                .with_context(|| format!("Failed to create the database file {path}"))?;
+        }
     }
     let query = if query.contains("mode=") {
         query.to_owned()
@@ -67,6 +71,20 @@ pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<String> {
         format!("{query}&mode=rwc")
     };
     Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// Creates the database file, empty, readable by its owner only, unless it exists. SQLite gives
+/// the write-ahead log and its index the database file's permissions.
+fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(error) => Err(error),
+    }
 }
 
 /// Every second on SQLite: the write-ahead log is copied into the database file, off the
