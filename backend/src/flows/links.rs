@@ -64,9 +64,33 @@ pub async fn send(state: &AppState, request: Purpose, email: EmailAddress) -> Re
     if request == Purpose::Activation && !features.send_activation_email {
         return Err(ApiError::EmptyBadRequest);
     }
+    if users.is_empty() {
+        // The same work as for a known address (a message composed, written and its link
+        // recorded), then taken back: the answer's timing does not tell who has an account.
+        let rehearsal = state.emails.compose_all(request.kind(), &[decoy(email)]);
+        state.store.rehearse_enqueue(&rehearsal).await?;
+        return Ok(());
+    }
     state.store.enqueue_emails(&state.emails.compose_all(request.kind(), &users)).await?;
     state.emails.wake();
     Ok(())
+}
+
+/// An account that does not exist, with the address someone asked about.
+fn decoy(email: &str) -> User {
+    User {
+        id: 0,
+        username: String::new(),
+        email: email.to_owned(),
+        first_name: String::new(),
+        last_name: String::new(),
+        password: crate::auth::password::unusable(),
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        date_joined: 0,
+        last_login: None,
+    }
 }
 
 /// A link whose token is right for its account.

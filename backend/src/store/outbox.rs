@@ -136,6 +136,17 @@ impl Store {
         tx.commit().await.context("Failed to queue e-mails")
     }
 
+    /// Writes messages as [`enqueue_emails`](Self::enqueue_emails) does, then takes them back:
+    /// the same work, with nothing kept.
+    pub async fn rehearse_enqueue(&self, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+        let turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
+        for email in emails {
+            enqueue(&turn, &mut tx, email).await?;
+        }
+        tx.rollback().await.context("Failed to take rehearsed e-mails back")
+    }
+
     /// Leases up to `limit` due messages until `lease_until`. When none is due, as on most of
     /// the worker's polls, it only reads: on SQLite an empty claim would still take the write
     /// lock, and every write waiting meanwhile.

@@ -375,3 +375,18 @@ async fn reset_password_confirm_compares_the_password_with_a_signed_in_requester
     .await
     .assert(400, json!({"new_password": ["The password is too similar to the username."]}));
 }
+
+#[tokio::test]
+async fn a_request_for_an_unknown_address_keeps_nothing() {
+    let app = spawn_app().await;
+    app.post("/auth/users/reset_password/", json!({"email": "nobody@example.com"})).await.assert_status(204);
+    app.post("/auth/users/reset_username/", json!({"email": "nobody@example.com"})).await.assert_status(204);
+    app.post("/auth/users/resend_activation/", json!({"email": "nobody@example.com"})).await.assert_status(204);
+    let database = app.database().await;
+    for table in ["email_outbox", "link_tokens"] {
+        let rows: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&database).await.unwrap();
+        assert_eq!(rows, 0, "{table}");
+    }
+    assert!(app.emails().await.is_empty());
+}
