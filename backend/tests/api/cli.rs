@@ -107,26 +107,34 @@ fn a_bad_setting_stops_start_up_naming_the_variable() {
     assert!(stderr.contains("GATEHOUSE_ACCESS_TOKEN_LIFETIME") && stderr.contains("seconds"), "{stderr}");
 }
 
-#[tokio::test]
-async fn with_no_configuration_it_serves_on_a_sqlite_file_with_a_kept_secret() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut child = clean_command(dir.path())
+/// Starts `gatehouse serve` with no configuration in `dir` on a free port; returns the process,
+/// its log from the line after the one that names the port, and the port.
+fn serve_in(dir: &std::path::Path) -> (std::process::Child, BufReader<std::process::ChildStdout>, String) {
+    let mut child = clean_command(dir)
         .env("GATEHOUSE_BIND", "127.0.0.1:0")
         .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = BufReader::new(child.stdout.take().unwrap());
-    let port = stdout
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            line.contains("Gatehouse is listening")
-                .then(|| line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).map(str::to_owned))
-                .flatten()
-        })
-        .expect("the server reports its port");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while stdout.read_line(&mut line).unwrap() > 0 {
+        if line.contains("Gatehouse is listening") {
+            let port = line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
+            return (child, stdout, port);
+        }
+        line.clear();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not say where it listens");
+}
+
+#[tokio::test]
+async fn with_no_configuration_it_serves_on_a_sqlite_file_with_a_kept_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _log, port) = serve_in(dir.path());
     let answer = reqwest::get(format!("http://127.0.0.1:{port}/auth/")).await.unwrap();
     assert_eq!(answer.status(), 200);
     child.kill().unwrap();
@@ -250,23 +258,8 @@ fn production_refuses_e_mail_that_reaches_no_one_and_plain_http_links() {
 #[tokio::test]
 async fn the_request_log_names_routes_and_never_the_uid_or_token_of_a_link() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = clean_command(dir.path())
-        .env("GATEHOUSE_BIND", "127.0.0.1:0")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut port = None;
-    let mut line = String::new();
-    while port.is_none() && stdout.read_line(&mut line).unwrap() > 0 {
-        port = line
-            .contains("Gatehouse is listening")
-            .then(|| line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned());
-        line.clear();
-    }
-    let base = format!("http://127.0.0.1:{}", port.expect("the server said where it listens"));
+    let (mut child, mut stdout, port) = serve_in(dir.path());
+    let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for path in [
         "/activate/MQ/secret-activation-token",
