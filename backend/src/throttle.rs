@@ -61,6 +61,10 @@ impl Throttle {
         Self { settings, store }
     }
 
+    pub fn is_on(&self) -> bool {
+        self.settings.enabled
+    }
+
     /// Counts a request against `subject`'s limit; refuses it when the limit is passed.
     pub async fn hit(&self, scope: Scope, subject: &str) -> Result<(), ApiError> {
         if !self.settings.enabled {
