@@ -9,11 +9,12 @@ use gatehouse::domain::password_policy::{PasswordPolicy, UserAttributes};
 
 const KEY: &str = "benchmark-secret-key-that-is-long-enough-0123456789";
 const NOW: i64 = 1_900_000_000;
+const SID: &str = "0123456789abcdef0123456789abcdef";
 
 fn jwt(c: &mut Criterion) {
     let codec = JwtCodec::new(KEY, 300, 86_400);
-    let pair = codec.issue_pair(42, NOW);
-    c.bench_function("jwt: issue a refresh + access pair", |b| b.iter(|| codec.issue_pair(black_box(42), NOW)));
+    let pair = codec.issue_pair(42, NOW, SID);
+    c.bench_function("jwt: issue a refresh + access pair", |b| b.iter(|| codec.issue_pair(black_box(42), NOW, SID)));
     c.bench_function("jwt: decode and verify an access token", |b| {
         b.iter(|| codec.decode(black_box(pair.access.as_bytes()), NOW as f64 + 1.0).unwrap())
     });

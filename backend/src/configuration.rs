@@ -50,6 +50,8 @@ pub struct Features {
     pub refresh_reuse_detection: bool,
     /// …unless it was rotated less than this many seconds ago (concurrent tabs).
     pub refresh_reuse_grace: i64,
+    /// A password change ends the other sessions, a reset ends all of them.
+    pub revoke_sessions_on_password_change: bool,
 }
 
 /// How queued e-mails are retried.
@@ -365,6 +367,7 @@ fn features(source: &Source) -> anyhow::Result<Features> {
         password_reset_timeout: source.seconds("PASSWORD_RESET_TIMEOUT", 259_200)?,
         refresh_reuse_detection: source.flag("REFRESH_REUSE_DETECTION", true)?,
         refresh_reuse_grace: source.integer("REFRESH_REUSE_GRACE", 5, 0, "seconds")?,
+        revoke_sessions_on_password_change: source.flag("REVOKE_SESSIONS_ON_PASSWORD_CHANGE", true)?,
     })
 }
 
@@ -380,6 +383,7 @@ fn throttling(source: &Source) -> anyhow::Result<Throttling> {
         login_per_username: source.rate("THROTTLE_LOGIN_PER_USERNAME", "10/minute")?,
         email_per_address: source.rate("THROTTLE_EMAIL_PER_ADDRESS", "30/hour")?,
         email_per_recipient: source.rate("THROTTLE_EMAIL_PER_RECIPIENT", "5/hour")?,
+        refresh_per_session: source.rate("THROTTLE_REFRESH_PER_SESSION", "60/minute")?,
         trusted_proxies,
     })
 }
@@ -553,6 +557,8 @@ pub struct Throttling {
     pub email_per_address: Rate,
     /// The same requests per target e-mail address.
     pub email_per_recipient: Rate,
+    /// `jwt/refresh/` per session (per user for refresh tokens without a session).
+    pub refresh_per_session: Rate,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
 }

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod http;
 pub mod messages;
 pub mod pycompat;
+pub mod revocation;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -11,6 +11,9 @@ pub const INVALID_EMAIL: &str = "Enter a valid email address.";
 pub fn max_length(max: usize) -> String {
     format!("Ensure this field has no more than {max} characters.")
 }
+pub fn invalid_choice(input: &str) -> String {
+    format!("\"{input}\" is not a valid choice.")
+}
 
 // Request bodies.
 pub const NO_DATA: &str = "No data provided";

@@ -43,6 +43,7 @@ impl Application {
         let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);
         spawn_housekeeping(state.clone());
+        crate::revocation::spawn_polling(state.store.clone(), state.revocations.clone(), revocation_memory(&state));
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
         crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
         let server = HttpServer::new(move || {
@@ -75,7 +76,14 @@ impl Application {
     }
 }
 
-/// Hourly: expired blacklist entries (their tokens are refused as expired anyway), e-mails
+/// How long an ended session is remembered: as long as an access token issued before it ended
+/// can live, and the polls' overlap.
+fn revocation_memory(state: &AppState) -> i64 {
+    state.features().access_token_lifetime + 2 * crate::revocation::OVERLAP
+}
+
+/// Hourly: expired blacklist entries (their tokens are refused as expired anyway), sessions
+/// whose tokens have all expired, e-mails
 /// delivered more than a week ago, throttle windows older than a day and records of e-mailed
 /// links older than the links' lifetime are forgotten.
 fn spawn_housekeeping(state: web::Data<AppState>) {
@@ -85,6 +93,10 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             every_hour.tick().await;
             if let Err(error) = state.store.purge_expired_blacklist(clock::now_seconds()).await {
                 tracing::warn!(error = format!("{error:#}"), "could not purge the token blacklist");
+            }
+            let now = clock::now_seconds();
+            if let Err(error) = state.store.purge_sessions(now - revocation_memory(&state), now).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge ended sessions");
             }
             let week_ago = clock::now_micros() - 7 * 86_400 * 1_000_000;
             if let Err(error) = state.store.purge_sent_emails(week_ago).await {

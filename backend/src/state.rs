@@ -8,6 +8,7 @@ use crate::auth::reset_tokens::TokenGenerator;
 use crate::configuration::{Features, Settings};
 use crate::domain::password_policy::PasswordPolicy;
 use crate::email::Emails;
+use crate::revocation::Revocations;
 use crate::store::Store;
 use crate::throttle::Throttle;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub reset_tokens: TokenGenerator,
     pub emails: Arc<Emails>,
     pub throttle: Throttle,
+    /// Sessions known to have ended, for the access tokens that name them.
+    pub revocations: Arc<Revocations>,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
             policy: PasswordPolicy::load(),
             reset_tokens,
             throttle: Throttle::new(settings.throttling.clone(), store.clone()),
+            revocations: Revocations::new(),
             store,
             settings,
         })

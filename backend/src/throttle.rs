@@ -17,6 +17,8 @@ pub enum Scope {
     LoginUsername,
     EmailAddress,
     EmailRecipient,
+    /// Refreshes with a token that has no session (counted per user; a session counts its own).
+    RefreshUser,
 }
 
 impl Scope {
@@ -26,6 +28,7 @@ impl Scope {
             Scope::LoginUsername => "login-username",
             Scope::EmailAddress => "email-address",
             Scope::EmailRecipient => "email-recipient",
+            Scope::RefreshUser => "refresh-user",
         }
     }
 
@@ -35,6 +38,7 @@ impl Scope {
             Scope::LoginUsername => throttling.login_per_username,
             Scope::EmailAddress => throttling.email_per_address,
             Scope::EmailRecipient => throttling.email_per_recipient,
+            Scope::RefreshUser => throttling.refresh_per_session,
         }
     }
 }
@@ -63,6 +67,15 @@ impl Throttle {
 
     pub fn is_on(&self) -> bool {
         self.settings.enabled
+    }
+
+    /// The refreshes a session may make, which the session counts itself (no limit when
+    /// throttling is off).
+    pub fn refresh_rate(&self) -> Rate {
+        match self.settings.enabled {
+            true => self.settings.refresh_per_session,
+            false => Rate { limit: i64::MAX, period: 60 },
+        }
     }
 
     /// Counts a request against `subject`'s limit; refuses it when the limit is passed.

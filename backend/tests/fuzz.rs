@@ -49,7 +49,7 @@ proptest! {
     #[test]
     fn issued_tokens_decode_with_their_type_and_user(user_id in 1i64..i64::MAX) {
         let codec = JwtCodec::new(KEY, 300, 86_400);
-        let pair = codec.issue_pair(user_id, NOW);
+        let pair = codec.issue_pair(user_id, NOW, "0123456789abcdef0123456789abcdef");
         let access = codec.decode(pair.access.as_bytes(), NOW as f64 + 1.0).unwrap();
         let refresh = codec.decode(pair.refresh.as_bytes(), NOW as f64 + 1.0).unwrap();
         prop_assert!(access.check(Some(TokenType::Access)).is_ok());
@@ -60,7 +60,7 @@ proptest! {
     #[test]
     fn a_flipped_byte_breaks_a_token(user_id in 1i64..1_000_000, position in any::<proptest::sample::Index>()) {
         let codec = JwtCodec::new(KEY, 300, 86_400);
-        let mut token = codec.issue_pair(user_id, NOW).access.into_bytes();
+        let mut token = codec.issue_pair(user_id, NOW, "0123456789abcdef0123456789abcdef").access.into_bytes();
         let index = position.index(token.len());
         token[index] = if token[index] == b'A' { b'B' } else { b'A' };
         // Either another valid spelling of the same base64 padding bits, or refused.

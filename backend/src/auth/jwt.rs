@@ -37,6 +37,9 @@ impl TokenType {
     }
 }
 
+/// The session id claim, the one claim Gatehouse adds to SimpleJWT's.
+const SID: &str = "sid";
+
 /// Claims that are replaced, not copied, when a token is derived from another.
 const RESERVED: [&str; 5] = ["token_type", "exp", "iat", "jti", "user_id"];
 
@@ -73,6 +76,18 @@ impl Claims {
         self.0.get("user_id")
     }
 
+    /// The session the token belongs to: absent from tokens minted by SimpleJWT or before
+    /// sessions were recorded.
+    pub fn sid(&self) -> Option<&str> {
+        self.0.get(SID).and_then(Value::as_str)
+    }
+
+    /// The same claims, in session `sid`.
+    pub fn in_session(mut self, sid: &str) -> Self {
+        self.0.insert(SID.to_owned(), Value::String(sid.to_owned()));
+        self
+    }
+
     /// SimpleJWT's `Token.verify()` after the blacklist check: `exp` and `jti` present, then the
     /// type (`None` = untyped, as jwt/verify uses it).
     pub fn check(&self, expected: Option<TokenType>) -> Result<(), &'static str> {
@@ -105,6 +120,9 @@ impl Claims {
 pub struct Pair {
     pub refresh: String,
     pub access: String,
+    /// The refresh token's id and expiry, for its session's record.
+    pub refresh_jti: String,
+    pub refresh_expires_at: i64,
 }
 
 /// Signs and checks tokens. The keyed HMAC state is built once and cloned per use.
@@ -135,17 +153,21 @@ impl JwtCodec {
         token
     }
 
-    /// The login answer: a refresh token and an access token sharing `iat`.
-    pub fn issue_pair(&self, user_id: i64, now: i64) -> Pair {
+    /// The login answer: a refresh token and an access token sharing `iat`, both of session
+    /// `sid`.
+    pub fn issue_pair(&self, user_id: i64, now: i64, sid: &str) -> Pair {
         let user_id = Value::String(user_id.to_string());
-
+        let sid = Value::String(sid.to_owned());
+        let extra = BTreeMap::from([(SID, &sid)]);
+        let refresh_jti = random::uuid4_hex();
+        let refresh_expires_at = now + self.refresh_lifetime;
         let refresh = self.sign(&Payload {
             token_type: TokenType::Refresh.as_str(),
-            exp: now + self.refresh_lifetime,
+            exp: refresh_expires_at,
             iat: now,
-            jti: random::uuid4_hex(),
+            jti: refresh_jti.clone(),
             user_id: Some(&user_id),
-            extra: BTreeMap::new(),
+            extra: extra.clone(),
         });
         let access = self.sign(&Payload {
             token_type: TokenType::Access.as_str(),
@@ -153,9 +175,9 @@ impl JwtCodec {
             iat: now,
             jti: random::uuid4_hex(),
             user_id: Some(&user_id),
-            extra: BTreeMap::new(),
+            extra,
         });
-        Pair { refresh, access }
+        Pair { refresh, access, refresh_jti, refresh_expires_at }
     }
 
     /// A new access token carrying the refresh token's claims.
@@ -290,17 +312,21 @@ mod tests {
     }
 
     #[test]
-    fn an_issued_pair_shares_iat_and_carries_the_user_id_as_a_string() {
+    fn an_issued_pair_shares_iat_and_session_and_carries_the_user_id_as_a_string() {
         let codec = JwtCodec::new(KEY, 300, 86400);
-        let pair = codec.issue_pair(7, 1_900_000_000);
+        let pair = codec.issue_pair(7, 1_900_000_000, "s1");
         let refresh = codec.decode(pair.refresh.as_bytes(), 1_900_000_000.5).unwrap();
         let access = codec.decode(pair.access.as_bytes(), 1_900_000_000.5).unwrap();
         assert_eq!(refresh.0["iat"], access.0["iat"]);
         assert_eq!(refresh.0["exp"], 1_900_086_400);
         assert_eq!(access.0["exp"], 1_900_000_300);
         assert_eq!(access.user_id(), Some(&Value::String("7".into())));
-        let keys: Vec<&str> = access.0.keys().map(String::as_str).collect();
-        assert_eq!(keys.len(), 5);
+        assert_eq!((refresh.sid(), access.sid()), (Some("s1"), Some("s1")));
+        assert_eq!(refresh.jti(), Some(pair.refresh_jti.as_str()));
+        assert_eq!(refresh.exp(), Some(pair.refresh_expires_at));
+        let mut keys: Vec<&str> = access.0.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["exp", "iat", "jti", "sid", "token_type", "user_id"]);
         assert!(pair.access.starts_with(HEADER));
     }
 }

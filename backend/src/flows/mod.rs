@@ -12,6 +12,7 @@ pub mod links;
 pub mod password;
 pub mod profile;
 pub mod registration;
+pub mod sessions;
 pub mod sign_in;
 pub mod username;
 

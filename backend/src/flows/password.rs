@@ -6,6 +6,7 @@ use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
 use crate::flows::links::{self, Purpose};
+use crate::flows::sessions;
 use crate::flows::Retyped;
 use crate::flows::{accept_new_password, attributes_of, check_current_password, check_retype, confirmation};
 use crate::messages;
@@ -21,8 +22,14 @@ pub struct PasswordChange {
     pub current_password: Option<String>,
 }
 
-/// `set_password`: a new password, confirmed by the current one.
-pub async fn change(state: &AppState, user: &User, mut submitted: Submitted<PasswordChange>) -> Result<(), ApiError> {
+/// `set_password`: a new password, confirmed by the current one. The user's other sessions
+/// end; `session` is the one that asked, which goes on.
+pub async fn change(
+    state: &AppState,
+    user: &User,
+    session: Option<&str>,
+    mut submitted: Submitted<PasswordChange>,
+) -> Result<(), ApiError> {
     let current_password = submitted.fields.current_password.take();
     check_current_password(state, user, &mut submitted, current_password).await?;
     let PasswordChange { new_password, re_new_password, .. } = submitted.finish()?;
@@ -33,6 +40,7 @@ pub async fn change(state: &AppState, user: &User, mut submitted: Submitted<Pass
     state.store.change_password(user.id, &hash, &emails).await?;
     state.emails.wake();
     tracing::info!(user_id = user.id, "password changed");
+    sessions::after_password_change(state, user.id, session).await?;
     Ok(())
 }
 
@@ -66,5 +74,6 @@ pub async fn reset(state: &AppState, requester: Option<&User>, reset: PasswordRe
     }
     state.emails.wake();
     tracing::info!(user_id = user.id, "password reset");
+    sessions::after_password_change(state, user.id, None).await?;
     Ok(())
 }

@@ -5,7 +5,9 @@ use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
 use crate::flows::check_current_password;
+use crate::flows::sessions;
 use crate::state::AppState;
+use crate::store::sessions::EndReason;
 
 /// Staff see everyone; with `HIDE_USERS` others see only themselves.
 pub async fn list(state: &AppState, viewer: &User) -> Result<Vec<User>, ApiError> {
@@ -77,6 +79,9 @@ pub async fn update(state: &AppState, target: User, changes: ProfileChanges) -> 
         .collect();
     let saved = state.store.update_profile(&changed, &emails).await?.ok_or_else(ApiError::not_found)?;
     state.emails.wake();
+    if target.is_active && !saved.is_active {
+        sessions::end_all(state, saved.id, None, EndReason::AccountClosed).await?;
+    }
     Ok(saved)
 }
 
@@ -100,5 +105,6 @@ pub async fn delete(
     submitted.finish()?;
     state.store.delete_user(target_id).await?;
     tracing::info!(user_id = target_id, by = requester.id, "account deleted");
+    sessions::end_all(state, target_id, None, EndReason::AccountClosed).await?;
     Ok(())
 }

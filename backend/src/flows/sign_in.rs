@@ -2,8 +2,12 @@
 //! (checked, spent once, rotated, and a reuse taken for a theft), verification, signing out,
 //! and the user behind an access token.
 //!
-//! The tokens of one login form a chain: each spent refresh token is blacklisted with the
-//! token that replaced it, so that reusing a rotated token can revoke what descends from it.
+//! The tokens of one login form a session (`flows/sessions.rs`, the `sid` claim): the session
+//! holds the one refresh token of its chain that may still be used and the one before it, so
+//! reusing a rotated token ends the session, and a session ended anywhere refuses its tokens.
+//! A refresh token without a session id (minted by SimpleJWT, or before sessions were
+//! recorded) is checked against the blacklist, where each spent one is recorded with the
+//! token that replaced it; its first refresh starts a session that continues it.
 
 use secrecy::SecretString;
 use serde_json::Value;
@@ -13,10 +17,12 @@ use crate::auth::password::Verification;
 use crate::clock;
 use crate::domain::user::User;
 use crate::error::ApiError;
+use crate::flows::sessions::{self, Client};
 use crate::messages;
 use crate::pycompat;
 use crate::state::AppState;
 use crate::store::blacklist::RefreshRecord;
+use crate::store::sessions::{Continuation, EndReason, NewSession, SessionRow};
 use crate::throttle::Scope;
 
 /// The fields of `jwt/create/`, in the serializer's order.
@@ -40,7 +46,7 @@ pub struct SignedIn {
 /// `jwt/create/`: a token pair for the user whose credentials these are. Only failed
 /// attempts count against a username, so an attacker cannot use up the owner's successful
 /// ones.
-pub async fn sign_in(state: &AppState, credentials: Credentials) -> Result<SignedIn, ApiError> {
+pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client) -> Result<SignedIn, ApiError> {
     let Credentials { username, password } = credentials;
     let attempt = state.throttle.attempt(Scope::LoginUsername, &username).await?;
     let user = state.store.find_user_by_username(&username).await?;
@@ -56,7 +62,7 @@ pub async fn sign_in(state: &AppState, credentials: Credentials) -> Result<Signe
     if !user.is_active {
         return Err(ApiError::no_active_account());
     }
-    let tokens = state.jwt.issue_pair(user.id, clock::now_seconds());
+    let tokens = sessions::start(state, user.id, client, sessions::BY_PASSWORD).await?;
     tracing::info!(user_id = user.id, "signed in");
     Ok(SignedIn { tokens, user })
 }
@@ -69,8 +75,9 @@ pub struct Refreshed {
 
 /// `jwt/refresh/`: a new access token and, with rotation, a new refresh token; the presented
 /// one is spent.
-pub async fn refresh(state: &AppState, token: &str) -> Result<Refreshed, ApiError> {
-    let claims = valid_refresh_token(state, token, true).await?;
+pub async fn refresh(state: &AppState, token: &str, client: &Client) -> Result<Refreshed, ApiError> {
+    let checked = valid_refresh_token(state, token, true).await?;
+    let claims = &checked.claims;
     if claims.user_id().is_some_and(pycompat::is_truthy) {
         let user = match claims.user_id().and_then(user_id_of) {
             Some(id) => state.store.find_user(id).await?,
@@ -80,31 +87,118 @@ pub async fn refresh(state: &AppState, token: &str) -> Result<Refreshed, ApiErro
             return Err(ApiError::no_active_account_for_token());
         }
     }
-    let features = state.features();
-    let now = clock::now_seconds();
-    let access = state.jwt.access_from(&claims, now);
-    if !features.rotate_refresh_tokens {
-        return Ok(Refreshed { access, refresh: None });
+    match checked.session {
+        Some(session) => continue_session(state, claims, &session, client).await,
+        None => refresh_without_session(state, claims, client).await,
     }
+}
+
+/// A refresh in a session: counted in the session's window, and with rotation the session
+/// moves on to the new token in the same statement, so that of concurrent refreshes with one
+/// token exactly one succeeds.
+async fn continue_session(
+    state: &AppState,
+    claims: &Claims,
+    session: &SessionRow,
+    client: &Client,
+) -> Result<Refreshed, ApiError> {
+    let features = state.features();
+    let now_micros = clock::now_micros();
+    let now = now_micros / 1_000_000;
+    let access = state.jwt.access_from(claims, now);
+    let rotated = features.rotate_refresh_tokens.then(|| state.jwt.rotate(claims, now));
+    let rate = state.throttle.refresh_rate();
+    let continued = state
+        .store
+        .continue_session(Continuation {
+            id: &session.id,
+            presented_jti: claims.jti().expect("checked tokens have a jti"),
+            require_live_token: features.rotate_refresh_tokens && features.blacklist_after_rotation,
+            next: rotated.as_ref().map(|(_, jti, expires_at)| (jti.as_str(), *expires_at)),
+            now,
+            now_micros,
+            ip: &client.ip,
+            limit: rate.limit,
+            period: rate.period,
+        })
+        .await?;
+    if !continued {
+        // The session ended, another refresh spent the token first, or the window is full.
+        return match state.store.find_session(&session.id).await? {
+            Some(row)
+                if row.ended_at.is_none() && row.window_start > now - rate.period && row.window_hits >= rate.limit =>
+            {
+                Err(ApiError::Throttled((row.window_start + rate.period - now).max(1)))
+            }
+            _ => Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED)),
+        };
+    }
+    Ok(Refreshed { access, refresh: rotated.map(|(token, _, _)| token) })
+}
+
+/// A refresh with a token that has no session: counted per user, and with rotation the token
+/// is blacklisted and a session started that continues it, so that its chain has a session
+/// from now on.
+async fn refresh_without_session(state: &AppState, claims: &Claims, client: &Client) -> Result<Refreshed, ApiError> {
+    let features = state.features();
+    let record = record_of(claims);
+    let subject = match record.user_id {
+        Some(user_id) => format!("user:{user_id}"),
+        None => format!("token:{}", record.jti),
+    };
+    state.throttle.hit(Scope::RefreshUser, &subject).await?;
+    let now_micros = clock::now_micros();
+    let now = now_micros / 1_000_000;
+    let (Some(user_id), true) = (record.user_id, features.rotate_refresh_tokens) else {
+        return Ok(Refreshed { access: state.jwt.access_from(claims, now), refresh: None });
+    };
+    let sid = crate::auth::random::uuid4_hex();
+    let claims = claims.clone().in_session(&sid);
+    let access = state.jwt.access_from(&claims, now);
     let (refresh, jti, expires_at) = state.jwt.rotate(&claims, now);
     if features.blacklist_after_rotation {
-        let spent = record_of(&claims);
-        let successor = RefreshRecord { jti: &jti, user_id: spent.user_id, expires_at };
-        if let Err(error) = spend(state, spent, Some(successor)).await {
-            revoke_if_reused(state, spent.jti).await?;
+        let successor = RefreshRecord { jti: &jti, user_id: record.user_id, expires_at };
+        if let Err(error) = spend(state, record, Some(successor)).await {
+            revoke_if_reused(state, record.jti).await?;
             return Err(error);
         }
     }
+    state
+        .store
+        .start_session(NewSession {
+            id: &sid,
+            user_id,
+            now,
+            now_micros,
+            expires_at,
+            ip: &client.ip,
+            user_agent: &client.user_agent,
+            method: sessions::BY_EARLIER_TOKEN,
+            refresh_jti: &jti,
+            origin_jti: Some(record.jti),
+        })
+        .await?;
     Ok(Refreshed { access, refresh: Some(refresh) })
 }
 
 /// `jwt/verify/`: whether a token of any type is valid (and, with blacklisting on, not
-/// blacklisted).
+/// blacklisted); a token of an ended session is reported blacklisted.
 pub async fn verify(state: &AppState, token: &str) -> Result<(), ApiError> {
     let claims = state.jwt.decode(token.as_bytes(), clock::now_fractional()).map_err(ApiError::token_not_valid)?;
     claims.check(None).map_err(ApiError::token_not_valid)?;
-    // Only refresh tokens are ever blacklisted, so an access token needs no lookup.
-    if state.features().blacklist_after_rotation && !claims.is_of_type(TokenType::Access) {
+    if claims.is_of_type(TokenType::Access) {
+        // Access tokens are never blacklisted one by one: only their session can end.
+        if claims.sid().is_some_and(|sid| sessions::has_ended(state, sid)) {
+            return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));
+        }
+        return Ok(());
+    }
+    if let Some(sid) = claims.sid().filter(|_| claims.is_of_type(TokenType::Refresh)) {
+        let session = state.store.find_session(sid).await?;
+        if !is_live_token(state, &claims, session.as_ref()) {
+            return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));
+        }
+    } else if state.features().blacklist_after_rotation {
         if let Some(jti) = claims.jti() {
             if state.store.is_blacklisted(jti).await? {
                 return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));
@@ -114,15 +208,36 @@ pub async fn verify(state: &AppState, token: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `jwt/blacklist/`: signs a refresh token out.
+/// `jwt/blacklist/`: signs a refresh token out, ending its session.
 pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ApiError> {
-    let claims = valid_refresh_token(state, token, false).await?;
-    spend(state, record_of(&claims), None).await
+    let checked = valid_refresh_token(state, token, false).await?;
+    let Some(session) = checked.session else {
+        return spend(state, record_of(&checked.claims), None).await;
+    };
+    if session.ended_at.is_some() {
+        // Its account was closed, which ended it: signing out has nothing left to do.
+        return Ok(());
+    }
+    let now = clock::now_seconds();
+    if !state.store.end_session(session.user_id, &session.id, now, EndReason::SignedOut).await? {
+        // Ended meanwhile by another request.
+        return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
+    }
+    state.revocations.note([session.id], now);
+    Ok(())
+}
+
+/// Who an access token authenticates: the user, and the session the token belongs to (none
+/// for a token minted without one).
+pub struct Bearer {
+    pub user: User,
+    pub session: Option<String>,
 }
 
 /// SimpleJWT's `JWTAuthentication` after the header: the active user an access token names,
-/// or the 401 SimpleJWT answers.
-pub async fn user_of_access_token(state: &AppState, token: &[u8]) -> Result<User, ApiError> {
+/// or the 401 SimpleJWT answers; then a token of an ended session is refused as blacklisted
+/// (the set of ended sessions is in memory: no database read).
+pub async fn bearer_of_access_token(state: &AppState, token: &[u8]) -> Result<Bearer, ApiError> {
     let claims = state.jwt.decode(token, clock::now_fractional()).map_err(ApiError::AccessTokenNotValid)?;
     claims.check(Some(TokenType::Access)).map_err(ApiError::AccessTokenNotValid)?;
     let user_id = claims.user_id().ok_or_else(ApiError::no_user_identification)?;
@@ -131,7 +246,10 @@ pub async fn user_of_access_token(state: &AppState, token: &[u8]) -> Result<User
     if !user.is_active {
         return Err(ApiError::user_inactive());
     }
-    Ok(user)
+    if claims.sid().is_some_and(|sid| sessions::has_ended(state, sid)) {
+        return Err(ApiError::AccessTokenNotValid(messages::TOKEN_BLACKLISTED));
+    }
+    Ok(Bearer { user, session: claims.sid().map(str::to_owned) })
 }
 
 /// A `user_id` claim as an id: SimpleJWT ≥ 5.5.1 writes a string, older versions a number.
@@ -142,20 +260,77 @@ fn user_id_of(claim: &Value) -> Option<i64> {
     }
 }
 
+/// A checked refresh token, with its session (none for a token minted without one).
+struct CheckedRefresh {
+    claims: Claims,
+    session: Option<SessionRow>,
+}
+
+/// Whether a refresh token of a session counts as not blacklisted: the session was not revoked
+/// and, with blacklisting after rotation, the token is its live one. A session ended by its
+/// account closing is not revoked: while the account is closed, its tokens get SimpleJWT's
+/// answers for an inactive or deleted user, and once it is open again, a refresh finds the
+/// session ended.
+fn is_live_token(state: &AppState, claims: &Claims, session: Option<&SessionRow>) -> bool {
+    let features = state.features();
+    let must_be_live = features.rotate_refresh_tokens && features.blacklist_after_rotation;
+    session.is_some_and(|session| {
+        !session.is_revoked()
+            && Some(session.user_id) == claims.user_id().and_then(user_id_of)
+            && (!must_be_live || claims.jti() == Some(session.refresh_jti.as_str()))
+    })
+}
+
 /// A refresh token checked as SimpleJWT's `RefreshToken(...)` does: signature and times, the
-/// blacklist, then `exp`, `jti` and the type. With `detect_reuse`, a blacklisted token is
-/// also treated as a possible theft.
-async fn valid_refresh_token(state: &AppState, token: &str, detect_reuse: bool) -> Result<Claims, ApiError> {
+/// blacklist (for a token of a session: whether the session is live and the token its live
+/// one), then `exp`, `jti` and the type. With `detect_reuse`, a spent token is also treated as
+/// a possible theft.
+async fn valid_refresh_token(state: &AppState, token: &str, detect_reuse: bool) -> Result<CheckedRefresh, ApiError> {
     let claims = state.jwt.decode(token.as_bytes(), clock::now_fractional()).map_err(ApiError::token_not_valid)?;
     let Some(jti) = claims.jti() else { return Err(ApiError::token_not_valid(messages::TOKEN_NO_ID)) };
-    if state.store.is_blacklisted(jti).await? {
-        if detect_reuse {
-            revoke_if_reused(state, jti).await?;
+    // Only a refresh token's session is looked at: any other token is refused for its type
+    // below, as SimpleJWT refuses it.
+    let session = match claims.sid().filter(|_| claims.is_of_type(TokenType::Refresh)) {
+        Some(sid) => {
+            let session = state.store.find_session(sid).await?;
+            if !is_live_token(state, &claims, session.as_ref()) {
+                if let (true, Some(session)) = (detect_reuse, &session) {
+                    end_if_reused(state, session, jti).await?;
+                }
+                return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
+            }
+            session
         }
-        return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
-    }
+        None => {
+            if state.store.is_blacklisted(jti).await? {
+                if detect_reuse {
+                    revoke_if_reused(state, jti).await?;
+                }
+                return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
+            }
+            None
+        }
+    };
     claims.check(Some(TokenType::Refresh)).map_err(ApiError::token_not_valid)?;
-    Ok(claims)
+    Ok(CheckedRefresh { claims, session })
+}
+
+/// A spent refresh token of a live session presented again: unless it is the one rotated
+/// within the grace period (two tabs refreshing at once), the session is taken for stolen and
+/// ended, the thief's tokens and the owner's alike, and the owner signs in again.
+async fn end_if_reused(state: &AppState, session: &SessionRow, jti: &str) -> Result<(), ApiError> {
+    let features = state.features();
+    if !features.refresh_reuse_detection || session.ended_at.is_some() {
+        return Ok(());
+    }
+    let now = clock::now_seconds();
+    let just_rotated = session.previous_jti.as_deref() == Some(jti)
+        && session.rotated_at.is_some_and(|at| now - at < features.refresh_reuse_grace);
+    if !just_rotated && state.store.end_session(session.user_id, &session.id, now, EndReason::Reuse).await? {
+        state.revocations.note([session.id.clone()], now);
+        tracing::warn!(user_id = session.user_id, "a rotated refresh token was reused; its session is ended");
+    }
+    Ok(())
 }
 
 /// A rotated refresh token presented again is a sign that it was stolen: unless it was
@@ -170,9 +345,15 @@ async fn revoke_if_reused(state: &AppState, jti: &str) -> Result<(), ApiError> {
     let Some(spent_at) = state.store.blacklisted_at(jti).await? else { return Ok(()) };
     if now - spent_at >= features.refresh_reuse_grace {
         let revoked = state.store.revoke_descendants_of(jti, now).await?;
-        if revoked > 0 {
-            tracing::warn!(revoked, "a rotated refresh token was reused; its family is revoked");
+        let ended = state.store.end_sessions_continuing(jti, now).await?;
+        if revoked > 0 || !ended.is_empty() {
+            tracing::warn!(
+                revoked,
+                sessions = ended.len(),
+                "a rotated refresh token was reused; its family is revoked"
+            );
         }
+        state.revocations.note(ended, now);
     }
     Ok(())
 }

@@ -121,6 +121,26 @@ impl<'a> Form<'a> {
         }
     }
 
+    /// A required `ChoiceField`: one of `choices`, compared as given (not stripped).
+    pub fn choice(&mut self, name: &'static str, choices: &[&'static str]) -> Option<&'static str> {
+        let input = match self.input.get(name) {
+            None => Err(messages::REQUIRED.to_owned()),
+            Some(Value::Null) => Err(messages::NULL.to_owned()),
+            Some(Value::String(text)) => Ok(text.clone()),
+            Some(Value::Number(number)) => Ok(pycompat::number_to_string(number)),
+            Some(other) => Ok(other.to_string()),
+        };
+        let problem = match input {
+            Ok(input) => match choices.iter().find(|choice| **choice == input) {
+                Some(choice) => return Some(choice),
+                None => messages::invalid_choice(&input),
+            },
+            Err(problem) => problem,
+        };
+        self.errors.add_all(name, vec![problem]);
+        None
+    }
+
     /// Records `problems` for `name`, or hands back the value when there are none.
     fn accept_unless(&mut self, name: &'static str, value: String, problems: Vec<String>) -> Option<String> {
         if problems.is_empty() {

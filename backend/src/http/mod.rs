@@ -8,3 +8,4 @@ pub mod client;
 pub mod fields;
 pub mod json;
 pub mod route;
+pub mod token_cookie;

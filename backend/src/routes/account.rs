@@ -6,6 +6,7 @@ use crate::auth::reset_tokens::EmailedLink;
 use crate::error::ApiError;
 use crate::flows::password::{self, PasswordChange};
 use crate::flows::registration;
+use crate::flows::sign_in::Bearer;
 use crate::flows::username::{self as username_flow, UsernameChange};
 use crate::http::fields::{Form, REQUIRED, USERNAME_FIELD};
 use crate::http::json;
@@ -33,14 +34,14 @@ pub async fn activation(request: HttpRequest, payload: web::Payload, state: web:
 /// `POST users/set_password/`: new password, confirmed by the current one.
 pub async fn set_password(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&SET_PASSWORD, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?;
+        let Bearer { user, session } = requester.ok_or_else(ApiError::not_authenticated)?;
         let retype = state.features().set_password_retype;
         let mut form = Form::new(&input);
         let new_password = form.text("new_password", REQUIRED).unwrap_or_default();
         let re_new_password = retype.then(|| form.text("re_new_password", REQUIRED).unwrap_or_default());
         let current_password = form.text("current_password", REQUIRED);
         let change = PasswordChange { new_password, re_new_password, current_password };
-        password::change(&state, &user, form.submit(change, password::CHANGE)).await?;
+        password::change(&state, &user, session.as_deref(), form.submit(change, password::CHANGE)).await?;
         Ok(json::no_content())
     })
     .await
@@ -49,7 +50,7 @@ pub async fn set_password(request: HttpRequest, payload: web::Payload, state: we
 /// `POST users/set_username/`: new username, confirmed by the current password.
 pub async fn set_username(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&SET_USERNAME, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?;
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let retype = state.features().set_username_retype;
         let mut form = Form::new(&input);
         let current_password = form.text("current_password", REQUIRED);

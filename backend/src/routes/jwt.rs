@@ -1,6 +1,8 @@
-//! SimpleJWT's token views: create (sign in), refresh, verify and blacklist (sign out).
+//! SimpleJWT's token views: create (sign in), refresh, verify and blacklist (sign out). With
+//! the cookie-mode header (`http/token_cookie.rs`), the refresh token travels in a cookie
+//! instead of the body.
 
-use actix_web::http::header;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -10,7 +12,8 @@ use crate::flows::sign_in::{self, Credentials, Refreshed, SignedIn};
 use crate::http::fields::{Form, REQUIRED};
 use crate::http::json;
 use crate::http::route::{Route, POST_ONLY};
-use crate::routes::request::token_view;
+use crate::http::token_cookie;
+use crate::routes::request::{client, token_view};
 use crate::state::AppState;
 use crate::throttle::Scope;
 
@@ -27,7 +30,9 @@ fn not_stored(mut response: HttpResponse) -> HttpResponse {
 
 #[derive(Serialize)]
 struct LoginAnswer<'a> {
-    refresh: &'a str,
+    /// In the body unless it travels in the cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh: Option<&'a str>,
     access: &'a str,
     #[serde(flatten)]
     user: UserView<'a>,
@@ -41,14 +46,31 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
         let password = form.text("password", REQUIRED).unwrap_or_default();
         form.finish()?;
         let credentials = Credentials { username, password: SecretString::from(password) };
-        let SignedIn { tokens, user } = sign_in::sign_in(&state, credentials).await?;
-        Ok(not_stored(json::ok(&LoginAnswer { refresh: &tokens.refresh, access: &tokens.access, user: user.view() })))
+        let SignedIn { tokens, user } = sign_in::sign_in(&state, credentials, &client(&request, &state)).await?;
+        let in_cookie = token_cookie::is_requested(&request);
+        let refresh = (!in_cookie).then_some(tokens.refresh.as_str());
+        let mut response = not_stored(json::ok(&LoginAnswer { refresh, access: &tokens.access, user: user.view() }));
+        if in_cookie {
+            set_cookie(&state, &mut response, Some(&tokens.refresh));
+        }
+        Ok(response)
     })
     .await
 }
 
-/// The one field of refresh and blacklist.
-fn refresh_token(input: &crate::http::body::Input) -> Result<String, crate::error::ApiError> {
+/// Sets (or, with `None`, removes) the refresh token's cookie.
+fn set_cookie(state: &AppState, response: &mut HttpResponse, token: Option<&str>) {
+    let secure = state.settings.frontend_url.starts_with("https://");
+    token_cookie::set(response, token, state.features().refresh_token_lifetime, secure);
+}
+
+/// The one field of refresh and blacklist; in cookie mode, the cookie stands in for it.
+fn refresh_token(request: &HttpRequest, input: &crate::http::body::Input) -> Result<String, crate::error::ApiError> {
+    if !input.contains("refresh") {
+        if let Some(token) = token_cookie::refresh_token(request) {
+            return Ok(token);
+        }
+    }
     let mut form = Form::new(input);
     let token = form.text("refresh", REQUIRED).unwrap_or_default();
     form.finish()?;
@@ -64,11 +86,22 @@ struct RefreshAnswer {
 
 /// `POST jwt/refresh/`: a new access token and, with rotation, a new refresh token.
 pub async fn refresh(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let in_cookie = token_cookie::is_requested(&request);
     token_view(&REFRESH, &request, payload, &state, None, async |input| {
-        let Refreshed { access, refresh } = sign_in::refresh(&state, &refresh_token(&input)?).await?;
-        Ok(not_stored(json::ok(&RefreshAnswer { access, refresh })))
+        let Refreshed { access, refresh } =
+            sign_in::refresh(&state, &refresh_token(&request, &input)?, &client(&request, &state)).await?;
+        if !in_cookie {
+            return Ok(not_stored(json::ok(&RefreshAnswer { access, refresh })));
+        }
+        let mut response = not_stored(json::ok(&RefreshAnswer { access, refresh: None }));
+        if let Some(rotated) = &refresh {
+            set_cookie(&state, &mut response, Some(rotated));
+        }
+        Ok(response)
     })
     .await
+    // A refused cookie is left alone: another tab's refresh may have just replaced it, and
+    // this answer may arrive after that one.
 }
 
 /// `POST jwt/verify/`: whether a token of any type is valid.
@@ -85,9 +118,14 @@ pub async fn verify(request: HttpRequest, payload: web::Payload, state: web::Dat
 
 /// `POST jwt/blacklist/`: signs a refresh token out.
 pub async fn blacklist(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    token_view(&BLACKLIST, &request, payload, &state, None, async |input| {
-        sign_in::sign_out(&state, &refresh_token(&input)?).await?;
+    let mut response = token_view(&BLACKLIST, &request, payload, &state, None, async |input| {
+        sign_in::sign_out(&state, &refresh_token(&request, &input)?).await?;
         Ok(json::empty_object())
     })
-    .await
+    .await;
+    // Signed out, or the token was no good anyway: either way the cookie goes.
+    if token_cookie::is_requested(&request) && response.status() != StatusCode::METHOD_NOT_ALLOWED {
+        set_cookie(&state, &mut response, None);
+    }
+    response
 }

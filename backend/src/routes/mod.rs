@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod request;
 pub mod reset;
 pub mod root;
+pub mod sessions;
 pub mod users;
 
 use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
@@ -34,6 +35,9 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/jwt/blacklist/", jwt::blacklist);
     endpoint(cfg, "/users/", users::collection);
     endpoint(cfg, "/users/me/", users::me);
+    endpoint(cfg, "/users/me/sessions/", sessions::my_list);
+    endpoint(cfg, "/users/me/sessions/revoke/", sessions::my_revoke);
+    endpoint(cfg, "/users/me/sessions/{sid:[^/.]+}/", sessions::my_one);
     endpoint(cfg, "/users/activation/", account::activation);
     endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
     endpoint(cfg, "/users/set_password/", account::set_password);
@@ -44,6 +48,9 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/reset_username_confirm/", reset::reset_username_confirm);
     endpoint(cfg, "/schema/", openapi::serve);
     endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
+    endpoint(cfg, "/users/{id:[^/.]+}/sessions/", sessions::user_list);
+    endpoint(cfg, "/users/{id:[^/.]+}/sessions/revoke/", sessions::user_revoke);
+    endpoint(cfg, "/users/{id:[^/.]+}/sessions/{sid:[^/.]+}/", sessions::user_one);
 }
 
 /// Every path of the route table, as the OpenAPI document names them (tested to match).
@@ -55,6 +62,9 @@ pub const PATHS: &[&str] = &[
     "/auth/jwt/blacklist/",
     "/auth/users/",
     "/auth/users/me/",
+    "/auth/users/me/sessions/",
+    "/auth/users/me/sessions/revoke/",
+    "/auth/users/me/sessions/{sid}/",
     "/auth/users/activation/",
     "/auth/users/resend_activation/",
     "/auth/users/set_password/",
@@ -65,6 +75,9 @@ pub const PATHS: &[&str] = &[
     "/auth/users/reset_username_confirm/",
     "/auth/schema/",
     "/auth/users/{id}/",
+    "/auth/users/{id}/sessions/",
+    "/auth/users/{id}/sessions/revoke/",
+    "/auth/users/{id}/sessions/{sid}/",
 ];
 
 /// A route answering at `path` and at `path` without its trailing slash. Two resources with

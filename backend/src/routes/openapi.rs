@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::flows::{links, password, profile, registration, sign_in, username};
+use crate::flows::{links, password, profile, registration, sessions, sign_in, username};
 use crate::http::route::{self, not_allowed, Route};
 
 const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
@@ -38,7 +38,11 @@ struct Operation {
     success: Success,
     /// Whether the path has an `{id}` parameter.
     by_id: bool,
-    /// Whether it sends e-mail or signs in, and so can be throttled.
+    /// Whether the path has a `{sid}` parameter (a session id).
+    by_sid: bool,
+    /// The values the body's fields may take, when they are choices.
+    choices: &'static [&'static str],
+    /// Whether it sends e-mail, signs in or refreshes, and so can be throttled.
     throttled: bool,
     /// Whether a 400 may have an empty body (resend_activation with activation e-mails off).
     empty_refusal: bool,
@@ -54,6 +58,8 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         required: &[],
         success,
         by_id: false,
+        by_sid: false,
+        choices: &[],
         throttled: false,
         empty_refusal: false,
     }
@@ -70,6 +76,7 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         fields: sign_in::REFRESH,
         required: sign_in::REFRESH,
+        throttled: true,
         ..op("/auth/jwt/refresh/", "post", "A new access token (and a rotated refresh token)", Success::Ok("Refreshed"))
     },
     Operation {
@@ -109,6 +116,27 @@ const OPERATIONS: &[Operation] = &[
         required: profile::DELETION,
         ..op("/auth/users/me/", "delete", "Delete the signed-in user's account", Success::NoContent)
     },
+    Operation {
+        authenticated: true,
+        ..op(
+            "/auth/users/me/sessions/",
+            "get",
+            "The signed-in user's sessions, newest first",
+            Success::Ok("SessionList"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        fields: sessions::REVOKE,
+        required: sessions::REVOKE,
+        choices: sessions::SCOPES,
+        ..op("/auth/users/me/sessions/revoke/", "post", "End every other session, or all", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        by_sid: true,
+        ..op("/auth/users/me/sessions/{sid}/", "delete", "End one of the signed-in user's sessions", Success::NoContent)
+    },
     Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
     Operation {
         authenticated: true,
@@ -128,6 +156,25 @@ const OPERATIONS: &[Operation] = &[
         fields: profile::DELETION,
         required: profile::DELETION,
         ..op("/auth/users/{id}/", "delete", "Delete a user", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        ..op("/auth/users/{id}/sessions/", "get", "A user's sessions (staff, or the user)", Success::Ok("SessionList"))
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        fields: sessions::REVOKE,
+        required: sessions::REVOKE,
+        choices: sessions::SCOPES,
+        ..op("/auth/users/{id}/sessions/revoke/", "post", "End a user's sessions", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        by_sid: true,
+        ..op("/auth/users/{id}/sessions/{sid}/", "delete", "End one of a user's sessions", Success::NoContent)
     },
     Operation {
         fields: registration::ACTIVATION,
@@ -241,7 +288,8 @@ fn operation(operation: &Operation) -> Value {
         responses.insert("403".into(), answer("Not allowed for this user", detail()));
     }
     if operation.by_id || operation.authenticated {
-        responses.insert("404".into(), answer("No such user", detail()));
+        let what = if operation.by_sid { "No such user or session" } else { "No such user" };
+        responses.insert("404".into(), answer(what, detail()));
     }
     if has_body {
         responses.insert("408".into(), answer("The body did not arrive in time", detail()));
@@ -255,13 +303,25 @@ fn operation(operation: &Operation) -> Value {
     if operation.authenticated {
         value["security"] = json!([{ "bearer": [] }]);
     }
+    let mut parameters = Vec::new();
     if operation.by_id {
-        value["parameters"] =
-            json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }]);
+        parameters.push(
+            json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }),
+        );
+    }
+    if operation.by_sid {
+        parameters.push(json!({ "name": "sid", "in": "path", "required": true, "schema": { "type": "string" } }));
+    }
+    if !parameters.is_empty() {
+        value["parameters"] = Value::Array(parameters);
     }
     if !operation.fields.is_empty() {
+        let field = match operation.choices {
+            [] => json!({ "type": "string" }),
+            choices => json!({ "type": "string", "enum": choices }),
+        };
         let properties: Map<String, Value> =
-            operation.fields.iter().map(|field| ((*field).to_owned(), json!({ "type": "string" }))).collect();
+            operation.fields.iter().map(|name| ((*name).to_owned(), field.clone())).collect();
         let required = operation.required;
         value["requestBody"] = json!({
             "required": !required.is_empty(),
@@ -293,6 +353,23 @@ pub fn document() -> Value {
         "required": ["id", "first_name", "last_name", "username", "email", "is_active"],
         "additionalProperties": false,
     });
+    let session_properties: Map<String, Value> = sessions::FIELDS
+        .iter()
+        .map(|field| {
+            let kind = match *field {
+                "current" => json!({ "type": "boolean" }),
+                "created" | "last_used" => json!({ "type": "string", "format": "date-time" }),
+                _ => json!({ "type": "string" }),
+            };
+            ((*field).to_owned(), kind)
+        })
+        .collect();
+    let session = json!({
+        "type": "object",
+        "properties": session_properties,
+        "required": sessions::FIELDS,
+        "additionalProperties": false,
+    });
     let mut login = user.clone();
     login["properties"]["refresh"] = json!({ "type": "string" });
     login["properties"]["access"] = json!({ "type": "string" });
@@ -310,6 +387,8 @@ pub fn document() -> Value {
             "schemas": {
                 "User": user,
                 "UserList": { "type": "array", "items": reference("User") },
+                "Session": session,
+                "SessionList": { "type": "array", "items": reference("Session") },
                 "Login": login,
                 "Refreshed": {
                     "type": "object",

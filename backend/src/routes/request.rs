@@ -8,6 +8,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::domain::user::User;
 use crate::error::ApiError;
 use crate::flows;
+use crate::flows::sessions::Client;
+use crate::flows::sign_in::Bearer;
 use crate::http::authorization::bearer_token;
 use crate::http::body::{self, Input};
 use crate::http::client::client_address;
@@ -19,11 +21,22 @@ use crate::throttle::Scope;
 /// SimpleJWT would answer. It runs before any permission check on every API endpoint but the
 /// token endpoints, so a bad `Authorization` header is a 401 even where none is needed.
 pub async fn requester(request: &HttpRequest, state: &AppState) -> Result<Option<User>, ApiError> {
+    Ok(bearer(request, state).await?.map(|bearer| bearer.user))
+}
+
+/// [`requester`] with the session the access token belongs to.
+pub async fn bearer(request: &HttpRequest, state: &AppState) -> Result<Option<Bearer>, ApiError> {
     let header_value = request.headers().get(header::AUTHORIZATION).map(|value| value.as_bytes());
     match bearer_token(header_value, &state.features().auth_header_types)? {
-        Some(token) => flows::sign_in::user_of_access_token(state, token).await.map(Some),
+        Some(token) => flows::sign_in::bearer_of_access_token(state, token).await.map(Some),
         None => Ok(None),
     }
+}
+
+/// Where a request comes from, for the session it starts or continues.
+pub fn client(request: &HttpRequest, state: &AppState) -> Client {
+    let user_agent = request.headers().get(header::USER_AGENT).map(|value| String::from_utf8_lossy(value.as_bytes()));
+    Client::new(client_address(request, &state.settings.throttling.trusted_proxies), &user_agent.unwrap_or_default())
 }
 
 /// The signed-in user, or 401 for an anonymous request.
@@ -55,10 +68,10 @@ pub async fn action(
     payload: web::Payload,
     state: &AppState,
     throttle: Option<Scope>,
-    run: impl AsyncFnOnce(Option<User>, Input) -> Result<HttpResponse, ApiError>,
+    run: impl AsyncFnOnce(Option<Bearer>, Input) -> Result<HttpResponse, ApiError>,
 ) -> HttpResponse {
     route::serve(route, request, async {
-        let requester = requester(request, state).await?;
+        let requester = bearer(request, state).await?;
         match *request.method() {
             Method::POST => {}
             _ if requester.is_none() => return Err(ApiError::not_authenticated()),

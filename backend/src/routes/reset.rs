@@ -73,7 +73,12 @@ pub async fn reset_password_confirm(
         let re_new_password = retype.then(|| form.text("re_new_password", REQUIRED).unwrap_or_default());
         form.finish()?;
         let link = EmailedLink::read(input.get("uid"), input.get("token"));
-        password::reset(&state, requester.as_ref(), PasswordReset { link, new_password, re_new_password }).await?;
+        password::reset(
+            &state,
+            requester.as_ref().map(|bearer| &bearer.user),
+            PasswordReset { link, new_password, re_new_password },
+        )
+        .await?;
         Ok(json::no_content())
     })
     .await

@@ -9,6 +9,7 @@ pub mod blacklist;
 pub mod django;
 pub mod links;
 pub mod outbox;
+pub mod sessions;
 pub mod sqlite;
 pub mod statement;
 pub mod throttle;

@@ -1,6 +1,5 @@
 use std::path::PathBuf;
 
-use gatehouse::auth::jwt::JwtCodec;
 use gatehouse::auth::password::pbkdf2_sha256;
 use gatehouse::configuration::{Settings, Source};
 use gatehouse::domain::user::User;
@@ -24,7 +23,7 @@ pub struct TestApp {
     /// The folder the browser app is served from (empty until a test writes into it).
     pub static_dir: PathBuf,
     /// Kept for its lifetime: a PostgreSQL test database is dropped with it.
-    database: TestDatabase,
+    pub database: TestDatabase,
     _dir: tempfile::TempDir,
 }
 
@@ -67,6 +66,30 @@ impl Drop for TestDatabase {
     }
 }
 
+/// Starts a server on `database_url` with the suite's settings and `overrides`; its outbox
+/// and static folder are in `dir`. Returns its address.
+async fn start_server(database_url: &str, dir: &std::path::Path, overrides: &[(&str, &str)]) -> String {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("GATEHOUSE_BIND".into(), "127.0.0.1:0".into()),
+        ("GATEHOUSE_DATABASE_URL".into(), database_url.to_owned()),
+        ("GATEHOUSE_SECRET_KEY".into(), SECRET_KEY.into()),
+        ("GATEHOUSE_FRONTEND_URL".into(), FRONTEND_URL.into()),
+        ("GATEHOUSE_EMAIL_BACKEND".into(), "outbox".into()),
+        ("GATEHOUSE_EMAIL_OUTBOX_DIR".into(), dir.join("outbox").display().to_string()),
+        ("GATEHOUSE_STATIC_DIR".into(), dir.join("dist").display().to_string()),
+        // Tests send many requests from one address; the throttling tests turn it back on.
+        ("GATEHOUSE_THROTTLE".into(), "false".into()),
+    ];
+    for (name, value) in overrides {
+        pairs.push((format!("GATEHOUSE_{name}"), (*value).to_owned()));
+    }
+    let settings = Settings::from_source(&Source::from_pairs(pairs)).expect("valid test settings");
+    let application = Application::build(settings).await.expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    tokio::spawn(application.run_until_stopped());
+    address
+}
+
 /// A server with the default settings.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
@@ -81,24 +104,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     let database = TestDatabase::create(dir.path()).await;
     let database_url = database.url.clone();
     let outbox = dir.path().join("outbox");
-    let mut pairs: Vec<(String, String)> = vec![
-        ("GATEHOUSE_BIND".into(), "127.0.0.1:0".into()),
-        ("GATEHOUSE_DATABASE_URL".into(), database_url.clone()),
-        ("GATEHOUSE_SECRET_KEY".into(), SECRET_KEY.into()),
-        ("GATEHOUSE_FRONTEND_URL".into(), FRONTEND_URL.into()),
-        ("GATEHOUSE_EMAIL_BACKEND".into(), "outbox".into()),
-        ("GATEHOUSE_EMAIL_OUTBOX_DIR".into(), outbox.display().to_string()),
-        ("GATEHOUSE_STATIC_DIR".into(), dir.path().join("dist").display().to_string()),
-        // Tests send many requests from one address; the throttling tests turn it back on.
-        ("GATEHOUSE_THROTTLE".into(), "false".into()),
-    ];
-    for (name, value) in overrides {
-        pairs.push((format!("GATEHOUSE_{name}"), (*value).to_owned()));
-    }
-    let settings = Settings::from_source(&Source::from_pairs(pairs)).expect("valid test settings");
-    let application = Application::build(settings).await.expect("the server starts");
-    let address = format!("http://127.0.0.1:{}", application.port());
-    tokio::spawn(application.run_until_stopped());
+    let address = start_server(&database_url, dir.path(), overrides).await;
     let store = Store::connect(&database_url, 2).await.expect("the test database opens");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
@@ -181,6 +187,14 @@ impl TestApp {
     pub async fn database(&self) -> sqlx::AnyPool {
         sqlx::any::install_default_drivers();
         sqlx::AnyPool::connect(&self.database.url).await.expect("the test database opens")
+    }
+
+    /// Another server on this one's database, as a second instance of a deployment would
+    /// be; returns its address.
+    pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> String {
+        let dir = self._dir.path().join(format!("beside-{}", gatehouse::auth::random::alphanumeric(6)));
+        std::fs::create_dir_all(&dir).expect("a folder for the second server");
+        start_server(&self.database.url, &dir, overrides).await
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -314,12 +328,20 @@ impl TestApp {
         forge(SECRET_KEY, r#"{"alg":"HS256","typ":"JWT"}"#, &payload)
     }
 
-    /// A token pair minted `seconds_ago` in the past for `user_id`.
+    /// An (access, refresh) pair minted `seconds_ago` for `user_id` as SimpleJWT mints them:
+    /// without a session.
     pub fn tokens_issued_ago(&self, user_id: i64, seconds_ago: i64) -> (String, String) {
-        let codec = JwtCodec::new(SECRET_KEY, 300, 86400);
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-        let pair = codec.issue_pair(user_id, now - seconds_ago);
-        (pair.access, pair.refresh)
+        let iat = now() - seconds_ago;
+        let token = |token_type: &str, lifetime: i64| {
+            self.forge_token(json!({
+                "token_type": token_type,
+                "exp": iat + lifetime,
+                "iat": iat,
+                "jti": gatehouse::auth::random::uuid4_hex(),
+                "user_id": user_id.to_string(),
+            }))
+        };
+        (token("access", 300), token("refresh", 86_400))
     }
 }
 

@@ -263,7 +263,17 @@ async fn blacklisting_logs_a_refresh_token_out_once() {
         .await
         .assert(401, json!({"detail": "Token has wrong type", "code": "token_not_valid"}));
     app.post("/auth/jwt/blacklist/", json!({})).await.assert(400, json!({"refresh": ["This field is required."]}));
-    // Access tokens are not revoked by logging out.
+}
+
+#[tokio::test]
+async fn logging_out_a_token_without_a_session_leaves_its_access_token_to_expire() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let (access, refresh) = app.tokens_issued_ago(user.id, 0);
+
+    app.post("/auth/jwt/blacklist/", json!({"refresh": refresh})).await.assert(200, json!({}));
+
+    // As in SimpleJWT: only a session's access tokens can be revoked (tests/api/sessions.rs).
     app.get_authed("/auth/users/me/", &access).await.assert_status(200);
 }
 
@@ -367,12 +377,12 @@ async fn reusing_a_token_from_the_middle_of_a_chain_revokes_the_live_one() {
 }
 
 #[tokio::test]
-async fn the_purge_keeps_spent_tokens_until_they_expire_and_then_forgets_them() {
+async fn the_purge_keeps_spent_tokens_without_a_session_until_they_expire_and_then_forgets_them() {
     let app = spawn_app().await;
     let user = app.create_user("alice", true, false).await;
     let mut spent = Vec::new();
     for _ in 0..5 {
-        let (_, refresh) = app.login("alice", &user.password).await;
+        let (_, refresh) = app.tokens_issued_ago(user.id, 0);
         rotate(&app, &refresh).await.assert_status(200);
         spent.push(refresh);
     }

@@ -1,0 +1,180 @@
+//! Sessions: one per sign-in, continued by each refresh, listed to their owner (and staff) and
+//! ended by signing out, from a session list, by a password change, or when a rotated refresh
+//! token is used again. Ending one here is known to this instance at once and to every other
+//! instance within a second or two (`revocation.rs`), so that its access tokens stop working
+//! too.
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::auth::jwt::Pair;
+use crate::auth::random;
+use crate::clock;
+use crate::domain::device;
+use crate::domain::user::User;
+use crate::error::ApiError;
+use crate::pycompat;
+use crate::state::AppState;
+use crate::store::sessions::{EndReason, NewSession, SessionRow};
+
+/// The field of `sessions/revoke/`.
+pub const REVOKE: &[&str] = &["scope"];
+/// What `sessions/revoke/` may end: every other session, or every one.
+pub const SCOPES: &[&str] = &[SCOPE_OTHERS, SCOPE_ALL];
+pub const SCOPE_OTHERS: &str = "others";
+pub const SCOPE_ALL: &str = "all";
+
+/// How a session was signed in to.
+pub const BY_PASSWORD: &str = "password";
+/// A session that continues a refresh token issued without one (by Django, or before
+/// sessions were recorded).
+pub const BY_EARLIER_TOKEN: &str = "refresh_token";
+
+/// The longest user agent a session keeps, in characters.
+pub const USER_AGENT_MAX: usize = 256;
+
+/// Where a request comes from, as a session records it.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl Client {
+    /// `user_agent` is cut to [`USER_AGENT_MAX`] characters, without control characters.
+    pub fn new(ip: String, user_agent: &str) -> Self {
+        let user_agent = user_agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect();
+        Self { ip, user_agent }
+    }
+}
+
+/// Starts a session for `user_id`: its first token pair, recorded.
+pub async fn start(state: &AppState, user_id: i64, client: &Client, method: &str) -> Result<Pair, ApiError> {
+    let id = random::uuid4_hex();
+    let now_micros = clock::now_micros();
+    let now = now_micros / 1_000_000;
+    let tokens = state.jwt.issue_pair(user_id, now, &id);
+    state
+        .store
+        .start_session(NewSession {
+            id: &id,
+            user_id,
+            now,
+            now_micros,
+            expires_at: tokens.refresh_expires_at,
+            ip: &client.ip,
+            user_agent: &client.user_agent,
+            method,
+            refresh_jti: &tokens.refresh_jti,
+            origin_jti: None,
+        })
+        .await?;
+    Ok(tokens)
+}
+
+/// A session as its owner sees it.
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub id: String,
+    pub created: String,
+    pub last_used: String,
+    pub ip: String,
+    pub user_agent: String,
+    /// The browser and system the user agent names ("Firefox on Linux").
+    pub device: String,
+    /// How it was signed in to.
+    pub method: String,
+    /// Whether the request's own token belongs to it.
+    pub current: bool,
+}
+
+/// The fields of a session in the answer, in order.
+pub const FIELDS: &[&str] = &["id", "created", "last_used", "ip", "user_agent", "device", "method", "current"];
+
+/// RFC 3339 in UTC, to the second, of a time in microseconds.
+fn timestamp(micros: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+impl SessionView {
+    fn of(row: SessionRow, current: Option<&str>) -> Self {
+        Self {
+            current: current == Some(row.id.as_str()),
+            created: timestamp(row.created_at),
+            last_used: timestamp(row.last_used_at),
+            device: device::describe(&row.user_agent),
+            id: row.id,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            method: row.method,
+        }
+    }
+}
+
+/// Whose sessions a request may see and end: the viewer's own (`id` is `None`, or the viewer's
+/// id) or, for staff, those of the user `id`. Anyone else's, and unknown users, are
+/// "Not found.".
+pub async fn owner(state: &AppState, viewer: &User, id: Option<&str>) -> Result<i64, ApiError> {
+    let Some(id) = id else { return Ok(viewer.id) };
+    match pycompat::parse_int(id) {
+        Some(id) if id == viewer.id => Ok(id),
+        Some(id) if viewer.is_staff && state.store.find_user(id).await?.is_some() => Ok(id),
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// `user_id`'s live sessions, newest first; `current` is the requester's own.
+pub async fn list(state: &AppState, user_id: i64, current: Option<&str>) -> Result<Vec<SessionView>, ApiError> {
+    let rows = state.store.live_sessions(user_id, clock::now_seconds()).await?;
+    Ok(rows.into_iter().map(|row| SessionView::of(row, current)).collect())
+}
+
+/// Ends one of `user_id`'s live sessions: "Not found." for any other id.
+pub async fn end_one(state: &AppState, user_id: i64, id: &str) -> Result<(), ApiError> {
+    let now = clock::now_seconds();
+    if !state.store.end_session(user_id, id, now, EndReason::Revoked).await? {
+        return Err(ApiError::not_found());
+    }
+    state.revocations.note([id.to_owned()], now);
+    tracing::info!(user_id, "session ended");
+    Ok(())
+}
+
+/// Ends every live session of `user_id` but `except`.
+pub async fn end_all(state: &AppState, user_id: i64, except: Option<&str>, reason: EndReason) -> Result<(), ApiError> {
+    let now = clock::now_seconds();
+    let ended = state.store.end_sessions(user_id, except, now, reason).await?;
+    if !ended.is_empty() {
+        tracing::info!(user_id, ended = ended.len(), reason = reason.as_str(), "sessions ended");
+    }
+    // A closed account's tokens are refused by the user check every request makes.
+    if reason != EndReason::AccountClosed {
+        state.revocations.note(ended, now);
+    }
+    Ok(())
+}
+
+/// `sessions/revoke/`: `scope` is one of [`SCOPES`]; "others" spares the requester's own
+/// session (when the list is the requester's).
+pub async fn revoke(state: &AppState, user_id: i64, scope: &str, current: Option<&str>) -> Result<(), ApiError> {
+    let except = if scope == SCOPE_OTHERS { current } else { None };
+    end_all(state, user_id, except, EndReason::Revoked).await
+}
+
+/// After a password change (`current` is the session that made it, kept) or reset (none
+/// kept), as `GATEHOUSE_REVOKE_SESSIONS_ON_PASSWORD_CHANGE` asks.
+pub async fn after_password_change(state: &AppState, user_id: i64, current: Option<&str>) -> Result<(), ApiError> {
+    if !state.features().revoke_sessions_on_password_change {
+        return Ok(());
+    }
+    end_all(state, user_id, current, EndReason::PasswordChanged).await
+}
+
+/// Whether the session an access token names has ended.
+pub fn has_ended(state: &AppState, sid: &str) -> bool {
+    state.revocations.is_ended(sid)
+}
