@@ -40,6 +40,8 @@ pub struct Features {
     pub activation_url: String,
     pub password_reset_confirm_url: String,
     pub username_reset_confirm_url: String,
+    /// The app's page that takes back an e-mail change (`{uid}`, `{token}`).
+    pub email_revert_url: String,
     pub access_token_lifetime: i64,
     pub refresh_token_lifetime: i64,
     pub rotate_refresh_tokens: bool,
@@ -52,6 +54,8 @@ pub struct Features {
     pub refresh_reuse_grace: i64,
     /// A password change ends the other sessions, a reset ends all of them.
     pub revoke_sessions_on_password_change: bool,
+    /// Changing the e-mail address needs `current_password` (the requester's).
+    pub email_change_requires_password: bool,
 }
 
 /// How queued e-mails are retried.
@@ -337,6 +341,7 @@ fn delivery(source: &Source) -> anyhow::Result<Delivery> {
 pub const DEFAULT_ACTIVATION_URL: &str = "activate/{uid}/{token}";
 pub const DEFAULT_PASSWORD_RESET_CONFIRM_URL: &str = "password/reset/confirm/{uid}/{token}";
 pub const DEFAULT_USERNAME_RESET_CONFIRM_URL: &str = "username/reset/confirm/{uid}/{token}";
+pub const DEFAULT_EMAIL_REVERT_URL: &str = "email/revert/{uid}/{token}";
 
 fn features(source: &Source) -> anyhow::Result<Features> {
     let auth_header_types = source.list("AUTH_HEADER_TYPES", "Bearer,JWT");
@@ -359,6 +364,7 @@ fn features(source: &Source) -> anyhow::Result<Features> {
         activation_url: source.text("ACTIVATION_URL", DEFAULT_ACTIVATION_URL),
         password_reset_confirm_url: source.text("PASSWORD_RESET_CONFIRM_URL", DEFAULT_PASSWORD_RESET_CONFIRM_URL),
         username_reset_confirm_url: source.text("USERNAME_RESET_CONFIRM_URL", DEFAULT_USERNAME_RESET_CONFIRM_URL),
+        email_revert_url: source.text("EMAIL_REVERT_URL", DEFAULT_EMAIL_REVERT_URL),
         access_token_lifetime: source.seconds("ACCESS_TOKEN_LIFETIME", 300)?,
         refresh_token_lifetime: source.seconds("REFRESH_TOKEN_LIFETIME", 86_400)?,
         rotate_refresh_tokens: source.flag("ROTATE_REFRESH_TOKENS", true)?,
@@ -368,6 +374,7 @@ fn features(source: &Source) -> anyhow::Result<Features> {
         refresh_reuse_detection: source.flag("REFRESH_REUSE_DETECTION", true)?,
         refresh_reuse_grace: source.integer("REFRESH_REUSE_GRACE", 5, 0, "seconds")?,
         revoke_sessions_on_password_change: source.flag("REVOKE_SESSIONS_ON_PASSWORD_CHANGE", true)?,
+        email_change_requires_password: source.flag("EMAIL_CHANGE_REQUIRES_PASSWORD", false)?,
     })
 }
 

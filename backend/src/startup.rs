@@ -39,6 +39,7 @@ impl Application {
             features.activation_url.as_str(),
             features.password_reset_confirm_url.as_str(),
             features.username_reset_confirm_url.as_str(),
+            features.email_revert_url.as_str(),
         ]));
         let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);

@@ -35,6 +35,7 @@ pub struct Emails {
     activation_url: String,
     password_reset_confirm_url: String,
     username_reset_confirm_url: String,
+    email_revert_url: String,
     tokens: TokenGenerator,
     /// Signalled when a message is queued, so the worker does not wait for its next poll.
     queued: Arc<Notify>,
@@ -54,6 +55,7 @@ impl Emails {
             activation_url: settings.features.activation_url.clone(),
             password_reset_confirm_url: settings.features.password_reset_confirm_url.clone(),
             username_reset_confirm_url: settings.features.username_reset_confirm_url.clone(),
+            email_revert_url: settings.features.email_revert_url.clone(),
             tokens,
             queued: Arc::new(Notify::new()),
         })
@@ -70,8 +72,28 @@ impl Emails {
         };
         let token = self.tokens.make_token(&TokenSubject::of(user), clock::now_seconds());
         let url = template.replace("{uid}", &encode_uid(user.id)).replace("{token}", &token);
-        let recorded = LinkToken { digest: digest(&token), purpose: kind.name(), user_id: user.id };
+        let recorded =
+            LinkToken { digest: digest(&token), purpose: kind.name(), user_id: user.id, previous_email: None };
         Some((format!("{}/{}", self.frontend_url, url), recorded))
+    }
+
+    /// The message to `previous_email` after `user`'s address was changed from it: its link
+    /// (a random token, recorded with the address) takes the change back.
+    pub fn compose_email_changed(&self, user: &User, previous_email: &str) -> Option<OutgoingEmail> {
+        if previous_email.is_empty() {
+            return None;
+        }
+        let kind = EmailKind::EmailChanged;
+        let token = crate::auth::random::alphanumeric(32);
+        let url = self.email_revert_url.replace("{uid}", &encode_uid(user.id)).replace("{token}", &token);
+        let recorded = LinkToken {
+            digest: digest(&token),
+            purpose: kind.name(),
+            user_id: user.id,
+            previous_email: Some(previous_email.to_owned()),
+        };
+        let link = format!("{}/{}", self.frontend_url, url);
+        self.build(kind, user, previous_email, Some((link, recorded)))
     }
 
     /// The message of `kind` for `user`, ready to be queued with the change that causes it.
@@ -81,17 +103,32 @@ impl Emails {
         if user.email.is_empty() {
             return None;
         }
-        let (link, token) = self.link(kind, user).unzip();
-        let context =
-            Context { site_name: &self.site_name, username: &user.username, link: link.as_deref().unwrap_or("") };
+        self.build(kind, user, &user.email, self.link(kind, user))
+    }
+
+    /// The message of `kind` about `user`, to `recipient`, with its link (if any).
+    fn build(
+        &self,
+        kind: EmailKind,
+        user: &User,
+        recipient: &str,
+        link: Option<(String, LinkToken)>,
+    ) -> Option<OutgoingEmail> {
+        let (link, token) = link.unzip();
+        let context = Context {
+            site_name: &self.site_name,
+            username: &user.username,
+            link: link.as_deref().unwrap_or(""),
+            email: &user.email,
+        };
         let rendered = self.templates.render(kind, &context);
         let subject = rendered.subject.clone();
-        match self.message(&user.email, rendered) {
+        match self.message(recipient, rendered) {
             Ok(message) => Some(OutgoingEmail {
                 kind: kind.name(),
                 user_id: Some(user.id),
                 sender: self.from.email.to_string(),
-                recipient: user.email.clone(),
+                recipient: recipient.to_owned(),
                 subject,
                 message: String::from_utf8_lossy(&message.formatted()).into_owned(),
                 link: token,
@@ -100,7 +137,7 @@ impl Emails {
                 tracing::error!(
                     kind = kind.name(),
                     user_id = user.id,
-                    recipient = ?user.email,
+                    recipient = ?recipient,
                     error = format!("{error:#}"),
                     "e-mail not queued"
                 );

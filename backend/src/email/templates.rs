@@ -1,6 +1,7 @@
 //! The e-mail templates: one `<kind>.txt` (subject on the first line, a blank line, then the
 //! text) and one `<kind>.html` per message. The built-in copies can be replaced file by file
-//! from `GATEHOUSE_EMAIL_TEMPLATES_DIR`. Placeholders: `{site_name}`, `{username}`, `{link}`.
+//! from `GATEHOUSE_EMAIL_TEMPLATES_DIR`. Placeholders: `{site_name}`, `{username}`, `{link}`,
+//! and `{email}` (the account's address; for `email_changed`, the new one).
 
 use std::path::Path;
 
@@ -14,16 +15,19 @@ pub enum EmailKind {
     PasswordChangedConfirmation,
     UsernameReset,
     UsernameChangedConfirmation,
+    /// To the address an e-mail change replaced, with a link that takes the change back.
+    EmailChanged,
 }
 
 impl EmailKind {
-    const ALL: [EmailKind; 6] = [
+    const ALL: [EmailKind; 7] = [
         Self::Activation,
         Self::Confirmation,
         Self::PasswordReset,
         Self::PasswordChangedConfirmation,
         Self::UsernameReset,
         Self::UsernameChangedConfirmation,
+        Self::EmailChanged,
     ];
 
     pub fn name(self) -> &'static str {
@@ -34,6 +38,7 @@ impl EmailKind {
             Self::PasswordChangedConfirmation => "password_changed_confirmation",
             Self::UsernameReset => "username_reset",
             Self::UsernameChangedConfirmation => "username_changed_confirmation",
+            Self::EmailChanged => "email_changed",
         }
     }
 
@@ -53,6 +58,7 @@ impl EmailKind {
             Self::PasswordChangedConfirmation => files!("password_changed_confirmation"),
             Self::UsernameReset => files!("username_reset"),
             Self::UsernameChangedConfirmation => files!("username_changed_confirmation"),
+            Self::EmailChanged => files!("email_changed"),
         }
     }
 }
@@ -77,6 +83,7 @@ pub struct Context<'a> {
     pub site_name: &'a str,
     pub username: &'a str,
     pub link: &'a str,
+    pub email: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +137,7 @@ fn fill(template: &str, context: &Context<'_>) -> String {
     template
         .replace("{site_name}", &escape(context.site_name))
         .replace("{username}", &escape(context.username))
+        .replace("{email}", &escape(context.email))
         .replace("{link}", context.link)
 }
 
@@ -158,7 +166,7 @@ mod tests {
         let templates = Templates::load(None).unwrap();
         let rendered = templates.render(
             EmailKind::Activation,
-            &Context { site_name: "Gatehouse", username: "alice", link: "http://x/activate/MQ/tok" },
+            &Context { site_name: "Gatehouse", username: "alice", link: "http://x/activate/MQ/tok", email: "" },
         );
         assert_eq!(rendered.subject, "Account activation on Gatehouse");
         assert_eq!(
@@ -175,7 +183,7 @@ mod tests {
         let templates = Templates::load(None).unwrap();
         let rendered = templates.render(
             EmailKind::PasswordReset,
-            &Context { site_name: "Tom & Jerry's", username: "a<b", link: "http://x/?a=1&b=2" },
+            &Context { site_name: "Tom & Jerry's", username: "a<b", link: "http://x/?a=1&b=2", email: "" },
         );
         assert_eq!(rendered.subject, "Password reset on Tom &amp; Jerry&#x27;s");
         assert!(rendered.text.contains("forgotten: a&lt;b"));
@@ -187,7 +195,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("confirmation.txt"), "Welcome to {site_name}\n\nHello {username}!\n").unwrap();
         let templates = Templates::load(Some(dir.path())).unwrap();
-        let context = Context { site_name: "S", username: "u", link: "" };
+        let context = Context { site_name: "S", username: "u", link: "", email: "" };
         let rendered = templates.render(EmailKind::Confirmation, &context);
         assert_eq!(rendered.subject, "Welcome to S");
         assert_eq!(rendered.text, "Hello u!\n");

@@ -120,7 +120,12 @@ pub async fn open(state: &AppState, link: &EmailedLink) -> Result<OpenedLink, Ap
 /// The opened link's token, to be used up with the change it confirms, if it may serve
 /// `purpose`: not used before, and not sent for something else.
 pub async fn usable(state: &AppState, opened: &OpenedLink, purpose: Purpose) -> Result<LinkToken, ApiError> {
-    let token = LinkToken { digest: digest(&opened.token), purpose: purpose.kind().name(), user_id: opened.user.id };
+    let token = LinkToken {
+        digest: digest(&opened.token),
+        purpose: purpose.kind().name(),
+        user_id: opened.user.id,
+        previous_email: None,
+    };
     let uses = state.store.link_token_uses(&token.digest).await?;
     let sent_for_another = !uses.purposes.is_empty() && !uses.purposes.iter().any(|sent| sent == token.purpose);
     if uses.used || sent_for_another {

@@ -123,7 +123,7 @@ fn confirmation(state: &AppState, kind: EmailKind, user: &User) -> Vec<OutgoingE
         EmailKind::Confirmation => features.send_confirmation_email,
         EmailKind::PasswordChangedConfirmation => features.password_changed_email_confirmation,
         EmailKind::UsernameChangedConfirmation => features.username_changed_email_confirmation,
-        EmailKind::Activation | EmailKind::PasswordReset | EmailKind::UsernameReset => true,
+        EmailKind::Activation | EmailKind::PasswordReset | EmailKind::UsernameReset | EmailKind::EmailChanged => true,
     };
     if !enabled {
         return Vec::new();

@@ -1,12 +1,16 @@
 //! Accounts as their owners and staff see them: the list, one account, changes to the names
 //! and e-mail address, and deletion.
 
+use crate::auth::reset_tokens::{digest, EmailedLink};
+use crate::clock;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
 use crate::flows::check_current_password;
 use crate::flows::sessions;
+use crate::messages;
 use crate::state::AppState;
+use crate::store::links::LinkToken;
 use crate::store::sessions::EndReason;
 
 /// Staff see everyone; with `HIDE_USERS` others see only themselves.
@@ -43,8 +47,9 @@ pub async fn account(state: &AppState, viewer: &User, id: Option<i64>, access: A
     })
 }
 
-/// The fields of PUT and PATCH, in the serializer's order.
-pub const CHANGES: &[&str] = &["first_name", "last_name", "email"];
+/// The fields of PUT and PATCH, in the serializer's order (`current_password` confirms an
+/// e-mail change).
+pub const CHANGES: &[&str] = &["first_name", "last_name", "email", "current_password"];
 
 /// PUT and PATCH (identical: every writable field is optional); `None` leaves a field as it is.
 pub struct ProfileChanges {
@@ -52,13 +57,33 @@ pub struct ProfileChanges {
     pub last_name: Option<String>,
     /// A valid address, or blank.
     pub email: Option<String>,
+    /// The requester's password, when sent (`None` also when it failed DRF's checks).
+    pub current_password: Option<String>,
+    /// Whether the request carried `current_password` at all.
+    pub current_password_sent: bool,
 }
 
 /// Saves the changes. With activation on, a new e-mail address deactivates the account and is
 /// sent an activation link; as in Djoser, any update that leaves the account inactive sends
-/// the link again.
-pub async fn update(state: &AppState, target: User, changes: ProfileChanges) -> Result<User, ApiError> {
+/// the link again. A new e-mail address is always told to the old one, with a link that takes
+/// the change back; it needs the requester's `current_password` when
+/// `GATEHOUSE_EMAIL_CHANGE_REQUIRES_PASSWORD` is on, and a password sent is always checked.
+pub async fn update(
+    state: &AppState,
+    requester: &User,
+    target: User,
+    mut submitted: Submitted<ProfileChanges>,
+) -> Result<User, ApiError> {
     let features = state.features();
+    let email_changes = submitted.fields.email.as_ref().is_some_and(|email| *email != target.email);
+    if email_changes {
+        let current_password = submitted.fields.current_password.take();
+        if features.email_change_requires_password && !submitted.fields.current_password_sent {
+            submitted.reject("current_password", messages::REQUIRED);
+        }
+        check_current_password(state, requester, &mut submitted, current_password).await?;
+    }
+    let changes = submitted.finish()?;
     let mut changed = target.clone();
     if let Some(first_name) = changes.first_name {
         changed.first_name = first_name;
@@ -72,17 +97,51 @@ pub async fn update(state: &AppState, target: User, changes: ProfileChanges) -> 
         }
         changed.email = email;
     }
-    let emails: Vec<_> = (features.send_activation_email && !changed.is_active)
+    let mut emails: Vec<_> = (features.send_activation_email && !changed.is_active)
         .then(|| state.emails.compose(EmailKind::Activation, &changed))
         .flatten()
         .into_iter()
         .collect();
+    if email_changes {
+        emails.extend(state.emails.compose_email_changed(&changed, &target.email));
+    }
     let saved = state.store.update_profile(&changed, &emails).await?.ok_or_else(ApiError::not_found)?;
     state.emails.wake();
     if target.is_active && !saved.is_active {
         sessions::end_all(state, saved.id, None, EndReason::AccountClosed).await?;
     }
     Ok(saved)
+}
+
+/// The fields of `revert_email`, in the serializer's order.
+pub const REVERT: &[&str] = &["uid", "token"];
+
+/// `revert_email`: the link sent to the address an e-mail change replaced puts that address
+/// back (and the account active again) and ends every session of the account, once, within
+/// the links' lifetime. "Invalid user id or user doesn't exist." for a bad uid, then "Invalid
+/// token for given user." for anything else.
+pub async fn revert_email(state: &AppState, link: EmailedLink) -> Result<(), ApiError> {
+    let user = match link.user_id {
+        Some(id) => state.store.find_user(id).await?,
+        None => None,
+    };
+    let user = user.ok_or_else(|| ApiError::field("uid", messages::INVALID_UID))?;
+    let invalid = || ApiError::field("token", messages::INVALID_TOKEN);
+    let token = link.token.ok_or_else(invalid)?;
+    let purpose = EmailKind::EmailChanged.name();
+    let digest = digest(&token);
+    let recorded = state.store.revert_link(&digest, purpose).await?.ok_or_else(invalid)?;
+    let fresh = clock::now_seconds() - recorded.issued_at < state.features().password_reset_timeout;
+    if recorded.used || recorded.user_id != user.id || !fresh {
+        return Err(invalid());
+    }
+    let used = LinkToken { digest, purpose, user_id: user.id, previous_email: None };
+    if !state.store.revert_email(user.id, &recorded.previous_email, &used).await? {
+        return Err(invalid());
+    }
+    sessions::end_all(state, user.id, None, EndReason::Revoked).await?;
+    tracing::info!(user_id = user.id, "e-mail change taken back");
+    Ok(())
 }
 
 /// The fields of DELETE.

@@ -21,6 +21,9 @@ pub struct Spec {
 /// A required, non-blank string without a length limit (passwords, uid, token, …).
 pub const REQUIRED: Spec = Spec { required: true, allow_blank: false, max_length: None };
 
+/// The same, optional.
+pub const OPTIONAL: Spec = Spec { required: false, allow_blank: false, max_length: None };
+
 /// A username field of the user model (its length is one of Django's username validators,
 /// applied with the others).
 pub const USERNAME_FIELD: Spec = Spec { required: true, allow_blank: false, max_length: Some(username::MAX_LENGTH) };

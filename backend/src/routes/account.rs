@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::auth::reset_tokens::EmailedLink;
 use crate::error::ApiError;
 use crate::flows::password::{self, PasswordChange};
+use crate::flows::profile;
 use crate::flows::registration;
 use crate::flows::sign_in::Bearer;
 use crate::flows::username::{self as username_flow, UsernameChange};
@@ -17,6 +18,21 @@ use crate::state::AppState;
 const ACTIVATION: Route = Route { name: "Activation", allow: POST_ONLY };
 const SET_PASSWORD: Route = Route { name: "Set password", allow: POST_ONLY };
 const SET_USERNAME: Route = Route { name: "Set username", allow: POST_ONLY };
+const REVERT_EMAIL: Route = Route { name: "Revert email", allow: POST_ONLY };
+
+/// `POST users/revert_email/`: uid and token from the link sent to the address an e-mail
+/// change replaced.
+pub async fn revert_email(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    action(&REVERT_EMAIL, &request, payload, &state, None, async |_, input| {
+        let mut form = Form::new(&input);
+        form.text("uid", REQUIRED);
+        form.text("token", REQUIRED);
+        form.finish()?;
+        profile::revert_email(&state, EmailedLink::read(input.get("uid"), input.get("token"))).await?;
+        Ok(json::no_content())
+    })
+    .await
+}
 
 /// `POST users/activation/`: uid and token from the activation link.
 pub async fn activation(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {

@@ -46,6 +46,7 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/set_username/", account::set_username);
     endpoint(cfg, "/users/reset_username/", reset::reset_username);
     endpoint(cfg, "/users/reset_username_confirm/", reset::reset_username_confirm);
+    endpoint(cfg, "/users/revert_email/", account::revert_email);
     endpoint(cfg, "/schema/", openapi::serve);
     endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
     endpoint(cfg, "/users/{id:[^/.]+}/sessions/", sessions::user_list);
@@ -73,6 +74,7 @@ pub const PATHS: &[&str] = &[
     "/auth/users/set_username/",
     "/auth/users/reset_username/",
     "/auth/users/reset_username_confirm/",
+    "/auth/users/revert_email/",
     "/auth/schema/",
     "/auth/users/{id}/",
     "/auth/users/{id}/sessions/",

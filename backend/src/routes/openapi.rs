@@ -222,6 +222,16 @@ const OPERATIONS: &[Operation] = &[
         required: &["uid", "token", "new_username"],
         ..op("/auth/users/reset_username_confirm/", "post", "Set a new username from a reset link", Success::NoContent)
     },
+    Operation {
+        fields: profile::REVERT,
+        required: profile::REVERT,
+        ..op(
+            "/auth/users/revert_email/",
+            "post",
+            "Take back an e-mail change from the link sent to the old address",
+            Success::NoContent,
+        )
+    },
     Operation { ..op("/auth/schema/", "get", "This document", Success::Ok("Document")) },
 ];
 

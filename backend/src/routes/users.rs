@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::flows::profile::{self, Access, Deletion, ProfileChanges};
 use crate::flows::registration::{self, Registration};
 use crate::http::body::Input;
-use crate::http::fields::{optional_blank, Form, EMAIL_FIELD, REQUIRED, USERNAME_FIELD};
+use crate::http::fields::{optional_blank, Form, EMAIL_FIELD, OPTIONAL, REQUIRED, USERNAME_FIELD};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, COLLECTION, INSTANCE};
 use crate::pycompat;
@@ -62,7 +62,9 @@ pub async fn me(request: HttpRequest, payload: web::Payload, state: web::Data<Ap
         let user = signed_in(&request, &state).await?;
         match *request.method() {
             Method::GET | Method::HEAD => Ok(json::ok(&user.view())),
-            Method::PUT | Method::PATCH => update(&state, user, input(&request, payload, &state).await?).await,
+            Method::PUT | Method::PATCH => {
+                update(&state, &user, user.clone(), input(&request, payload, &state).await?).await
+            }
             Method::DELETE => destroy(&state, &user, user.id, input(&request, payload, &state).await?).await,
             Method::OPTIONS => Ok(metadata(&ME)),
             _ => Err(not_allowed(&request)),
@@ -92,20 +94,22 @@ pub async fn detail(
         match method {
             Method::GET | Method::HEAD => Ok(json::ok(&target.view())),
             Method::DELETE => destroy(&state, &viewer, target.id, input(&request, payload, &state).await?).await,
-            _ => update(&state, target, input(&request, payload, &state).await?).await,
+            _ => update(&state, &viewer, target, input(&request, payload, &state).await?).await,
         }
     })
     .await
 }
 
 /// PUT and PATCH.
-async fn update(state: &AppState, target: User, input: Input) -> Result<HttpResponse, ApiError> {
+async fn update(state: &AppState, requester: &User, target: User, input: Input) -> Result<HttpResponse, ApiError> {
     let mut form = Form::new(&input);
     let first_name = form.text("first_name", optional_blank(NAME_MAX_LENGTH));
     let last_name = form.text("last_name", optional_blank(NAME_MAX_LENGTH));
     let email = form.email("email", EMAIL_FIELD);
-    form.finish()?;
-    let saved = profile::update(state, target, ProfileChanges { first_name, last_name, email }).await?;
+    let current_password_sent = input.contains("current_password");
+    let current_password = form.text("current_password", OPTIONAL);
+    let changes = ProfileChanges { first_name, last_name, email, current_password, current_password_sent };
+    let saved = profile::update(state, requester, target, form.submit(changes, profile::CHANGES)).await?;
     Ok(json::ok(&saved.view()))
 }
 

@@ -8,8 +8,11 @@ use super::statement::{Read, Write, WriteTurn};
 use super::Store;
 
 const ISSUE: Write = Write::new(
-    "INSERT INTO link_tokens (digest, purpose, user_id, issued_at) VALUES ($1, $2, $3, $4) \
+    "INSERT INTO link_tokens (digest, purpose, user_id, issued_at, previous_email) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (digest, purpose) DO NOTHING",
+);
+const REVERT_OF: Read = Read::new(
+    "SELECT user_id, previous_email, issued_at, consumed_at FROM link_tokens WHERE digest = $1 AND purpose = $2",
 );
 const USES: Read = Read::new("SELECT purpose, consumed_at FROM link_tokens WHERE digest = $1");
 /// Marks a token used for a purpose, unless it was used before for any: one row changes, or
@@ -31,6 +34,17 @@ pub struct LinkToken {
     /// What the link is for (`activation`, `password_reset`, `username_reset`).
     pub purpose: &'static str,
     pub user_id: i64,
+    /// For a link that takes back an e-mail change: the address it restores.
+    pub previous_email: Option<String>,
+}
+
+/// A recorded link that takes back an e-mail change.
+#[derive(Debug, Clone)]
+pub struct RevertLink {
+    pub user_id: i64,
+    pub previous_email: String,
+    pub issued_at: i64,
+    pub used: bool,
 }
 
 /// What the table knows of a token: the purposes it was sent or used for, and whether it was
@@ -52,6 +66,7 @@ pub(super) async fn issue(
         .bind(link.purpose)
         .bind(link.user_id)
         .bind(crate::clock::now_seconds())
+        .bind(link.previous_email.as_deref())
         .execute(connection)
         .await
         .context("Failed to record an e-mailed link")?;
@@ -71,6 +86,7 @@ pub(super) async fn consume(
         .bind(link.purpose)
         .bind(link.user_id)
         .bind(crate::clock::now_seconds())
+        .bind(link.previous_email.as_deref())
         .execute(connection)
         .await
         .context("Failed to record a used link")?;
@@ -78,6 +94,19 @@ pub(super) async fn consume(
 }
 
 impl Store {
+    /// The link of `purpose` recorded under `digest` that restores an e-mail address, if any.
+    pub async fn revert_link(&self, digest: &str, purpose: &str) -> anyhow::Result<Option<RevertLink>> {
+        let row = REVERT_OF.query().bind(digest).bind(purpose).fetch_optional(&self.pool).await;
+        let Some(row) = row.context("Failed to read an e-mailed link")? else { return Ok(None) };
+        let Some(previous_email) = row.try_get::<Option<String>, _>("previous_email")? else { return Ok(None) };
+        Ok(Some(RevertLink {
+            user_id: row.try_get("user_id")?,
+            previous_email,
+            issued_at: row.try_get("issued_at")?,
+            used: row.try_get::<Option<i64>, _>("consumed_at")?.is_some(),
+        }))
+    }
+
     /// What is known of the token with this digest.
     pub async fn link_token_uses(&self, digest: &str) -> anyhow::Result<LinkTokenUses> {
         let rows = USES.query().bind(digest).fetch_all(&self.pool).await.context("Failed to read e-mailed links")?;

@@ -47,10 +47,11 @@ const END_ONE: Write = Write::new(
     "UPDATE sessions SET ended_at = $3, end_reason = $4 \
      WHERE id = $1 AND user_id = $2 AND ended_at IS NULL AND expires_at > $3",
 );
-/// Ends every live session of user `$1` but `$4` (an empty string spares none).
+/// Ends every live session of user `$1` but `$4` (an empty string spares none), and those its
+/// account closing ended, whose access tokens would work again were it opened.
 const END_ALL: Write = Write::new(
     "UPDATE sessions SET ended_at = $2, end_reason = $3 \
-     WHERE user_id = $1 AND ended_at IS NULL AND id <> $4 RETURNING id",
+     WHERE user_id = $1 AND (ended_at IS NULL OR end_reason = 'account_closed') AND id <> $4 RETURNING id",
 );
 /// Ends the sessions that continue the chain of refresh tokens without a session id that
 /// starts at `$1` (the tokens `token_blacklist` links as successors).

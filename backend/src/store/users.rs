@@ -32,6 +32,9 @@ const UPDATE_PROFILE: Write = Write::new(concat!(
     user_columns!()
 ));
 const SET_PASSWORD: Write = Write::new("UPDATE users SET password = $2 WHERE id = $1");
+/// Takes back an e-mail change: the address it replaced, and the account active again (the
+/// address was confirmed before the change).
+const REVERT_EMAIL: Write = Write::new("UPDATE users SET email = $2, is_active = 1 WHERE id = $1");
 const SET_PASSWORD_AND_LAST_LOGIN: Write =
     Write::new("UPDATE users SET password = $2, last_login = $3 WHERE id = $1 AND password = $4");
 const SET_USERNAME: Write = Write::new("UPDATE users SET username = $2 WHERE id = $1");
@@ -258,6 +261,17 @@ impl Store {
         let changed = self.change_with_emails(&turn, statement, true, emails, None).await;
         let (_, row) = changed.map_err(WriteError::into_anyhow)?;
         row.as_ref().map(user_of).transpose().context("Failed to read a user row")
+    }
+
+    /// Restores `previous_email` from a link that takes back an e-mail change, using the link
+    /// up; `false` if another request used it first.
+    #[tracing::instrument(name = "Revert an e-mail change", skip(self, previous_email, link))]
+    pub async fn revert_email(&self, user_id: i64, previous_email: &str, link: &LinkToken) -> anyhow::Result<bool> {
+        let turn = self.write_turn().await;
+        let statement = turn.query(REVERT_EMAIL).bind(user_id).bind(previous_email);
+        let changed = self.change_with_emails(&turn, statement, false, &[], Some(link)).await;
+        let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
+        Ok(affected == 1)
     }
 
     /// Replaces a password hash (an upgrade after a successful check).

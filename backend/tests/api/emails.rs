@@ -208,6 +208,7 @@ fn the_servers_default_link_settings_are_the_browser_apps_link_shapes() {
     assert_eq!(settings::DEFAULT_ACTIVATION_URL, crate::app_links::ACTIVATION);
     assert_eq!(settings::DEFAULT_PASSWORD_RESET_CONFIRM_URL, crate::app_links::PASSWORD_RESET_CONFIRM);
     assert_eq!(settings::DEFAULT_USERNAME_RESET_CONFIRM_URL, crate::app_links::USERNAME_RESET_CONFIRM);
+    assert_eq!(settings::DEFAULT_EMAIL_REVERT_URL, crate::app_links::EMAIL_REVERT);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ mod cli;
 mod conventions;
 mod cookies;
 mod django_import;
+mod email_change;
 mod emails;
 mod helpers;
 mod hostile;
