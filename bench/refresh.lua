@@ -1,15 +1,10 @@
--- POST jwt/refresh/ spending each pre-minted refresh token once (rotation + blacklist).
--- Every request is the same text but for the token, so it is formatted once and each request
--- only splices its token in: formatting each request in Lua made wrk itself the bottleneck
--- (about 20k requests/s against the bare handler) and added its garbage collector's pauses to
--- the measured latencies.
+-- POST jwt/refresh/ spending each pre-minted refresh token once (tokens without a session:
+-- each is blacklisted and starts the session that continues it).
 dofile(os.getenv("BENCH_DIR") .. "/threads.lua")
+dofile(os.getenv("BENCH_DIR") .. "/refresh_request.lua")
 local tokens = {}
 local index = 0
-local head, tail, length
-local function format(token)
-  return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, '{"refresh":"' .. token .. '"}')
-end
+local make
 function init(args)
   local threads = tonumber(os.getenv("THREADS"))
   local line_number = 0
@@ -19,17 +14,9 @@ function init(args)
     end
     line_number = line_number + 1
   end
-  length = #tokens[1]
-  local placeholder = string.rep("~", length)
-  local template = format(placeholder)
-  local at = template:find(placeholder, 1, true)
-  head, tail = template:sub(1, at - 1), template:sub(at + length)
+  make = refresh_request(tokens[1])
 end
 function request()
   index = index + 1
-  local token = tokens[index] or tokens[#tokens]
-  if #token ~= length then
-    return format(token)
-  end
-  return head .. token .. tail
+  return make(tokens[index] or tokens[#tokens])
 end

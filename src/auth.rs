@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{Client, SessionEvent, User};
 use crate::notice::Notice;
+use crate::session::Shared;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -100,8 +101,35 @@ pub fn provide(client: Client) {
     watch_other_tabs(auth, api);
 }
 
-/// A sign-out in another tab signs this one out; a sign-in there signs this one in. Token
-/// rotations need nothing: the client reads the stored pair before every request.
+/// What another tab's change of the shared state means here: a sign-out there signs this tab
+/// out, a session the server ended there ends here too, and a sign-in there (or by someone else)
+/// signs this tab in. A renewal there needs nothing: this tab keeps its own access token, and the
+/// browser already holds the rotated refresh cookie.
+fn other_tab_changed(auth: Auth, api: Api, now: Option<Shared>) {
+    let here = auth.status.get_untracked();
+    let signed_in_here = matches!(here, Status::SignedIn | Status::Checking);
+    match now {
+        None if signed_in_here => {
+            auth.ending(Notice::SignedOutElsewhere);
+            api.get().ended_elsewhere(SessionEvent::SignedOut);
+        }
+        Some(Shared::Ended) if signed_in_here => {
+            auth.ending(Notice::SessionExpired);
+            api.get().ended_elsewhere(SessionEvent::Expired);
+        }
+        Some(Shared::SignedIn(_)) if here == Status::SignedOut => auth.reload(api),
+        Some(Shared::SignedIn(marker))
+            if auth.user.with_untracked(|user| user.as_ref().is_some_and(|user| user.id != marker.user_id)) =>
+        {
+            // Someone else signed in in this browser: this tab's token is of the person before.
+            api.get().forget_access();
+            auth.status.set(Status::Checking);
+            auth.reload(api);
+        }
+        _ => {}
+    }
+}
+
 #[cfg(target_arch = "wasm32")]
 fn watch_other_tabs(auth: Auth, api: Api) {
     use crate::session::STORAGE_KEY;
@@ -110,17 +138,12 @@ fn watch_other_tabs(auth: Auth, api: Api) {
         if key.is_some() && key.as_deref() != Some(STORAGE_KEY) {
             return;
         }
-        match (event.new_value().is_some(), auth.status.get_untracked()) {
-            (false, Status::SignedIn | Status::Checking) => {
-                auth.ending(Notice::SignedOutElsewhere);
-                auth.signed_out();
-            }
-            (true, Status::SignedOut) => auth.reload(api),
-            _ => {}
-        }
+        other_tab_changed(auth, api, event.new_value().as_deref().and_then(Shared::from_json));
     });
     on_cleanup(move || handle.remove());
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn watch_other_tabs(_: Auth, _: Api) {}
+fn watch_other_tabs(auth: Auth, api: Api) {
+    let _ = (auth, api, other_tab_changed);
+}

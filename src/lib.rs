@@ -14,6 +14,7 @@ pub mod pages;
 pub mod routes;
 pub mod session;
 pub mod task;
+pub mod time;
 pub mod validation;
 
 pub use app::App;

@@ -56,7 +56,7 @@ impl Notice {
             Notice::PasswordReset => ("Your password was reset. Sign in with the new one.", false),
             Notice::UsernameReset => ("Your username was changed. Sign in with the new one.", false),
             Notice::EmailChanged => (
-                "We sent a confirmation link to your new e-mail address. Your account is paused until you open it.",
+                "We sent a confirmation link to your new e-mail address. Your account is paused until you open it. We also told your old address about the change.",
                 false,
             ),
             Notice::AccountDeleted => ("Your account was deleted.", false),

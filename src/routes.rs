@@ -1,5 +1,5 @@
 //! The app's route table, both ways: [`Page::at`] reads the page a path names, and
-//! [`Page::path`] writes the path of a page. E-mailed links open three of these pages; their
+//! [`Page::path`] writes the path of a page. E-mailed links open four of these pages; their
 //! shapes are in `links.rs`, which the server's settings must match.
 
 use crate::links;
@@ -18,10 +18,12 @@ pub enum Page {
     Profile,
     ChangePassword,
     ChangeUsername,
+    Sessions,
     ForgotPassword,
     ResetPassword { uid: String, token: String },
     ForgotUsername,
     ResetUsername { uid: String, token: String },
+    RevertEmail { uid: String, token: String },
     Users,
     User { id: Option<u64> },
     NotFound,
@@ -41,6 +43,7 @@ impl Page {
             ["profile"] => Page::Profile,
             ["profile", "password"] => Page::ChangePassword,
             ["profile", "username"] => Page::ChangeUsername,
+            ["profile", "sessions"] => Page::Sessions,
             ["password", "reset"] => Page::ForgotPassword,
             ["password", "reset", "confirm", uid, token] => {
                 Page::ResetPassword { uid: uid.to_string(), token: token.to_string() }
@@ -49,6 +52,7 @@ impl Page {
             ["username", "reset", "confirm", uid, token] => {
                 Page::ResetUsername { uid: uid.to_string(), token: token.to_string() }
             }
+            ["email", "revert", uid, token] => Page::RevertEmail { uid: uid.to_string(), token: token.to_string() },
             ["users"] => Page::Users,
             ["users", id] => Page::User { id: id.parse().ok() },
             _ => Page::NotFound,
@@ -69,10 +73,12 @@ impl Page {
             Page::Profile => "/profile".into(),
             Page::ChangePassword => "/profile/password".into(),
             Page::ChangeUsername => "/profile/username".into(),
+            Page::Sessions => "/profile/sessions".into(),
             Page::ForgotPassword => "/password/reset".into(),
             Page::ResetPassword { uid, token } => fill(links::PASSWORD_RESET_CONFIRM, uid, token),
             Page::ForgotUsername => "/username/reset".into(),
             Page::ResetUsername { uid, token } => fill(links::USERNAME_RESET_CONFIRM, uid, token),
+            Page::RevertEmail { uid, token } => fill(links::EMAIL_REVERT, uid, token),
             Page::Users => "/users".into(),
             Page::User { id: Some(id) } => format!("/users/{id}"),
             // Any segment that is not a number names no user.
@@ -86,7 +92,12 @@ impl Page {
     /// classified here.
     pub fn requires_sign_in(&self) -> bool {
         match self {
-            Page::Profile | Page::ChangePassword | Page::ChangeUsername | Page::Users | Page::User { .. } => true,
+            Page::Profile
+            | Page::ChangePassword
+            | Page::ChangeUsername
+            | Page::Sessions
+            | Page::Users
+            | Page::User { .. } => true,
             Page::Home
             | Page::SignUp
             | Page::CheckEmail
@@ -97,6 +108,7 @@ impl Page {
             | Page::ResetPassword { .. }
             | Page::ForgotUsername
             | Page::ResetUsername { .. }
+            | Page::RevertEmail { .. }
             | Page::NotFound => false,
         }
     }
@@ -113,10 +125,12 @@ impl Page {
             Page::Profile => "Your profile",
             Page::ChangePassword => "Change your password",
             Page::ChangeUsername => "Change your username",
+            Page::Sessions => "Your sessions",
             Page::ForgotPassword => "Reset your password",
             Page::ResetPassword { .. } => "Choose a new password",
             Page::ForgotUsername => "Reset your username",
             Page::ResetUsername { .. } => "Choose a new username",
+            Page::RevertEmail { .. } => "Take back the e-mail change",
             Page::Users => "Users",
             Page::User { .. } => "User",
             Page::NotFound => "Page not found",
@@ -260,12 +274,13 @@ mod tests {
     const UID: &str = "MQ";
     const TOKEN: &str = "cz4k1p-0123456789abcdef0123456789abcdef";
 
-    fn link_pages(uid: &str, token: &str) -> [Page; 3] {
+    fn link_pages(uid: &str, token: &str) -> [Page; 4] {
         let (uid, token) = (uid.to_owned(), token.to_owned());
         [
             Page::Activate { uid: uid.clone(), token: token.clone() },
             Page::ResetPassword { uid: uid.clone(), token: token.clone() },
-            Page::ResetUsername { uid, token },
+            Page::ResetUsername { uid: uid.clone(), token: token.clone() },
+            Page::RevertEmail { uid, token },
         ]
     }
 
@@ -280,6 +295,7 @@ mod tests {
             Page::Profile,
             Page::ChangePassword,
             Page::ChangeUsername,
+            Page::Sessions,
             Page::ForgotPassword,
             Page::ForgotUsername,
             Page::Users,
@@ -303,14 +319,16 @@ mod tests {
         assert_eq!(Page::at("/profile"), Page::Profile);
         assert_eq!(Page::at("/profile/password"), Page::ChangePassword);
         assert_eq!(Page::at("/profile/username"), Page::ChangeUsername);
+        assert_eq!(Page::at("/profile/sessions"), Page::Sessions);
         assert_eq!(Page::at("/password/reset"), Page::ForgotPassword);
         assert_eq!(Page::at("/username/reset"), Page::ForgotUsername);
         assert_eq!(Page::at("/users"), Page::Users);
         assert_eq!(Page::at("/users/42"), Page::User { id: Some(42) });
-        let [activate, reset_password, reset_username] = link_pages(UID, TOKEN);
+        let [activate, reset_password, reset_username, revert_email] = link_pages(UID, TOKEN);
         assert_eq!(Page::at(&format!("/activate/{UID}/{TOKEN}")), activate);
         assert_eq!(Page::at(&format!("/password/reset/confirm/{UID}/{TOKEN}")), reset_password);
         assert_eq!(Page::at(&format!("/username/reset/confirm/{UID}/{TOKEN}")), reset_username);
+        assert_eq!(Page::at(&format!("/email/revert/{UID}/{TOKEN}")), revert_email);
     }
 
     #[test]
@@ -330,11 +348,12 @@ mod tests {
     #[test]
     fn each_e_mailed_link_shape_opens_its_page_and_is_that_pages_path() {
         let filled = |shape: &str| format!("/{}", shape.replace("{uid}", UID).replace("{token}", TOKEN));
-        let [activate, reset_password, reset_username] = link_pages(UID, TOKEN);
+        let [activate, reset_password, reset_username, revert_email] = link_pages(UID, TOKEN);
         for (shape, page) in [
             (links::ACTIVATION, activate),
             (links::PASSWORD_RESET_CONFIRM, reset_password),
             (links::USERNAME_RESET_CONFIRM, reset_username),
+            (links::EMAIL_REVERT, revert_email),
         ] {
             assert_eq!(Page::at(&filled(shape)), page, "{shape}");
             assert_eq!(page.path(), filled(shape), "{shape}");
@@ -348,7 +367,7 @@ mod tests {
     }
 
     #[test]
-    fn the_profile_password_username_users_and_user_pages_need_a_signed_in_person() {
+    fn the_profile_password_username_sessions_users_and_user_pages_need_a_signed_in_person() {
         let protected: Vec<Page> = every_page().into_iter().filter(Page::requires_sign_in).collect();
         assert_eq!(
             protected,
@@ -356,6 +375,7 @@ mod tests {
                 Page::Profile,
                 Page::ChangePassword,
                 Page::ChangeUsername,
+                Page::Sessions,
                 Page::Users,
                 Page::User { id: Some(42) },
                 Page::User { id: Some(0) },
@@ -381,9 +401,17 @@ mod tests {
 
     #[test]
     fn unknown_and_incomplete_paths_are_not_found() {
-        for path in
-            ["/nope", "/activate", "/activate/MQ", "/activate/MQ/t/extra", "/password/reset/confirm/MQ", "/users/1/2"]
-        {
+        for path in [
+            "/nope",
+            "/activate",
+            "/activate/MQ",
+            "/activate/MQ/t/extra",
+            "/password/reset/confirm/MQ",
+            "/email/revert",
+            "/email/revert/MQ",
+            "/email/revert/MQ/t/extra",
+            "/users/1/2",
+        ] {
             assert_eq!(Page::at(path), Page::NotFound, "{path}");
         }
         assert_eq!(Page::at("/users/abc"), Page::User { id: None });

@@ -1,38 +1,80 @@
-//! The signed-in session: the token pair, when the access token runs out, and where the pair is
-//! kept (LocalStorage, one key, so every tab of the app shares it).
+//! The signed-in session as this browser keeps it. The refresh token lives in an HttpOnly cookie
+//! that no script can read; the access token lives in the memory of each tab ([`Access`]); and
+//! LocalStorage holds only what the other tabs need to know ([`Shared`]): who is signed in, that
+//! the session was renewed, or that it ended. No token is ever written to storage.
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-/// The LocalStorage key of the session.
+/// The LocalStorage key of the state the tabs share.
 pub const STORAGE_KEY: &str = "gatehouse.session";
 
-/// The token pair, and when the access token runs out on this browser's clock.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Tokens {
-    pub access: String,
-    pub refresh: String,
+/// An access token, and when it runs out on this browser's clock. It is kept in memory only:
+/// it has no `Serialize`, so it cannot be written to storage by mistake.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Access {
+    pub token: String,
     /// Milliseconds since the epoch, on the browser's clock; `None` when the token carries no
     /// readable lifetime.
-    pub access_expires_at: Option<f64>,
-    /// The access token's whole lifetime in milliseconds.
-    pub access_lifetime: Option<f64>,
+    pub expires_at: Option<f64>,
+    /// The token's whole lifetime in milliseconds.
+    pub lifetime: Option<f64>,
 }
 
-impl Tokens {
-    /// A pair received at `now` (browser clock, ms). The access token's lifetime is read from
-    /// its own `iat` and `exp`, so a browser clock that is off does not matter.
-    pub fn received(access: String, refresh: String, now: f64) -> Tokens {
-        let lifetime = lifetime_ms(&access);
-        Tokens { access, refresh, access_expires_at: lifetime.map(|ms| now + ms), access_lifetime: lifetime }
+impl Access {
+    /// A token received at `now` (browser clock, ms). Its lifetime is read from its own `iat`
+    /// and `exp`, so a browser clock that is off does not matter.
+    pub fn received(token: String, now: f64) -> Access {
+        let lifetime = lifetime_ms(&token);
+        Access { token, expires_at: lifetime.map(|ms| now + ms), lifetime }
     }
 
-    /// Whether the access token should be refreshed before it is sent at `now`: it expires
-    /// within a margin of a fifth of its lifetime, at least one second and at most thirty.
-    pub fn access_due(&self, now: f64) -> bool {
-        match (self.access_expires_at, self.access_lifetime) {
+    /// Whether the token should be refreshed before it is sent at `now`: it expires within a
+    /// margin of a fifth of its lifetime, at least one second and at most thirty.
+    pub fn due(&self, now: f64) -> bool {
+        match (self.expires_at, self.lifetime) {
             (Some(expires_at), Some(lifetime)) => expires_at - now <= refresh_margin(lifetime),
             _ => false,
+        }
+    }
+}
+
+/// Who is signed in, as every tab of the app may know it. It holds no secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Marker {
+    pub user_id: u64,
+    pub username: String,
+    /// Grows with every renewal of the session in this browser, so that a tab whose renewal
+    /// lost the race to another tab's sees that one happen.
+    pub generation: u64,
+    /// When the session was last renewed (or begun), ms since the epoch on this browser's clock.
+    pub refreshed_at: f64,
+}
+
+/// The state the tabs share under [`STORAGE_KEY`]; nothing stored there means signed out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Shared {
+    SignedIn(Marker),
+    /// The server refused to renew the session: every tab tells its person so.
+    Ended,
+}
+
+impl Shared {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("the shared state is plain data")
+    }
+
+    /// The stored text read back; `None` for anything else, such as a token pair an earlier
+    /// version of the app kept there.
+    pub fn from_json(text: &str) -> Option<Shared> {
+        serde_json::from_str(text).ok()
+    }
+
+    pub fn marker(self) -> Option<Marker> {
+        match self {
+            Shared::SignedIn(marker) => Some(marker),
+            Shared::Ended => None,
         }
     }
 }
@@ -57,19 +99,26 @@ pub fn lifetime_ms(jwt: &str) -> Option<f64> {
     (lifetime > 0.0).then_some(lifetime)
 }
 
-/// The session as kept in LocalStorage.
+/// The shared state as kept in LocalStorage.
 #[cfg(target_arch = "wasm32")]
 pub mod storage {
-    use super::Tokens;
+    use super::Shared;
     use gloo_storage::{LocalStorage, Storage};
 
-    pub fn load(key: &str) -> Option<Tokens> {
-        LocalStorage::get(key).ok()
+    /// The stored state. Anything unreadable there (a token pair kept by an earlier version
+    /// of the app among them) is removed, so that no token outlives the upgrade.
+    pub fn load(key: &str) -> Option<Shared> {
+        let text = LocalStorage::raw().get_item(key).ok().flatten()?;
+        let shared = Shared::from_json(&text);
+        if shared.is_none() {
+            clear(key);
+        }
+        shared
     }
 
-    pub fn save(key: &str, tokens: &Tokens) {
-        if let Err(error) = LocalStorage::set(key, tokens) {
-            web_sys::console::warn_1(&format!("the session could not be stored: {error}").into());
+    pub fn save(key: &str, shared: &Shared) {
+        if let Err(error) = LocalStorage::raw().set_item(key, &shared.to_json()) {
+            web_sys::console::warn_1(&error);
         }
     }
 
@@ -78,23 +127,23 @@ pub mod storage {
     }
 }
 
-/// On the host there is no browser storage: the session lives in memory, per key.
+/// On the host there is no browser storage: the state lives in memory, per key.
 #[cfg(not(target_arch = "wasm32"))]
 pub mod storage {
-    use super::Tokens;
+    use super::Shared;
     use std::cell::RefCell;
     use std::collections::HashMap;
 
     thread_local! {
-        static STORE: RefCell<HashMap<String, Tokens>> = RefCell::new(HashMap::new());
+        static STORE: RefCell<HashMap<String, String>> = RefCell::new(HashMap::new());
     }
 
-    pub fn load(key: &str) -> Option<Tokens> {
-        STORE.with(|store| store.borrow().get(key).cloned())
+    pub fn load(key: &str) -> Option<Shared> {
+        STORE.with(|store| store.borrow().get(key).and_then(|text| Shared::from_json(text)))
     }
 
-    pub fn save(key: &str, tokens: &Tokens) {
-        STORE.with(|store| store.borrow_mut().insert(key.to_owned(), tokens.clone()));
+    pub fn save(key: &str, shared: &Shared) {
+        STORE.with(|store| store.borrow_mut().insert(key.to_owned(), shared.to_json()));
     }
 
     pub fn clear(key: &str) {
@@ -109,6 +158,10 @@ mod tests {
     fn jwt(payload: &str) -> String {
         let encoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload);
         format!("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.{encoded}.signature")
+    }
+
+    fn marker() -> Marker {
+        Marker { user_id: 7, username: "ada".into(), generation: 3, refreshed_at: 1_700_000_000_000.0 }
     }
 
     #[test]
@@ -126,16 +179,16 @@ mod tests {
 
     #[test]
     fn the_expiry_is_counted_on_the_browsers_clock_from_receipt() {
-        let tokens = Tokens::received(jwt(r#"{"exp":1000,"iat":700}"#), "r".into(), 5_000_000.0);
-        assert_eq!(tokens.access_expires_at, Some(5_300_000.0));
+        let access = Access::received(jwt(r#"{"exp":1000,"iat":700}"#), 5_000_000.0);
+        assert_eq!(access.expires_at, Some(5_300_000.0));
     }
 
     #[test]
     fn a_five_minute_token_is_refreshed_in_its_last_thirty_seconds() {
-        let tokens = Tokens::received(jwt(r#"{"exp":300,"iat":0}"#), "r".into(), 0.0);
-        assert!(!tokens.access_due(269_000.0));
-        assert!(tokens.access_due(270_000.0));
-        assert!(tokens.access_due(400_000.0));
+        let access = Access::received(jwt(r#"{"exp":300,"iat":0}"#), 0.0);
+        assert!(!access.due(269_000.0));
+        assert!(access.due(270_000.0));
+        assert!(access.due(400_000.0));
     }
 
     #[test]
@@ -147,7 +200,44 @@ mod tests {
 
     #[test]
     fn a_token_without_a_lifetime_is_only_refreshed_when_refused() {
-        let tokens = Tokens::received("opaque".into(), "r".into(), 0.0);
-        assert!(!tokens.access_due(f64::MAX));
+        let access = Access::received("opaque".into(), 0.0);
+        assert!(!access.due(f64::MAX));
+    }
+
+    #[test]
+    fn the_shared_state_names_the_person_and_the_renewal_and_nothing_else() {
+        let stored: serde_json::Value = serde_json::from_str(&Shared::SignedIn(marker()).to_json()).unwrap();
+        assert_eq!(
+            stored,
+            serde_json::json!({
+                "state": "signed_in",
+                "user_id": 7,
+                "username": "ada",
+                "generation": 3,
+                "refreshed_at": 1_700_000_000_000.0,
+            })
+        );
+        assert_eq!(Shared::Ended.to_json(), r#"{"state":"ended"}"#);
+    }
+
+    #[test]
+    fn the_shared_state_reads_back_as_it_was_written() {
+        for shared in [Shared::SignedIn(marker()), Shared::Ended] {
+            assert_eq!(Shared::from_json(&shared.to_json()), Some(shared));
+        }
+    }
+
+    #[test]
+    fn a_token_pair_kept_by_an_earlier_version_is_not_a_session() {
+        let earlier = r#"{"access":"a","refresh":"r","access_expires_at":1.0,"access_lifetime":300000.0}"#;
+        assert_eq!(Shared::from_json(earlier), None);
+        assert_eq!(Shared::from_json("not json"), None);
+        assert_eq!(Shared::from_json(r#"{"state":"signed_in"}"#), None);
+    }
+
+    #[test]
+    fn the_ended_state_names_nobody() {
+        assert_eq!(Shared::Ended.marker(), None);
+        assert_eq!(Shared::SignedIn(marker()).marker(), Some(marker()));
     }
 }

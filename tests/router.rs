@@ -5,10 +5,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use gatehouse_app::api::transport::{Pending, Request, Response, Transport};
+use gatehouse_app::api::transport::{Method, Pending, Request, Response, Transport};
 use gatehouse_app::api::{BrowserClock, Client};
 use gatehouse_app::app::Session;
-use gatehouse_app::session::{storage, Tokens};
+use gatehouse_app::session::{storage, Marker, Shared};
 use leptos::prelude::*;
 use leptos_router::components::Router;
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,16 +16,28 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The API: it knows one person, `ada`, signed in with the access token `access-ada`, and
-/// records every request.
+/// The API: it knows one person, `ada`, whose refresh cookie the browser holds, and who is
+/// given the access token `access-ada`; it records every request.
 #[derive(Default)]
 struct Api {
     requests: Mutex<Vec<String>>,
+    /// The body of every request, by path.
+    bodies: Mutex<Vec<(String, Option<String>)>>,
 }
 
 impl Api {
     fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The bodies sent to `path`, parsed.
+    fn bodies_to(&self, path: &str) -> Vec<serde_json::Value> {
+        let bodies = self.bodies.lock().unwrap();
+        bodies
+            .iter()
+            .filter(|(to, _)| to == path)
+            .map(|(_, body)| body.as_deref().map_or(serde_json::Value::Null, |b| serde_json::from_str(b).unwrap()))
+            .collect()
     }
 }
 
@@ -34,8 +46,31 @@ struct Fake(Arc<Api>);
 impl Transport for Fake {
     fn send(&self, request: Request) -> Pending {
         self.0.requests.lock().unwrap().push(request.path.clone());
+        self.0.bodies.lock().unwrap().push((request.path.clone(), request.body.clone()));
         Box::pin(async move {
             Ok(match (request.path.as_str(), request.bearer.as_deref()) {
+                ("jwt/refresh/", None) => Response { status: 200, body: r#"{"access":"access-ada"}"#.into() },
+                // The link whose token is `used` was used already.
+                ("users/revert_email/", None) if request.body.as_deref().is_some_and(|b| b.contains(r#""used""#)) => {
+                    Response { status: 400, body: r#"{"token":["Invalid token for given user."]}"#.into() }
+                }
+                ("users/revert_email/", None) => Response { status: 204, body: String::new() },
+                // A saved profile keeps the account active, with the address sent.
+                ("users/me/", Some("access-ada")) if request.method == Method::Patch => {
+                    let sent: serde_json::Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
+                    let email = sent["email"].as_str().unwrap();
+                    Response {
+                        status: 200,
+                        body: format!(
+                            r#"{{"id":1,"first_name":"Ada","last_name":"","username":"ada","email":"{email}","is_active":true}}"#
+                        ),
+                    }
+                }
+                ("users/me/sessions/", Some("access-ada")) => Response {
+                    status: 200,
+                    body: r#"[{"id":"0123456789abcdef0123456789abcdef","created":"2026-11-29T16:00:00Z","last_used":"2026-11-29T16:05:00Z","ip":"127.0.0.1","user_agent":"","device":"Chrome on Linux","method":"password","current":true},
+                              {"id":"fedcba9876543210fedcba9876543210","created":"2026-11-28T09:00:00Z","last_used":"2026-11-28T09:30:00Z","ip":"10.0.0.2","user_agent":"","device":"Firefox on Windows 10","method":"password","current":false}]"#.into(),
+                },
                 ("users/me/", Some("access-ada")) => Response {
                     status: 200,
                     body: r#"{"id":1,"first_name":"Ada","last_name":"","username":"ada","email":"ada@example.com","is_active":true}"#.into(),
@@ -47,12 +82,13 @@ impl Transport for Fake {
 }
 
 /// The app's session and pages at `path`, inside the router, as `App` mounts them, with a
-/// session stored under `key` when `signed_in`.
+/// signed-in state shared under `key` when `signed_in`.
 fn app_at(path: &str, key: &'static str, signed_in: bool) -> (web_sys::HtmlElement, Arc<Api>, impl Drop) {
     window().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(path)).unwrap();
     storage::clear(key);
     if signed_in {
-        storage::save(key, &Tokens::received("access-ada".into(), "refresh-ada".into(), 0.0));
+        let marker = Marker { user_id: 1, username: "ada".into(), generation: 0, refreshed_at: 0.0 };
+        storage::save(key, &Shared::SignedIn(marker));
     }
     let api = Arc::new(Api::default());
     let fake = api.clone();
@@ -142,6 +178,7 @@ async fn a_signed_out_visitor_of_a_protected_page_is_sent_to_sign_in_with_the_wa
         ("/profile", "/profile"),
         ("/profile/password", "/profile/password"),
         ("/profile/username", "/profile/username"),
+        ("/profile/sessions", "/profile/sessions"),
         ("/users", "/users"),
         ("/users/3?tab=1", "/users/3%3Ftab%3D1"),
     ] {
@@ -174,5 +211,146 @@ async fn a_signed_in_person_sees_the_protected_page_once_the_session_is_confirme
     );
     until("the change-username page is shown", || heading(&parent) == "Change your username").await;
     assert_eq!(address(), "/profile/username");
-    assert_eq!(api.requests(), vec!["users/me/".to_owned()]);
+    assert_eq!(api.requests(), ["jwt/refresh/", "users/me/"], "an access token first, with the refresh cookie");
+}
+
+#[wasm_bindgen_test]
+async fn the_sessions_page_lists_each_session_and_names_each_sign_out_button_after_its_session() {
+    let (parent, _, _app) = app_at("/profile/sessions", "test.router.sessions", true);
+    let list = || parent.query_selector("main ul.sessions").unwrap();
+    until("the sessions are listed", || list().is_some_and(|list| list.child_element_count() == 2)).await;
+    assert_eq!(heading(&parent), "Your sessions");
+    assert_eq!(document().title(), "Your sessions · Gatehouse");
+    let list = list().unwrap();
+    assert_eq!(list.get_attribute("aria-label").as_deref(), Some("Signed-in sessions"));
+
+    let entry = |n: u32| list.query_selector(&format!("li:nth-child({n})")).unwrap().unwrap();
+    let text = |n: u32| entry(n).text_content().unwrap_or_default();
+    assert!(text(1).contains("Chrome on Linux") && text(1).contains("This device"), "{}", text(1));
+    assert!(text(2).contains("Firefox on Windows 10") && text(2).contains("10.0.0.2"), "{}", text(2));
+    assert!(entry(1).query_selector("button").unwrap().is_none(), "no button ends this browser's own session");
+
+    let button = entry(2).query_selector("button").unwrap().unwrap();
+    assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
+    let name = button.text_content().unwrap_or_default();
+    assert!(name.starts_with("Sign out Firefox on Windows 10, signed in "), "{name}");
+    let datetime = |n: u32| {
+        let time = entry(2).query_selector(&format!("dd:nth-of-type({n}) time")).unwrap().unwrap();
+        time.get_attribute("datetime").unwrap()
+    };
+    assert_eq!((datetime(2), datetime(3)), ("2026-11-28T09:00:00Z".to_owned(), "2026-11-28T09:30:00Z".to_owned()));
+    let all_others = parent.query_selector("main .actions button").unwrap().unwrap();
+    assert_eq!(all_others.text_content().as_deref(), Some("Sign out of all other devices"));
+}
+
+/// The element `selector` names inside the page's main region.
+fn element(parent: &web_sys::HtmlElement, selector: &str) -> Option<web_sys::HtmlElement> {
+    parent.query_selector(&format!("main {selector}")).unwrap().map(JsCast::unchecked_into)
+}
+
+fn text_of(parent: &web_sys::HtmlElement, selector: &str) -> String {
+    element(parent, selector).and_then(|found| found.text_content()).unwrap_or_default()
+}
+
+/// Types `value` into the input of id `id`, as a person would.
+fn type_into(id: &str, value: &str) {
+    let input = document().get_element_by_id(id).unwrap().unchecked_into::<web_sys::HtmlInputElement>();
+    input.set_value(value);
+    input.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_e_mail_revert_link_opens_its_page_for_anyone_and_sends_nothing_until_the_button_is_pressed() {
+    let (parent, api, _app) = app_at("/email/revert/MQ/abc-0123456789abcdef", "test.router.revert-arrival", false);
+    until("the revert page is shown", || heading(&parent) == "Take back the e-mail change").await;
+    assert_eq!(document().title(), "Take back the e-mail change · Gatehouse");
+    assert_eq!(
+        text_of(&parent, "p.lead"),
+        "This puts back the e-mail address your account had before the change and signs the account out on every device."
+    );
+    let button = element(&parent, "form button").unwrap();
+    assert_eq!(button.get_attribute("type").as_deref(), Some("submit"));
+    assert_eq!(button.text_content().as_deref(), Some("Take back the change"));
+    for _ in 0..20 {
+        leptos::task::tick().await;
+    }
+    assert_eq!(address(), "/email/revert/MQ/abc-0123456789abcdef");
+    assert!(api.requests().is_empty(), "a mail scanner opening the link changes nothing");
+}
+
+#[wasm_bindgen_test]
+async fn taking_the_change_back_forgets_this_browsers_session_without_ending_it_at_the_server_again() {
+    let key = "test.router.revert";
+    let (parent, api, _app) = app_at("/email/revert/MQ/abc-0123456789abcdef", key, true);
+    until("the revert page is shown", || element(&parent, "form button").is_some()).await;
+    until("the stored session is confirmed", || api.requests().contains(&"users/me/".to_owned())).await;
+
+    element(&parent, "form button").unwrap().click();
+    until("the change is taken back", || !text_of(&parent, "[role='status']").is_empty()).await;
+    let status = text_of(&parent, "[role='status']");
+    assert!(status.contains("Your old e-mail address is back"), "{status}");
+    assert!(status.contains("reset it"), "{status}");
+    assert_eq!(
+        api.bodies_to("users/revert_email/"),
+        [serde_json::json!({ "uid": "MQ", "token": "abc-0123456789abcdef" })]
+    );
+    assert_eq!(storage::load(key), None::<Shared>, "every tab forgets the session");
+    assert!(!api.requests().contains(&"jwt/blacklist/".to_owned()), "the server ended the sessions already");
+    assert!(element(&parent, "form").is_none(), "the button is gone");
+    assert_eq!(link(&parent, "/password/reset").1, "Forgot your password?");
+    assert!(parent.query_selector("main a[href='/login']").unwrap().is_some(), "a link to sign in");
+}
+
+#[wasm_bindgen_test]
+async fn a_used_e_mail_revert_link_is_explained_with_a_way_to_sign_in() {
+    let (parent, api, _app) = app_at("/email/revert/MQ/used", "test.router.revert-used", false);
+    until("the revert page is shown", || element(&parent, "form button").is_some()).await;
+    element(&parent, "form button").unwrap().click();
+    until("the link is refused", || !text_of(&parent, "[role='alert']").is_empty()).await;
+    assert_eq!(
+        text_of(&parent, "[role='alert']"),
+        "This link is invalid or was already used. Each link takes a change back only once, for a limited time."
+    );
+    assert_eq!(text_of(&parent, "[role='status']"), "");
+    assert!(parent.query_selector("main a[href='/login']").unwrap().is_some(), "a link to sign in");
+    assert_eq!(api.requests(), ["users/revert_email/"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_new_e_mail_address_in_the_profile_asks_for_the_current_password_and_sends_it() {
+    let (parent, api, _app) = app_at("/profile", "test.router.profile-email", true);
+    until("the profile is shown", || heading(&parent) == "Your profile").await;
+    let password_field = || element(&parent, "input[autocomplete='current-password']");
+    assert!(password_field().is_none(), "no password is asked for while the address stays");
+
+    type_into("field-email", "ada@example.org");
+    until("the password field appears", || password_field().is_some()).await;
+    let input = password_field().unwrap();
+    assert_eq!(input.get_attribute("type").as_deref(), Some("password"));
+    assert_eq!(input.get_attribute("aria-required").as_deref(), Some("true"));
+    let label = parent.query_selector(&format!("main label[for='{}']", input.id())).unwrap().unwrap();
+    assert_eq!(label.text_content().as_deref(), Some("Current password"));
+
+    element(&parent, "button[type='submit']").unwrap().click();
+    until("the empty password is refused", || input.get_attribute("aria-invalid").as_deref() == Some("true")).await;
+    assert!(api.bodies_to("users/me/").iter().all(|body| body.is_null()), "nothing was saved");
+
+    type_into(&input.id(), "secret");
+    element(&parent, "button[type='submit']").unwrap().click();
+    until("the profile is saved", || !text_of(&parent, "[role='status']").is_empty()).await;
+    let sent: Vec<serde_json::Value> = api.bodies_to("users/me/").into_iter().filter(|b| !b.is_null()).collect();
+    assert_eq!(
+        sent,
+        [
+            serde_json::json!({ "first_name": "Ada", "last_name": "", "email": "ada@example.org", "current_password": "secret" })
+        ]
+    );
+    assert!(text_of(&parent, "[role='status']").contains("We told your old e-mail address about the change"));
+    until("the password field goes with the saved address", || password_field().is_none()).await;
+
+    type_into("field-first_name", "Augusta");
+    element(&parent, "button[type='submit']").unwrap().click();
+    until("the names are saved", || text_of(&parent, "[role='status']") == "Your profile was saved.").await;
+    let last = api.bodies_to("users/me/").into_iter().last().unwrap();
+    assert_eq!(last, serde_json::json!({ "first_name": "Augusta", "last_name": "", "email": "ada@example.org" }));
 }

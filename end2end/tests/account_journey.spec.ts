@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { servers } from './support/servers';
 import { linkIn, mailAbout, mailsTo } from './support/mailbox';
-import { activate, newPerson, signIn, signOut, signUp } from './support/app';
+import { activate, activeAccount, newPerson, sharedState, signIn, signOut, signUp } from './support/app';
 
 const server = servers.main;
 const field = (page: import('@playwright/test').Page, label: string) => page.getByLabel(label, { exact: true });
@@ -99,4 +99,71 @@ test('a person signs up, activates, edits, changes and resets everything, and fi
   expect(mailsTo(server.outbox, person.email).map((mail) => mail.subject)).toContain(
     'Gatehouse - Your account has been successfully created and activated!',
   );
+});
+
+test('a person takes back a change of e-mail address from the message sent to the old address', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'revert');
+  const moved = `moved-${person.email}`;
+  const currentPassword = field(page, 'Current password');
+
+  await test.step('a new address needs the current password, and a wrong one is refused under its field', async () => {
+    await page.goto('/login');
+    await signIn(page, person.username, person.password);
+    await expect(currentPassword).toHaveCount(0);
+    await field(page, 'Email').fill(moved);
+    await expect(currentPassword).toHaveAttribute('type', 'password');
+    await expect(currentPassword).toHaveAttribute('autocomplete', 'current-password');
+    await currentPassword.fill('not my password');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page.locator('#field-email-password-errors')).toContainText('Invalid password.');
+    await expect(currentPassword).toHaveAttribute('aria-invalid', 'true');
+    await expect(currentPassword).toBeFocused();
+    expect(mailsTo(server.outbox, moved)).toEqual([]);
+  });
+
+  await test.step('with the right password the address changes, and the old address is told', async () => {
+    await currentPassword.fill(person.password);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await expect(page).toHaveURL(/\/login/);
+    await expect(page.getByRole('status')).toContainText('We also told your old address about the change.');
+    await page.goto(linkIn(await mailAbout(server.outbox, moved, 'Account activation'), 'activate'));
+    await expect(page.getByRole('status')).toContainText('Your account is active');
+  });
+
+  const notice = await mailAbout(server.outbox, person.email, 'The e-mail address of your account was changed');
+  expect(notice.text).toContain(moved);
+  const link = linkIn(notice, 'email/revert');
+
+  await test.step('signed in with the new address in two tabs, the link takes the change back and ends the session in both', async () => {
+    await page.goto('/login');
+    await signIn(page, person.username, person.password);
+    await expect(field(page, 'Email')).toHaveValue(moved);
+    const otherTab = await page.context().newPage();
+    await otherTab.goto('/profile');
+    await expect(otherTab.getByTestId('signed-in-as')).toContainText(person.username);
+
+    await page.goto(link);
+    await expect(page.getByRole('heading', { name: 'Take back the e-mail change' })).toBeVisible();
+    await expect(page.getByText('This puts back the e-mail address your account had before the change and signs the account out on every device.')).toBeVisible();
+    await page.getByRole('button', { name: 'Take back the change' }).click();
+    await expect(page.getByRole('status')).toContainText('Your old e-mail address is back');
+    await expect(page.getByRole('status')).toContainText('reset it');
+    await expect(page.getByRole('main').getByRole('link', { name: 'Forgot your password?' })).toBeVisible();
+    await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
+    expect(await sharedState(page)).toBeNull();
+    await expect(otherTab).toHaveURL(/\/login/);
+    await otherTab.close();
+
+    await page.goto('/profile');
+    await expect(page).toHaveURL(/\/login\?next=\/profile/);
+  });
+
+  await test.step('the old address is back, and the link works only once', async () => {
+    await signIn(page, person.username, person.password);
+    await expect(field(page, 'Email')).toHaveValue(person.email);
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Take back the change' }).click();
+    await expect(page.getByRole('alert')).toContainText('This link is invalid or was already used.');
+    await expect(page.getByRole('main').getByRole('link', { name: 'Sign in' })).toBeVisible();
+  });
 });

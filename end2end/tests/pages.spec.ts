@@ -2,7 +2,8 @@ import { test, expect, Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { servers } from './support/servers';
 import { linkIn, mailAbout } from './support/mailbox';
-import { activeAccount, newPerson, signIn, signUp } from './support/app';
+import { activeAccount, apiSession, newPerson, signIn, signUp } from './support/app';
+import { wcagViolations } from './support/axe';
 
 const server = servers.main;
 const field = (page: Page, label: string) => page.getByLabel(label, { exact: true });
@@ -103,6 +104,9 @@ test('changing the e-mail address pauses the account until the new address is co
   await field(page, 'Email').fill(moved);
   await expect(page.getByText('Changing your e-mail address signs you out.')).toBeVisible();
   await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('#field-email-password-errors')).toContainText('This field is required.');
+  await field(page, 'Current password').fill(person.password);
+  await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByRole('status')).toContainText('We sent a confirmation link to your new e-mail address');
 
@@ -164,4 +168,51 @@ test('every form can be used with the keyboard alone', async ({ page, request })
   await page.keyboard.type(person.password);
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('signed-in-as')).toContainText(person.username);
+});
+
+test.describe('accessibility', () => {
+  // The audit's script is injected into the page, which the app's CSP would refuse.
+  test.use({ bypassCSP: true });
+
+  test('every page passes the WCAG 2.1 AA audit, signed out and signed in', async ({ page, request }) => {
+    const heading = (name: string | RegExp) => page.getByRole('heading', { level: 1, name });
+    const visit = async (path: string, ready: () => import('@playwright/test').Locator) => {
+      await page.goto(path);
+      await expect(ready()).toBeVisible();
+      expect(await wcagViolations(page), path).toEqual([]);
+    };
+
+    await visit('/', () => heading('Your account, kept safe.'));
+    await visit('/signup', () => heading('Create your account'));
+    await visit('/signup/check-email', () => heading('Check your e-mail'));
+    await visit('/activate/resend', () => heading(/activation/i));
+    await visit('/activate/MQ/invalid-token', () => page.getByRole('alert'));
+    await visit('/login?notice=expired', () => page.getByRole('alert'));
+    await visit('/password/reset', () => heading('Forgot your password?'));
+    await visit('/username/reset', () => heading(/username/i));
+    await visit('/password/reset/confirm/MQ/invalid-token', () => heading(/password/i));
+    await visit('/username/reset/confirm/MQ/invalid-token', () => heading(/username/i));
+    await visit('/email/revert/MQ/invalid-token', () => page.getByRole('button', { name: 'Take back the change' }));
+    await page.getByRole('button', { name: 'Take back the change' }).click();
+    await expect(page.getByRole('alert')).toContainText('This link is invalid or was already used.');
+    expect(await wcagViolations(page), 'a refused e-mail revert link').toEqual([]);
+    await visit('/no/such/page', () => heading('Page not found'));
+
+    const person = await activeAccount(request, server, 'audit');
+    // A second session, so that the sessions page shows another one with its button.
+    await apiSession(request, server, person);
+    await page.goto('/login');
+    await signIn(page, person.username, person.password);
+    await visit('/profile', () => heading('Your profile'));
+    await field(page, 'Email').fill(`new-${person.email}`);
+    await expect(field(page, 'Current password')).toBeVisible();
+    expect(await wcagViolations(page), 'the profile with a new e-mail address').toEqual([]);
+    await visit('/profile/password', () => heading('Change your password'));
+    await visit('/profile/username', () => heading('Change your username'));
+    await visit('/profile/sessions', () => page.getByRole('button', { name: 'Sign out of all other devices' }));
+    await visit('/users', () => page.getByRole('cell', { name: person.username, exact: true }));
+    await page.getByRole('link', { name: person.username, exact: true }).click();
+    await expect(heading(person.username)).toBeVisible();
+    expect(await wcagViolations(page), 'a user').toEqual([]);
+  });
 });

@@ -1,6 +1,11 @@
 //! The one client through which the app talks to the API. It keeps the session, adds the bearer
 //! token, refreshes it shortly before it expires or when it is refused, and signs out when the
 //! session cannot be renewed. Pages call its named methods and never see a token or a header.
+//!
+//! The refresh token travels only in an HttpOnly cookie (the server's cookie mode, asked for on
+//! the token endpoints with `X-Token-Transport: cookie`); the access token stays in this tab's
+//! memory; LocalStorage tells the other tabs who is signed in and when the session was renewed
+//! (`session.rs`).
 
 mod error;
 pub mod transport;
@@ -15,16 +20,18 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub use error::{decode, messages, ApiError};
-pub use types::{NewAccount, ProfileChange, User};
+pub use types::{changes_email, NewAccount, ProfileChange, SessionInfo, User};
 
-use crate::session::{storage, Tokens};
+use crate::session::{storage, Access, Marker, Shared};
 use transport::{Method, Request, Transport};
-use types::TokenPair;
+use types::AccessAnswer;
 
-/// The detail SimpleJWT gives for a refresh token that was already rotated: when another tab
-/// rotated it a moment ago, its successor is about to appear in storage.
+/// The header that puts the token endpoints in cookie mode.
+pub const TOKEN_TRANSPORT: (&str, &str) = ("X-Token-Transport", "cookie");
+/// The detail the server gives for a refresh cookie that was already rotated: when another tab
+/// rotated it a moment ago, the browser is about to hold its successor.
 const ROTATED_ELSEWHERE: &str = "Token is blacklisted";
-/// How long a refused refresh waits for another tab's rotation to show in storage.
+/// How long a refused refresh waits for another tab to say it renewed the session.
 const ROTATION_WAIT_MS: u32 = 2_000;
 const ROTATION_POLL_MS: u32 = 100;
 
@@ -35,7 +42,7 @@ pub enum SessionEvent {
     Refreshed,
     /// The person signed out, here or in another tab.
     SignedOut,
-    /// The session could not be renewed (expired, revoked, or the account is gone).
+    /// The session could not be renewed (expired, ended elsewhere, or the account is gone).
     Expired,
 }
 
@@ -74,8 +81,20 @@ struct Inner {
     transport: Box<dyn Transport>,
     clock: Box<dyn Clock>,
     storage_key: String,
+    /// This tab's access token: in memory only.
+    access: RefCell<Option<Access>>,
     refresh_lock: futures::lock::Mutex<()>,
     listener: RefCell<Option<Listener>>,
+}
+
+/// How a refresh that lost the race to another tab's ended.
+enum Race {
+    /// Another tab renewed the session: the browser now holds the rotated cookie.
+    Renewed,
+    /// Another tab signed out meanwhile.
+    SignedOut,
+    /// No other tab renewed it: the session is over.
+    Lost,
 }
 
 /// The API client. Cloning it is cheap and every clone shares the session.
@@ -84,13 +103,17 @@ pub struct Client(Rc<Inner>);
 
 impl Client {
     pub fn new(transport: impl Transport + 'static, clock: impl Clock + 'static, storage_key: &str) -> Client {
-        Client(Rc::new(Inner {
+        let client = Client(Rc::new(Inner {
             transport: Box::new(transport),
             clock: Box::new(clock),
             storage_key: storage_key.to_owned(),
+            access: RefCell::new(None),
             refresh_lock: futures::lock::Mutex::new(()),
             listener: RefCell::new(None),
-        }))
+        }));
+        // Reading the shared state also removes whatever an earlier version kept there.
+        client.shared();
+        client
     }
 
     /// Calls `listener` on every change of the session.
@@ -98,13 +121,18 @@ impl Client {
         *self.0.listener.borrow_mut() = Some(Rc::new(listener));
     }
 
-    /// The stored session, as every tab sees it now.
-    pub fn tokens(&self) -> Option<Tokens> {
+    /// The state every tab shares, as it is now.
+    pub fn shared(&self) -> Option<Shared> {
         storage::load(&self.0.storage_key)
     }
 
+    fn marker(&self) -> Option<Marker> {
+        self.shared().and_then(Shared::marker)
+    }
+
+    /// Whether someone is signed in in this browser, as every tab sees it now.
     pub fn has_session(&self) -> bool {
-        self.tokens().is_some()
+        self.marker().is_some()
     }
 
     fn emit(&self, event: SessionEvent) {
@@ -114,52 +142,87 @@ impl Client {
         }
     }
 
-    fn store(&self, tokens: &Tokens) {
-        storage::save(&self.0.storage_key, tokens);
+    fn keep(&self, access: String, marker: Marker) -> Access {
+        let access = Access::received(access, self.0.clock.now());
+        *self.0.access.borrow_mut() = Some(access.clone());
+        storage::save(&self.0.storage_key, &Shared::SignedIn(marker));
+        access
     }
 
-    /// Forgets the session here (storage included) and says why.
+    /// Forgets the session in this browser: this tab's access token, and the shared state, so
+    /// that every other tab follows. A session the server refused to renew is marked as ended,
+    /// so that the other tabs say so too; any other end removes the state.
     pub fn end_session(&self, event: SessionEvent) {
-        storage::clear(&self.0.storage_key);
+        self.0.access.borrow_mut().take();
+        if event == SessionEvent::Expired {
+            storage::save(&self.0.storage_key, &Shared::Ended);
+        } else {
+            storage::clear(&self.0.storage_key);
+        }
         self.emit(event);
     }
 
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        bearer: Option<&str>,
-        body: Option<&Value>,
-    ) -> Result<(u16, String), ApiError> {
-        let request = Request {
-            method,
-            path: path.to_owned(),
-            bearer: bearer.map(str::to_owned),
-            body: body.map(Value::to_string),
-        };
+    /// Forgets this tab's access token after the session ended in another tab, whose change of
+    /// the shared state said so; the shared state is left as that tab wrote it.
+    pub fn ended_elsewhere(&self, event: SessionEvent) {
+        self.forget_access();
+        self.emit(event);
+    }
+
+    /// Drops this tab's access token; the next request fetches one with the refresh cookie.
+    pub fn forget_access(&self) {
+        self.0.access.borrow_mut().take();
+    }
+
+    async fn send(&self, request: Request) -> Result<(u16, String), ApiError> {
         let response = self.0.transport.send(request).await.map_err(ApiError::Network)?;
         Ok((response.status, response.body))
     }
 
+    fn request(method: Method, path: &str, bearer: Option<&str>, body: Option<&Value>) -> Request {
+        Request {
+            method,
+            path: path.to_owned(),
+            bearer: bearer.map(str::to_owned),
+            headers: Vec::new(),
+            body: body.map(Value::to_string),
+            keepalive: false,
+        }
+    }
+
     /// A request that needs no session.
     async fn public(&self, method: Method, path: &str, body: Value) -> Result<Value, ApiError> {
-        let (status, text) = self.send(method, path, None, Some(&body)).await?;
+        let (status, text) = self.send(Self::request(method, path, None, Some(&body))).await?;
         decode(status, &text)
     }
 
-    /// A request on behalf of the signed-in person. The access token is refreshed first when it
-    /// is about to expire, and once more if the server refuses it; the request is retried once.
+    /// A request to a token endpoint in cookie mode: the refresh token goes and comes in the
+    /// cookie, never in a body.
+    fn token_request(path: &str, body: &Value) -> Request {
+        let mut request = Self::request(Method::Post, path, None, Some(body));
+        request.headers.push(TOKEN_TRANSPORT);
+        request
+    }
+
+    /// A request on behalf of the signed-in person. The access token is fetched first when this
+    /// tab has none or it is about to expire, and once more if the server refuses it; the
+    /// request is retried once.
     async fn authed(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
-        let mut tokens = self.tokens().ok_or(ApiError::SignedOut)?;
-        if tokens.access_due(self.0.clock.now()) {
-            tokens = self.refresh(&tokens.access).await?;
+        if !self.has_session() {
+            // Signed out in another tab, perhaps a moment ago: nothing is sent in its name.
+            self.forget_access();
+            return Err(ApiError::SignedOut);
         }
-        let (status, text) = self.send(method, path, Some(&tokens.access), body.as_ref()).await?;
-        let answer = decode(status, &text);
-        let answer = match answer {
+        let held = self.0.access.borrow().clone();
+        let access = match held {
+            Some(access) if !access.due(self.0.clock.now()) => access,
+            held => self.refresh(held.map(|access| access.token).as_deref()).await?,
+        };
+        let (status, text) = self.send(Self::request(method, path, Some(&access.token), body.as_ref())).await?;
+        let answer = match decode(status, &text) {
             Err(ref error) if status == 401 && error.code() == Some("token_not_valid") => {
-                let fresh = self.refresh(&tokens.access).await?;
-                let (status, text) = self.send(method, path, Some(&fresh.access), body.as_ref()).await?;
+                let fresh = self.refresh(Some(&access.token)).await?;
+                let (status, text) = self.send(Self::request(method, path, Some(&fresh.token), body.as_ref())).await?;
                 decode(status, &text)
             }
             other => other,
@@ -174,47 +237,84 @@ impl Client {
         }
     }
 
-    /// Renews the session once for everyone whose access token was `stale`: concurrent callers
-    /// wait for the one refresh in flight and then use its result.
-    async fn refresh(&self, stale: &str) -> Result<Tokens, ApiError> {
+    /// Renews the access token once for everyone whose token was `stale` (or who had none):
+    /// concurrent callers in this tab wait for the one refresh in flight and then use its result.
+    async fn refresh(&self, stale: Option<&str>) -> Result<Access, ApiError> {
         let _one_at_a_time = self.0.refresh_lock.lock().await;
-        let current = self.tokens().ok_or(ApiError::SignedOut)?;
-        if current.access != stale && !current.access_due(self.0.clock.now()) {
-            // Renewed meanwhile, by this tab or another one.
-            return Ok(current);
-        }
-        let body = json!({ "refresh": current.refresh });
-        let (status, text) = self.send(Method::Post, "jwt/refresh/", None, Some(&body)).await?;
-        match decode(status, &text) {
-            Ok(value) => {
-                let pair: TokenPair = serde_json::from_value(value).map_err(|_| ApiError::Unexpected(status))?;
-                let refresh = pair.refresh.unwrap_or(current.refresh);
-                let tokens = Tokens::received(pair.access, refresh, self.0.clock.now());
-                // Stored at once: another tab must never present the refresh token just spent.
-                self.store(&tokens);
-                self.emit(SessionEvent::Refreshed);
-                Ok(tokens)
+        let Some(marker) = self.marker() else {
+            self.forget_access();
+            return Err(ApiError::SignedOut);
+        };
+        let held = self.0.access.borrow().clone();
+        if let Some(access) = held {
+            if Some(access.token.as_str()) != stale && !access.due(self.0.clock.now()) {
+                // Renewed meanwhile by another caller in this tab.
+                return Ok(access);
             }
-            Err(ApiError::Refused { status: 401, detail, .. }) => {
-                if let Some(tokens) = self.rotated_elsewhere(&current.refresh, detail == ROTATED_ELSEWHERE).await {
-                    return Ok(tokens);
+        }
+        let (status, text) = self.send(Self::token_request("jwt/refresh/", &json!({}))).await?;
+        let refused = match decode(status, &text) {
+            Ok(value) => return self.renewed(value),
+            Err(ApiError::Refused { status: 401, detail, .. }) if detail == ROTATED_ELSEWHERE => {
+                match self.race_with_other_tabs(marker.generation).await {
+                    Race::Renewed => {
+                        // The browser now holds the cookie the other tab's renewal rotated in.
+                        let (status, text) = self.send(Self::token_request("jwt/refresh/", &json!({}))).await?;
+                        match decode(status, &text) {
+                            Ok(value) => return self.renewed(value),
+                            Err(error) => error,
+                        }
+                    }
+                    Race::SignedOut => {
+                        self.forget_access();
+                        return Err(ApiError::SignedOut);
+                    }
+                    Race::Lost => ApiError::SessionExpired,
                 }
+            }
+            Err(error) => error,
+        };
+        match refused {
+            // Refused (ended elsewhere, expired, or the account is gone), or no cookie at all:
+            // the session is over in every tab.
+            ApiError::Refused { status: 401, .. } | ApiError::Invalid { .. } | ApiError::SessionExpired => {
                 self.end_session(SessionEvent::Expired);
                 Err(ApiError::SessionExpired)
             }
-            Err(other) => Err(other),
+            // Unreachable or failing server: the session stands, and the caller says what failed.
+            other => Err(other),
         }
     }
 
-    /// The pair another tab stored after rotating `spent`, if it did. When the server says the
-    /// token was already rotated, the other tab may still be storing its answer: wait a little.
-    async fn rotated_elsewhere(&self, spent: &str, worth_waiting: bool) -> Option<Tokens> {
+    /// Keeps the access token of a successful renewal and tells the other tabs about it.
+    fn renewed(&self, value: Value) -> Result<Access, ApiError> {
+        let answer: AccessAnswer = serde_json::from_value(value).map_err(|_| ApiError::Unexpected(200))?;
+        let Some(mut marker) = self.marker() else {
+            // Signed out in another tab while the answer was on its way.
+            return Err(ApiError::SignedOut);
+        };
+        marker.generation += 1;
+        marker.refreshed_at = self.0.clock.now();
+        let access = self.keep(answer.access, marker);
+        self.emit(SessionEvent::Refreshed);
+        Ok(access)
+    }
+
+    /// After the server refused the cookie as already rotated: waits for another tab to say
+    /// that it renewed the session (a `generation` past `before`). Its answer set the rotated
+    /// cookie before it said so, so one more refresh will carry it.
+    async fn race_with_other_tabs(&self, before: u64) -> Race {
         let mut waited = 0;
         loop {
-            match self.tokens() {
-                Some(tokens) if tokens.refresh != spent => return Some(tokens),
-                None => return None,
-                Some(_) if !worth_waiting || waited >= ROTATION_WAIT_MS => return None,
+            match self.marker() {
+                Some(marker) if marker.generation != before => return Race::Renewed,
+                None => {
+                    return match self.shared() {
+                        Some(Shared::Ended) => Race::Lost,
+                        _ => Race::SignedOut,
+                    }
+                }
+                Some(_) if waited >= ROTATION_WAIT_MS => return Race::Lost,
                 Some(_) => {
                     self.0.clock.pause(ROTATION_POLL_MS).await;
                     waited += ROTATION_POLL_MS;
@@ -225,25 +325,30 @@ impl Client {
 
     // ----- Signing in and out -----
 
-    /// Signs in and keeps the session.
+    /// Signs in: the server sets the refresh cookie, this tab keeps the access token, and the
+    /// other tabs learn who signed in.
     pub async fn sign_in(&self, username: &str, password: &str) -> Result<User, ApiError> {
-        let value =
-            self.public(Method::Post, "jwt/create/", json!({ "username": username, "password": password })).await?;
-        let pair: TokenPair = serde_json::from_value(value.clone()).map_err(|_| ApiError::Unexpected(200))?;
-        let user: User = serde_json::from_value(value).map_err(|_| ApiError::Unexpected(200))?;
-        let refresh = pair.refresh.ok_or(ApiError::Unexpected(200))?;
-        self.store(&Tokens::received(pair.access, refresh, self.0.clock.now()));
+        let body = json!({ "username": username, "password": password });
+        let (status, text) = self.send(Self::token_request("jwt/create/", &body)).await?;
+        let value = decode(status, &text)?;
+        let answer: AccessAnswer = serde_json::from_value(value.clone()).map_err(|_| ApiError::Unexpected(status))?;
+        let user: User = serde_json::from_value(value).map_err(|_| ApiError::Unexpected(status))?;
+        let generation = self.marker().map_or(0, |marker| marker.generation + 1);
+        let marker =
+            Marker { user_id: user.id, username: user.username.clone(), generation, refreshed_at: self.0.clock.now() };
+        self.keep(answer.access, marker);
         self.emit(SessionEvent::SignedIn(user.clone()));
         Ok(user)
     }
 
-    /// Revokes the refresh token on the server, then forgets the session here and in every tab.
-    /// A server that cannot be reached does not keep the person signed in.
+    /// Forgets the session here and in every tab at once, then asks the server to end it with a
+    /// request the browser finishes even if the page is closed right away. An unreachable
+    /// server does not keep the person signed in.
     pub async fn sign_out(&self) {
-        if let Some(tokens) = self.tokens() {
-            let _ = self.public(Method::Post, "jwt/blacklist/", json!({ "refresh": tokens.refresh })).await;
-        }
         self.end_session(SessionEvent::SignedOut);
+        let mut request = Self::token_request("jwt/blacklist/", &json!({}));
+        request.keepalive = true;
+        let _ = self.send(request).await;
     }
 
     // ----- Accounts (no session needed) -----
@@ -278,10 +383,29 @@ impl Client {
         self.public(Method::Post, "users/reset_username_confirm/", body).await.map(drop)
     }
 
+    /// Takes back an e-mail change with the link sent to the old address. The server then ends
+    /// every session of the account, so this browser's session is forgotten in every tab too,
+    /// without asking the server to end it again.
+    pub async fn revert_email(&self, uid: &str, token: &str) -> Result<(), ApiError> {
+        self.public(Method::Post, "users/revert_email/", json!({ "uid": uid, "token": token })).await?;
+        if self.has_session() {
+            self.end_session(SessionEvent::SignedOut);
+        }
+        Ok(())
+    }
+
     // ----- The signed-in person's account -----
 
     pub async fn me(&self) -> Result<User, ApiError> {
-        parse(self.authed(Method::Get, "users/me/", None).await?)
+        let user: User = parse(self.authed(Method::Get, "users/me/", None).await?)?;
+        // The other tabs name the person by the username they have now.
+        if let Some(mut marker) = self.marker().filter(|marker| marker.user_id == user.id) {
+            if marker.username != user.username {
+                marker.username = user.username.clone();
+                storage::save(&self.0.storage_key, &Shared::SignedIn(marker));
+            }
+        }
+        Ok(user)
     }
 
     pub async fn update_me(&self, change: &ProfileChange) -> Result<User, ApiError> {
@@ -310,6 +434,24 @@ impl Client {
 
     pub async fn user(&self, id: u64) -> Result<User, ApiError> {
         parse(self.authed(Method::Get, &format!("users/{id}/"), None).await?)
+    }
+
+    // ----- The signed-in person's sessions -----
+
+    /// Every session of the signed-in person, newest first.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>, ApiError> {
+        parse(self.authed(Method::Get, "users/me/sessions/", None).await?)
+    }
+
+    /// Ends one other session of the signed-in person, by its id.
+    pub async fn end_other_session(&self, id: &str) -> Result<(), ApiError> {
+        let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
+        self.authed(Method::Delete, &format!("users/me/sessions/{id}/"), None).await.map(drop)
+    }
+
+    /// Ends every session of the signed-in person but this browser's.
+    pub async fn end_other_sessions(&self) -> Result<(), ApiError> {
+        self.authed(Method::Post, "users/me/sessions/revoke/", Some(json!({ "scope": "others" }))).await.map(drop)
     }
 }
 

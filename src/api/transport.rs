@@ -23,14 +23,23 @@ impl Method {
     }
 }
 
-/// A request to the API: a path under its base (such as `users/me/`), an optional bearer token
-/// and an optional JSON body.
+/// A request to the API: a path under its base (such as `users/me/`), an optional bearer token,
+/// further headers, an optional JSON body, and whether it must outlive the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub method: Method,
     pub path: String,
     pub bearer: Option<String>,
+    pub headers: Vec<(&'static str, &'static str)>,
     pub body: Option<String>,
+    /// The browser keeps sending it after the page is closed (`fetch`'s `keepalive`).
+    pub keepalive: bool,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&'static str> {
+        self.headers.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| *value)
+    }
 }
 
 /// The status and body of an answer.
@@ -47,7 +56,9 @@ pub trait Transport {
     fn send(&self, request: Request) -> Pending;
 }
 
-/// The browser's `fetch`, against the API under `base` (such as `/auth/`).
+/// The browser's `fetch`, against the API under `base` (such as `/auth/`). Cookies go with
+/// every request to the same origin (`credentials: same-origin`, fetch's default): the refresh
+/// cookie among them, on the paths the server gave it.
 #[cfg(target_arch = "wasm32")]
 pub struct Fetch {
     pub base: String,
@@ -58,32 +69,37 @@ impl Transport for Fetch {
     fn send(&self, request: Request) -> Pending {
         let url = format!("{}{}", self.base, request.path);
         Box::pin(async move {
-            let method = match request.method {
-                Method::Get => gloo_net::http::Method::GET,
-                Method::Post => gloo_net::http::Method::POST,
-                Method::Patch => gloo_net::http::Method::PATCH,
-                Method::Delete => gloo_net::http::Method::DELETE,
-            };
-            let mut builder =
-                gloo_net::http::RequestBuilder::new(&url).method(method).header("Accept", "application/json");
-            if let Some(token) = &request.bearer {
-                builder = builder.header("Authorization", &format!("Bearer {token}"));
-            }
-            let sent = match request.body {
-                Some(body) => {
-                    builder
-                        .header("Content-Type", "application/json")
-                        .body(body)
-                        .map_err(|e| e.to_string())?
-                        .send()
-                        .await
-                }
-                None => builder.send().await,
-            };
-            let response = sent.map_err(|e| e.to_string())?;
+            let built = build(&url, &request).map_err(|error| format!("{error:?}"))?;
+            let response = gloo_net::http::Request::from(built).send().await.map_err(|e| e.to_string())?;
             let status = response.status();
             let body = response.text().await.map_err(|e| e.to_string())?;
             Ok(Response { status, body })
         })
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn build(url: &str, request: &Request) -> Result<web_sys::Request, wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsValue;
+
+    let headers = web_sys::Headers::new()?;
+    headers.set("Accept", "application/json")?;
+    if let Some(token) = &request.bearer {
+        headers.set("Authorization", &format!("Bearer {token}"))?;
+    }
+    for (name, value) in &request.headers {
+        headers.set(name, value)?;
+    }
+    let init = web_sys::RequestInit::new();
+    init.set_method(request.method.as_str());
+    if let Some(body) = &request.body {
+        headers.set("Content-Type", "application/json")?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers);
+    if request.keepalive {
+        // `RequestInit` has no setter for it in web-sys; it is a plain member of the object.
+        js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE)?;
+    }
+    web_sys::Request::new_with_str_and_init(url, &init)
 }

@@ -40,19 +40,80 @@ pub struct NewAccount {
     pub password: String,
 }
 
-/// The editable part of a profile.
+/// The editable part of a profile, with the password that confirms a change of e-mail address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ProfileChange {
     pub first_name: String,
     pub last_name: String,
     pub email: String,
+    /// Sent only with a new e-mail address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_password: Option<String>,
 }
 
+impl ProfileChange {
+    /// What the profile form sends, from its fields as typed: the names and the address
+    /// trimmed, and `password` only when the address is another than `current_email`.
+    pub fn from_form(first_name: &str, last_name: &str, email: &str, password: &str, current_email: &str) -> Self {
+        ProfileChange {
+            first_name: first_name.trim().to_owned(),
+            last_name: last_name.trim().to_owned(),
+            email: email.trim().to_owned(),
+            current_password: changes_email(current_email, email).then(|| password.to_owned()),
+        }
+    }
+
+    /// Whether this change gives the account another e-mail address than `current_email`.
+    pub fn changes_email_of(&self, current_email: &str) -> bool {
+        changes_email(current_email, &self.email)
+    }
+}
+
+/// Whether the e-mail field, as typed, holds another address than `current`: such a change
+/// needs the current password.
+pub fn changes_email(current: &str, typed: &str) -> bool {
+    typed.trim() != current
+}
+
+/// One session of the signed-in person: a sign-in on some device, until it ends.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    /// RFC 3339, UTC.
+    pub last_used: String,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: String,
+    /// A readable browser and system, such as "Chrome on Linux", made by the server.
+    #[serde(default)]
+    pub device: String,
+    #[serde(default)]
+    pub method: String,
+    /// Whether this is the session of the browser asking.
+    #[serde(default)]
+    pub current: bool,
+}
+
+impl SessionInfo {
+    /// The device's name, never empty.
+    pub fn device_name(&self) -> &str {
+        let device = self.device.trim();
+        if device.is_empty() {
+            "Unknown device"
+        } else {
+            device
+        }
+    }
+}
+
+/// The access token of a sign-in or a renewal. In cookie mode the refresh token never comes in
+/// a body.
 #[derive(Deserialize)]
-pub(crate) struct TokenPair {
+pub(crate) struct AccessAnswer {
     pub access: String,
-    /// Absent when the server does not rotate refresh tokens.
-    pub refresh: Option<String>,
 }
 
 #[cfg(test)]
@@ -72,10 +133,55 @@ mod tests {
     }
 
     #[test]
-    fn the_sign_in_answer_carries_the_user_beside_the_tokens() {
-        let body = r#"{"refresh":"r","access":"a","id":7,"first_name":"","last_name":"","username":"bo","email":"bo@example.com","is_active":true}"#;
+    fn only_another_e_mail_address_than_the_current_one_needs_the_password() {
+        assert!(!changes_email("ada@example.com", "ada@example.com"));
+        assert!(!changes_email("ada@example.com", "  ada@example.com "), "surrounding spaces are not sent");
+        assert!(changes_email("ada@example.com", "ada@example.org"));
+        assert!(changes_email("ada@example.com", "Ada@example.com"), "the server compares addresses as they are");
+        assert!(changes_email("ada@example.com", ""));
+    }
+
+    #[test]
+    fn a_change_of_names_only_sends_no_password() {
+        let change = ProfileChange::from_form(" Augusta ", "King", "ada@example.com ", "secret", "ada@example.com");
+        assert_eq!(change.current_password, None);
+        assert!(!change.changes_email_of("ada@example.com"));
+        assert_eq!(
+            serde_json::to_value(&change).unwrap(),
+            serde_json::json!({ "first_name": "Augusta", "last_name": "King", "email": "ada@example.com" })
+        );
+    }
+
+    #[test]
+    fn a_change_of_e_mail_address_sends_the_current_password_even_when_it_is_empty() {
+        let change = ProfileChange::from_form("Ada", "", " ada@example.org", "secret", "ada@example.com");
+        assert!(change.changes_email_of("ada@example.com"));
+        assert_eq!(
+            serde_json::to_value(&change).unwrap(),
+            serde_json::json!({ "first_name": "Ada", "last_name": "", "email": "ada@example.org", "current_password": "secret" })
+        );
+        let empty = ProfileChange::from_form("Ada", "", "ada@example.org", "", "ada@example.com");
+        assert_eq!(empty.current_password.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn the_sign_in_answer_carries_the_user_beside_the_access_token() {
+        let body = r#"{"access":"a","id":7,"first_name":"","last_name":"","username":"bo","email":"bo@example.com","is_active":true}"#;
         let user: User = serde_json::from_str(body).unwrap();
-        let pair: TokenPair = serde_json::from_str(body).unwrap();
-        assert_eq!((user.id, pair.access.as_str(), pair.refresh.as_deref()), (7, "a", Some("r")));
+        let answer: AccessAnswer = serde_json::from_str(body).unwrap();
+        assert_eq!((user.id, answer.access.as_str()), (7, "a"));
+    }
+
+    #[test]
+    fn a_session_reads_as_the_server_lists_it() {
+        let body = r#"[{"id":"0123456789abcdef0123456789abcdef","created":"2026-11-29T16:00:00Z","last_used":"2026-11-29T16:05:00Z","ip":"127.0.0.1","user_agent":"Mozilla/5.0","device":"Chrome on Linux","method":"password","current":true},
+                      {"id":"fedcba9876543210fedcba9876543210","created":"2026-11-28T09:00:00Z","last_used":"2026-11-28T09:00:00Z","ip":null,"user_agent":"","device":"","method":"refresh_token","current":false}]"#;
+        let sessions: Vec<SessionInfo> = serde_json::from_str(body).unwrap();
+        assert_eq!(sessions[0].device_name(), "Chrome on Linux");
+        assert_eq!(sessions[0].ip.as_deref(), Some("127.0.0.1"));
+        assert!(sessions[0].current);
+        assert_eq!(sessions[1].device_name(), "Unknown device");
+        assert_eq!(sessions[1].ip, None);
+        assert!(!sessions[1].current);
     }
 }

@@ -75,8 +75,12 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The stem of the element ids when another field of the same name can be on the page at
+    /// the same time; `field-{name}` otherwise.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
     let described = format!("{id}-errors");
     let hint_id = format!("{id}-hint");
     let describedby = if hint.is_some() { format!("{hint_id} {described}") } else { described.clone() };

@@ -5,7 +5,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::{ProfileChange, User};
+use crate::api::{changes_email, ProfileChange, User};
 use crate::auth::{use_api, use_auth};
 use crate::components::{Alert, Field, FormState, Notices, Submit};
 use crate::notice::Notice;
@@ -30,29 +30,31 @@ pub fn ProfilePage() -> impl IntoView {
 fn ProfileForm(user: User) -> impl IntoView {
     let api = use_api();
     let auth = use_auth();
-    let form = FormState::new(&["first_name", "last_name", "email"]);
+    let form = FormState::new(&["first_name", "last_name", "email", "current_password"]);
     let saved = RwSignal::new(Vec::<String>::new());
     let first_name = RwSignal::new(user.first_name.clone());
     let last_name = RwSignal::new(user.last_name.clone());
     let email = RwSignal::new(user.email.clone());
-    let current_email = user.email.clone();
-    let email_changes = {
-        let current_email = current_email.clone();
-        move || email.with(|value| value.trim() != current_email)
-    };
+    let password = RwSignal::new(String::new());
+    // The address the account has now, which a saved change that keeps the account active moves.
+    let current_email = RwSignal::new(user.email.clone());
+    let email_changes = move || current_email.with(|current| email.with(|typed| changes_email(current, typed)));
     let sending = Sending::new();
     let save = move |change: ProfileChange| {
-        let leaves = change.email != current_email;
+        let moved = change.changes_email_of(&current_email.get_untracked());
         sending.start(async move {
             match api.get().update_me(&change).await {
-                Ok(_) if leaves => {
+                Ok(user) if moved && !user.is_active => {
                     // The account waits for the new address to be confirmed: its tokens no longer work.
                     auth.ending(Notice::EmailChanged);
                     api.get().sign_out().await;
                 }
                 Ok(user) => {
+                    password.set(String::new());
+                    current_email.set(user.email.clone());
                     auth.user.set(Some(user));
-                    saved.set(vec!["Your profile was saved.".to_owned()]);
+                    let message = if moved { EMAIL_MOVED } else { "Your profile was saved." };
+                    saved.set(vec![message.to_owned()]);
                 }
                 Err(error) => form.fail(error),
             }
@@ -61,13 +63,18 @@ fn ProfileForm(user: User) -> impl IntoView {
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         saved.set(Vec::new());
-        let problems = Problems::new().required("email", &email.get()).email("email", &email.get());
+        let mut problems = Problems::new().required("email", &email.get()).email("email", &email.get());
+        if email_changes() {
+            problems = problems.required("current_password", &password.get());
+        }
         if form.checked(problems) {
-            save(ProfileChange {
-                first_name: first_name.get().trim().to_owned(),
-                last_name: last_name.get().trim().to_owned(),
-                email: email.get().trim().to_owned(),
-            });
+            save(ProfileChange::from_form(
+                &first_name.get(),
+                &last_name.get(),
+                &email.get(),
+                &password.get(),
+                &current_email.get(),
+            ));
         }
     };
     view! {
@@ -87,9 +94,10 @@ fn ProfileForm(user: User) -> impl IntoView {
                     <Field label="Last name" name="last_name" value=last_name errors=form.field("last_name") autocomplete="family-name"/>
                 </div>
                 <Field label="Email" name="email" kind="email" value=email errors=form.field("email") autocomplete="email" required=true/>
-                <Show when=email_changes.clone()>
+                <Show when=email_changes>
+                    <Field label="Current password" name="current_password" id="field-email-password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true hint="Your password confirms a change of e-mail address."/>
                     <p class="warning">
-                        "Changing your e-mail address signs you out. Your account stays paused until you open the link we send to the new address."
+                        "Changing your e-mail address signs you out. Your account stays paused until you open the link we send to the new address. We also tell your old address about the change."
                     </p>
                 </Show>
                 <Submit label="Save changes" busy="Saving…" pending=sending.pending()/>
@@ -97,10 +105,15 @@ fn ProfileForm(user: User) -> impl IntoView {
             <ul class="aside links-list">
                 <li><A href=Page::ChangePassword.path()>"Change password"</A></li>
                 <li><A href=Page::ChangeUsername.path()>"Change username"</A></li>
+                <li><A href=Page::Sessions.path()>"Sessions"</A></li>
             </ul>
         </section>
     }
 }
+
+/// What the profile says after a new e-mail address was saved and the account stayed active.
+const EMAIL_MOVED: &str =
+    "Your profile was saved. We told your old e-mail address about the change, with a link that takes it back.";
 
 #[component]
 fn DeleteAccount() -> impl IntoView {
@@ -172,7 +185,7 @@ pub fn ChangePasswordPage() -> impl IntoView {
                     new.set(String::new());
                     confirm.set(String::new());
                     done.set(vec![
-                        "Your password was changed. We sent a confirmation to your e-mail address.".to_owned()
+                        "Your password was changed. You were signed out on every other device, and we sent a confirmation to your e-mail address.".to_owned()
                     ]);
                 }
                 Err(error) => form.fail(error),

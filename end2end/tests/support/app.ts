@@ -63,23 +63,59 @@ export async function activeAccount(request: APIRequestContext, server: Server, 
   return person;
 }
 
-/** The session the app keeps in LocalStorage. */
-export async function storedSession(page: Page): Promise<{ access: string; refresh: string }> {
-  const raw = await page.evaluate(() => localStorage.getItem('gatehouse.session'));
-  if (!raw) throw new Error('no stored session');
-  return JSON.parse(raw);
+/**
+ * The latest access token the page was given (by sign-in or a refresh), read from the network
+ * as it arrives: the app keeps it in memory only, where no test can read it.
+ */
+export function watchAccessTokens(page: Page): () => string | undefined {
+  let latest: string | undefined;
+  page.on('response', async (response) => {
+    if (!/\/auth\/jwt\/(create|refresh)\/$/.test(response.url()) || !response.ok()) return;
+    const body = await response.json().catch(() => ({}));
+    if (typeof body.access === 'string') latest = body.access;
+  });
+  return () => latest;
 }
 
-/** Waits until the server itself refuses the page's current access token as expired. */
-export async function waitForAccessExpiry(page: Page, request: APIRequestContext, server: Server) {
-  const { access } = await storedSession(page);
+/** The state the app shares between its tabs in LocalStorage, parsed; null when there is none. */
+export async function sharedState(page: Page): Promise<Record<string, unknown> | null> {
+  const raw = await page.evaluate(() => localStorage.getItem('gatehouse.session'));
+  return raw === null ? null : JSON.parse(raw);
+}
+
+/** Waits until the server itself refuses the page's latest access token. */
+export async function waitForAccessExpiry(
+  request: APIRequestContext,
+  server: Server,
+  latestAccess: () => string | undefined,
+) {
+  await expect.poll(latestAccess, { message: 'the page was given an access token' }).toBeTruthy();
+  const access = latestAccess();
   await expect
-    .poll(async () => (await request.post(`${server.url}/auth/jwt/verify/`, { data: { token: access } })).status(), {
-      message: 'the access token expires',
-      timeout: 20_000,
-      intervals: [250],
-    })
+    .poll(
+      async () =>
+        (await request.get(`${server.url}/auth/users/me/`, { headers: { Authorization: `Bearer ${access}` } })).status(),
+      { message: 'the access token is refused', timeout: 20_000, intervals: [250] },
+    )
     .toBe(401);
+}
+
+/** An access token of a session of its own, signed in through the API (tokens in the body). */
+export async function apiSession(request: APIRequestContext, server: Server, person: Person): Promise<string> {
+  const created = await request.post(`${server.url}/auth/jwt/create/`, {
+    data: { username: person.username, password: person.password },
+  });
+  expect(created.status()).toBe(200);
+  return (await created.json()).access;
+}
+
+/** The person's sessions as the server lists them, seen with `access`. */
+export async function sessionsOf(request: APIRequestContext, server: Server, access: string) {
+  const listed = await request.get(`${server.url}/auth/users/me/sessions/`, {
+    headers: { Authorization: `Bearer ${access}` },
+  });
+  expect(listed.status()).toBe(200);
+  return (await listed.json()) as { id: string; device: string; current: boolean }[];
 }
 
 /** Counts the page's calls to the refresh endpoint. */

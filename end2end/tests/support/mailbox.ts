@@ -48,7 +48,10 @@ export function mailsTo(outbox: string, address: string): Mail[] {
 }
 
 /** The path of the app link in a message, such as `/activate/MQ/abc-123`. */
-export function linkIn(mail: Mail, kind: 'activate' | 'password/reset/confirm' | 'username/reset/confirm'): string {
+export function linkIn(
+  mail: Mail,
+  kind: 'activate' | 'password/reset/confirm' | 'username/reset/confirm' | 'email/revert',
+): string {
   const match = mail.text.match(new RegExp(`https?://[^/\\s]+(/${kind}/[^/\\s"<>]+/[^/\\s"<>]+)`));
   if (!match) throw new Error(`no ${kind} link in "${mail.subject}":\n${mail.text}`);
   return match[1];
