@@ -56,11 +56,12 @@ pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client
         return Err(ApiError::no_active_account());
     };
     state.throttle.refund(attempt).await?;
-    if let Verification::Match { rehashed: Some(hash) } = &verification {
-        state.store.set_password(user.id, hash).await?;
-    }
+    // A refused sign-in changes nothing: a new hash would also end the links Django sent.
     if !user.is_active {
         return Err(ApiError::no_active_account());
+    }
+    if let Verification::Match { rehashed: Some(hash) } = &verification {
+        state.store.set_password(user.id, hash).await?;
     }
     let tokens = sessions::start(state, user.id, client, sessions::BY_PASSWORD).await?;
     tracing::info!(user_id = user.id, "signed in");

@@ -47,7 +47,13 @@ impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Self> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if let Some(path) = url.strip_prefix("sqlite:") {
-            (Backend::Sqlite, sqlite::url_of(path)?)
+            let opened = sqlite::url_of(path)?;
+            match (&opened.file, opened.created) {
+                (Some(file), true) => tracing::info!(file = %file.display(), "created a new, empty SQLite database"),
+                (Some(file), false) => tracing::info!(file = %file.display(), "opening the SQLite database"),
+                (None, _) => tracing::info!("using a SQLite database in memory"),
+            }
+            (Backend::Sqlite, opened.url)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_owned())
         } else {

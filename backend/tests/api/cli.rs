@@ -98,6 +98,34 @@ fn production_warns_about_each_weakening_setting_by_name() {
 }
 
 #[test]
+fn a_dj_database_url_absolute_sqlite_url_opens_that_file_and_start_up_says_it_created_it() {
+    let work = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("db.sqlite3");
+    let url = format!("sqlite:///{}", file.display());
+    assert!(url.starts_with("sqlite:////"), "{url}");
+    let migrate = || {
+        let output = clean_command(work.path())
+            .env("GATEHOUSE_DATABASE_URL", &url)
+            .env("NO_COLOR", "1")
+            .arg("migrate")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+
+    let first = migrate();
+    let created = first.lines().find(|line| line.contains("created a new, empty SQLite database"));
+    assert!(created.is_some_and(|line| line.contains(&file.display().to_string())), "{first}");
+    assert!(file.exists());
+    assert!(!work.path().join("tmp").exists(), "nothing was created under the working directory");
+
+    let second = migrate();
+    assert!(second.contains("opening the SQLite database") && !second.contains("created a new"), "{second}");
+}
+
+#[test]
 fn a_bad_setting_stops_start_up_naming_the_variable() {
     let dir = tempfile::tempdir().unwrap();
     let output =

@@ -1,7 +1,9 @@
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::helpers::{assert_key_order, forge, now, spawn_app, spawn_app_with, SECRET_KEY};
+use gatehouse::auth::password::pbkdf2_sha256;
+
+use crate::helpers::{assert_key_order, forge, now, spawn_app, spawn_app_with, GOOD_PASSWORD, SECRET_KEY};
 
 #[tokio::test]
 async fn login_answers_the_tokens_then_the_user_in_contract_order() {
@@ -99,6 +101,23 @@ async fn a_django_pbkdf2_password_signs_in_and_is_upgraded_to_argon2id() {
     assert!(stored.starts_with("argon2$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
     app.login("legacy", &user.password).await;
     app.post("/auth/jwt/create/", json!({"username": "legacy", "password": "wrong"})).await.assert_status(401);
+}
+
+#[tokio::test]
+async fn a_refused_sign_in_of_an_inactive_account_leaves_its_django_hash_and_its_pending_link_as_they_were() {
+    let app = spawn_app().await;
+    let password = format!("{GOOD_PASSWORD}-django");
+    let hash = pbkdf2_sha256(&password, "saltsaltsaltsaltsalt22", 1000);
+    let user = app.insert_user("pending", &hash, false, false, &password).await;
+    app.post("/auth/users/resend_activation/", json!({"email": user.email})).await.assert_status(204);
+    let (uid, token) = app.last_email_to(&user.email).await.uid_and_token();
+
+    app.post("/auth/jwt/create/", json!({"username": "pending", "password": password}))
+        .await
+        .assert(401, json!({"detail": "No active account found with the given credentials"}));
+
+    assert_eq!(app.user(user.id).await.unwrap().password, hash);
+    app.post("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
 }
 
 #[tokio::test]

@@ -47,10 +47,35 @@ impl Sqlite {
     }
 }
 
+/// A SQLite database as `Store::connect` opens it.
+pub(super) struct Opened {
+    /// The URL for sqlx: the file is created (with its folder) if missing.
+    pub url: String,
+    /// The file, as an absolute path (`None` in memory).
+    pub file: Option<std::path::PathBuf>,
+    /// Whether this call created the file.
+    pub created: bool,
+}
+
+/// The path of a `sqlite:` URL after its scheme: `//data/gatehouse.db` is relative to the
+/// working directory; `///srv/gatehouse.db` and `////srv/gatehouse.db` (the form dj-database-url
+/// and SQLAlchemy write) are absolute.
+fn path_of(path_and_query: &str) -> &str {
+    let rest = path_and_query.strip_prefix("//").unwrap_or(path_and_query);
+    let unslashed = rest.trim_start_matches('/');
+    if unslashed.len() < rest.len() {
+        &rest[rest.len() - unslashed.len() - 1..]
+    } else {
+        rest
+    }
+}
+
 /// `sqlite://data/gatehouse.db` → a URL that creates the file, after creating its folder.
-pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<String> {
-    let rest = path_and_query.trim_start_matches("//");
+pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<Opened> {
+    let rest = path_of(path_and_query);
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut file = None;
+    let mut created = false;
     if path != ":memory:" && !path.is_empty() {
         if let Some(parent) = std::path::Path::new(path).parent() {
             if !parent.as_os_str().is_empty() {
@@ -59,9 +84,10 @@ pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<String> {
             }
         }
         if !query.contains("mode=") || query.contains("mode=rwc") {
-            create_private(std::path::Path::new(path))
+            created = create_private(std::path::Path::new(path))
                 .with_context(|| format!("Failed to create the database file {path}"))?;
         }
+        file = Some(std::path::absolute(path).with_context(|| format!("Failed to resolve the database file {path}"))?);
     }
     let query = if query.contains("mode=") {
         query.to_owned()
@@ -70,19 +96,20 @@ pub(super) fn url_of(path_and_query: &str) -> anyhow::Result<String> {
     } else {
         format!("{query}&mode=rwc")
     };
-    Ok(format!("sqlite://{path}?{query}"))
+    Ok(Opened { url: format!("sqlite://{path}?{query}"), file, created })
 }
 
-/// Creates the database file, empty, readable by its owner only, unless it exists. SQLite gives
-/// the write-ahead log and its index the database file's permissions.
-fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+/// Creates the database file, empty, readable by its owner only, unless it exists; returns
+/// whether it did. SQLite gives the write-ahead log and its index the database file's
+/// permissions.
+fn create_private(path: &std::path::Path) -> std::io::Result<bool> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     match options.open(path) {
-        Ok(_) => Ok(()),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Ok(_) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(error) => Err(error),
     }
 }
@@ -170,6 +197,32 @@ mod tests {
     use super::*;
     use crate::store::blacklist::RefreshRecord;
     use crate::store::test_store;
+
+    #[test]
+    fn two_slashes_are_relative_and_three_or_four_absolute() {
+        assert_eq!(path_of("//data/gatehouse.db"), "data/gatehouse.db");
+        assert_eq!(path_of("///srv/gatehouse.db"), "/srv/gatehouse.db");
+        assert_eq!(path_of("////srv/gatehouse.db"), "/srv/gatehouse.db");
+        assert_eq!(path_of("data/gatehouse.db"), "data/gatehouse.db");
+        assert_eq!(path_of("//:memory:"), ":memory:");
+    }
+
+    #[test]
+    fn an_absolute_url_in_dj_database_url_form_opens_that_file_and_says_it_created_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("django").join("db.sqlite3");
+        let four_slashes = format!("//{}", file.display());
+        assert!(four_slashes.starts_with("///"), "{four_slashes}");
+
+        let opened = url_of(&format!("/{four_slashes}")).unwrap();
+        assert!(opened.created);
+        assert_eq!(opened.file.as_deref(), Some(file.as_path()));
+        assert!(file.exists());
+        assert_eq!(opened.url, format!("sqlite://{}?mode=rwc", file.display()));
+
+        let again = url_of(&format!("/{four_slashes}")).unwrap();
+        assert!(!again.created, "an existing file is opened, not created");
+    }
 
     /// Spends `count` refresh tokens, each a direct write of its own.
     async fn spend_tokens(store: &Store, first: usize, count: usize) {
