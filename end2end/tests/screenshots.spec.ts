@@ -57,7 +57,21 @@ for (const size of sizes) {
     await expect(page.getByRole('cell', { name: person.username, exact: true })).toBeVisible();
     await shot('users');
 
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    // A second session, from another browser, so the list shows one to sign out.
+    const phone = await request.post(`${server.url}/auth/jwt/create/`, {
+      headers: {
+        'User-Agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1',
+      },
+      data: { username: person.username, password: person.password },
+    });
+    expect(phone.ok()).toBeTruthy();
+    await page.goto('/profile/sessions');
+    await expect(page.getByText('This device')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign out of all other devices' })).toBeVisible();
+    await shot('sessions');
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).first().click();
     await page.goto('/password/reset');
     await field('Email').fill(person.email);
     await page.getByRole('button', { name: 'Send reset link' }).click();
