@@ -60,7 +60,6 @@ pub async fn start(state: &AppState, user_id: i64, client: &Client, method: &str
         .start_session(NewSession {
             id: &id,
             user_id,
-            now,
             now_micros,
             expires_at: tokens.refresh_expires_at,
             ip: &client.ip,
@@ -133,15 +132,24 @@ pub async fn list(state: &AppState, user_id: i64, current: Option<&str>) -> Resu
     Ok(rows.into_iter().map(|row| SessionView::of(row, current)).collect())
 }
 
-/// Ends one of `user_id`'s live sessions: "Not found." for any other id.
-pub async fn end_one(state: &AppState, user_id: i64, id: &str) -> Result<(), ApiError> {
+/// Ends the live session `id` of `user_id`, here and (within a poll) on every instance;
+/// `false` when it has no live session of that id.
+pub async fn end(state: &AppState, user_id: i64, id: &str, reason: EndReason) -> Result<bool, ApiError> {
     let now = clock::now_seconds();
-    if !state.store.end_session(user_id, id, now, EndReason::Revoked).await? {
-        return Err(ApiError::not_found());
+    if !state.store.end_session(user_id, id, now, reason).await? {
+        return Ok(false);
     }
     state.revocations.note([id.to_owned()], now);
-    tracing::info!(user_id, "session ended");
-    Ok(())
+    tracing::info!(user_id, reason = reason.as_str(), "session ended");
+    Ok(true)
+}
+
+/// Ends one of `user_id`'s live sessions: "Not found." for any other id.
+pub async fn end_one(state: &AppState, user_id: i64, id: &str) -> Result<(), ApiError> {
+    match end(state, user_id, id, EndReason::Revoked).await? {
+        true => Ok(()),
+        false => Err(ApiError::not_found()),
+    }
 }
 
 /// Ends every live session of `user_id` but `except`.

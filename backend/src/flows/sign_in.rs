@@ -114,9 +114,8 @@ async fn continue_session(
         .continue_session(Continuation {
             id: &session.id,
             presented_jti: claims.jti().expect("checked tokens have a jti"),
-            require_live_token: features.rotate_refresh_tokens && features.blacklist_after_rotation,
+            require_live_token: rotated_tokens_are_spent(state),
             next: rotated.as_ref().map(|(_, jti, expires_at)| (jti.as_str(), *expires_at)),
-            now,
             now_micros,
             ip: &client.ip,
             limit: rate.limit,
@@ -169,7 +168,6 @@ async fn refresh_without_session(state: &AppState, claims: &Claims, client: &Cli
         .start_session(NewSession {
             id: &sid,
             user_id,
-            now,
             now_micros,
             expires_at,
             ip: &client.ip,
@@ -219,12 +217,10 @@ pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ApiError> {
         // Its account was closed, which ended it: signing out has nothing left to do.
         return Ok(());
     }
-    let now = clock::now_seconds();
-    if !state.store.end_session(session.user_id, &session.id, now, EndReason::SignedOut).await? {
+    if !sessions::end(state, session.user_id, &session.id, EndReason::SignedOut).await? {
         // Ended meanwhile by another request.
         return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
     }
-    state.revocations.note([session.id], now);
     Ok(())
 }
 
@@ -261,6 +257,13 @@ fn user_id_of(claim: &Value) -> Option<i64> {
     }
 }
 
+/// Whether a rotated refresh token may no longer be used (SimpleJWT's rotation with
+/// blacklisting after it): only a session's live token refreshes.
+fn rotated_tokens_are_spent(state: &AppState) -> bool {
+    let features = state.features();
+    features.rotate_refresh_tokens && features.blacklist_after_rotation
+}
+
 /// A checked refresh token, with its session (none for a token minted without one).
 struct CheckedRefresh {
     claims: Claims,
@@ -273,8 +276,7 @@ struct CheckedRefresh {
 /// answers for an inactive or deleted user, and once it is open again, a refresh finds the
 /// session ended.
 fn is_live_token(state: &AppState, claims: &Claims, session: Option<&SessionRow>) -> bool {
-    let features = state.features();
-    let must_be_live = features.rotate_refresh_tokens && features.blacklist_after_rotation;
+    let must_be_live = rotated_tokens_are_spent(state);
     session.is_some_and(|session| {
         !session.is_revoked()
             && Some(session.user_id) == claims.user_id().and_then(user_id_of)
@@ -327,8 +329,7 @@ async fn end_if_reused(state: &AppState, session: &SessionRow, jti: &str) -> Res
     let now = clock::now_seconds();
     let just_rotated = session.previous_jti.as_deref() == Some(jti)
         && session.rotated_at.is_some_and(|at| now - at < features.refresh_reuse_grace);
-    if !just_rotated && state.store.end_session(session.user_id, &session.id, now, EndReason::Reuse).await? {
-        state.revocations.note([session.id.clone()], now);
+    if !just_rotated && sessions::end(state, session.user_id, &session.id, EndReason::Reuse).await? {
         tracing::warn!(user_id = session.user_id, "a rotated refresh token was reused; its session is ended");
     }
     Ok(())

@@ -86,7 +86,6 @@ pub(super) async fn consume(
         .bind(link.purpose)
         .bind(link.user_id)
         .bind(crate::clock::now_seconds())
-        .bind(link.previous_email.as_deref())
         .execute(connection)
         .await
         .context("Failed to record a used link")?;

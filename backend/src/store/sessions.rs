@@ -104,9 +104,7 @@ impl EndReason {
 pub struct NewSession<'a> {
     pub id: &'a str,
     pub user_id: i64,
-    /// Unix seconds (the time of the refresh window and of the token's `iat`).
-    pub now: i64,
-    /// The same moment in microseconds, for the order of sessions started in one second.
+    /// Microseconds, so that sessions started in one second keep their order.
     pub now_micros: i64,
     pub expires_at: i64,
     pub ip: &'a str,
@@ -196,7 +194,6 @@ pub struct Continuation<'a> {
     pub require_live_token: bool,
     /// The rotated token's id and expiry, with rotation.
     pub next: Option<(&'a str, i64)>,
-    pub now: i64,
     pub now_micros: i64,
     pub ip: &'a str,
     /// The refresh limit: at most `limit` per `period` seconds.
@@ -210,7 +207,7 @@ impl Store {
         turn.query(START)
             .bind(session.id)
             .bind(session.user_id)
-            .bind(session.now)
+            .bind(session.now_micros / 1_000_000)
             .bind(session.expires_at)
             .bind(session.ip)
             .bind(session.user_agent)
@@ -245,7 +242,7 @@ impl Store {
                     "$1": refresh.id,
                     "$2": refresh.presented_jti,
                     "$3": refresh.next.map(|(jti, _)| jti),
-                    "$4": refresh.now,
+                    "$4": refresh.now_micros / 1_000_000,
                     "$5": refresh.next.map(|(_, expires_at)| expires_at),
                     "$6": refresh.ip,
                     "$7": i64::from(refresh.require_live_token),
@@ -266,7 +263,7 @@ impl Store {
             .bind(refresh.id)
             .bind(refresh.presented_jti)
             .bind(refresh.next.map(|(jti, _)| jti))
-            .bind(refresh.now)
+            .bind(refresh.now_micros / 1_000_000)
             .bind(refresh.next.map(|(_, expires_at)| expires_at))
             .bind(refresh.ip)
             .bind(i64::from(refresh.require_live_token))
