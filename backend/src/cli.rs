@@ -177,6 +177,23 @@ async fn import_django(settings: &Settings, from: &str) -> anyhow::Result<()> {
     for reason in &report.skipped {
         println!("  skipped: {reason}");
     }
+    if !report.unverifiable.is_empty() {
+        println!(
+            "{} accounts have a password hash no hasher here can check; they sign in after a password reset:",
+            report.unverifiable.len()
+        );
+        for account in &report.unverifiable {
+            println!("  unverifiable: {account}");
+        }
+    }
+    if report.has_blacklist {
+        println!(
+            "Blacklisted refresh tokens (SimpleJWT): {} still unexpired, {} new here.",
+            report.blacklisted_read, report.blacklisted_added
+        );
+    } else {
+        println!("No SimpleJWT blacklist in the Django database: no refresh tokens to import.");
+    }
     Ok(())
 }
 
@@ -210,7 +227,7 @@ async fn create_superuser(settings: &Settings, name: &str, address: &str, noinpu
         bail!("GATEHOUSE_SUPERUSER_PASSWORD: the password may not be blank");
     }
     let store = open_store(settings).await?;
-    let hash = Passwords::new(1).hash(SecretString::from(password)).await?;
+    let hash = Passwords::with_policy(1, settings.features.hashing).hash(SecretString::from(password)).await?;
     let user = store.upsert_superuser(&name, &address, &hash, clock::now_micros()).await?;
     println!("Superuser {:?} (id {}) is ready.", user.username, user.id);
     Ok(())

@@ -56,6 +56,12 @@ pub struct Features {
     pub revoke_sessions_on_password_change: bool,
     /// Changing the e-mail address needs `current_password` (the requester's).
     pub email_change_requires_password: bool,
+    /// DRF token login (`token/login/`, `token/logout/`, `Authorization: Token`).
+    pub token_auth: bool,
+    /// Djoser's `LOGOUT_ON_PASSWORD_CHANGE`: a password change deletes the user's DRF token.
+    pub logout_on_password_change: bool,
+    /// `PASSWORD_HASHER` and `PBKDF2_ITERATIONS`.
+    pub hashing: crate::auth::hashers::Hashing,
 }
 
 /// How queued e-mails are retried.
@@ -375,7 +381,27 @@ fn features(source: &Source) -> anyhow::Result<Features> {
         refresh_reuse_grace: source.integer("REFRESH_REUSE_GRACE", 5, 0, "seconds")?,
         revoke_sessions_on_password_change: source.flag("REVOKE_SESSIONS_ON_PASSWORD_CHANGE", true)?,
         email_change_requires_password: source.flag("EMAIL_CHANGE_REQUIRES_PASSWORD", false)?,
+        token_auth: source.flag("TOKEN_AUTH", true)?,
+        logout_on_password_change: source.flag("LOGOUT_ON_PASSWORD_CHANGE", false)?,
+        hashing: hashing(source)?,
     })
+}
+
+/// How passwords are hashed: `PASSWORD_HASHER` (argon2, pbkdf2_sha256 or follow) and the
+/// PBKDF2 iterations of the Django release beside Gatehouse (Django 5.2's by default).
+fn hashing(source: &Source) -> anyhow::Result<crate::auth::hashers::Hashing> {
+    use crate::auth::hashers::{HashPolicy, DJANGO_PBKDF2_ITERATIONS};
+    let policy = match source.get("PASSWORD_HASHER") {
+        None => HashPolicy::Argon2,
+        Some(name) => HashPolicy::parse(&name)
+            .with_context(|| format!("GATEHOUSE_PASSWORD_HASHER: expected {}, got {name:?}", HashPolicy::NAMES))?,
+    };
+    let iterations = source.integer("PBKDF2_ITERATIONS", i64::from(DJANGO_PBKDF2_ITERATIONS), 1, "iterations")?;
+    let pbkdf2_iterations = u32::try_from(iterations)
+        .ok()
+        .filter(|n| *n <= 50_000_000)
+        .with_context(|| format!("GATEHOUSE_PBKDF2_ITERATIONS: at most 50000000, got {iterations}"))?;
+    Ok(crate::auth::hashers::Hashing { policy, pbkdf2_iterations })
 }
 
 fn throttling(source: &Source) -> anyhow::Result<Throttling> {

@@ -228,6 +228,10 @@ impl ApiError {
     pub fn user_inactive() -> Self {
         Self::coded(StatusCode::UNAUTHORIZED, messages::USER_INACTIVE, "user_inactive")
     }
+    /// DRF's `AuthenticationFailed` (token authentication): a 401 with only the detail.
+    pub fn authentication_failed(detail: &'static str) -> Self {
+        Self::detail(StatusCode::UNAUTHORIZED, detail)
+    }
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
         Self::Fields(FieldErrors::single(field, message))
     }

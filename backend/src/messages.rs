@@ -45,6 +45,14 @@ pub const TOKEN_NOT_VALID_FOR_ANY_TYPE: &str = "Given token not valid for any to
 pub const NO_USER_IDENTIFICATION: &str = "Token contained no recognizable user identification";
 pub const USER_NOT_FOUND: &str = "User not found";
 pub const USER_INACTIVE: &str = "User is inactive";
+// DRF's `TokenAuthentication` and Djoser's token login.
+pub const TOKEN_HEADER_NO_CREDENTIALS: &str = "Invalid token header. No credentials provided.";
+pub const TOKEN_HEADER_SPACES: &str = "Invalid token header. Token string should not contain spaces.";
+pub const TOKEN_HEADER_INVALID_CHARACTERS: &str =
+    "Invalid token header. Token string should not contain invalid characters.";
+pub const INVALID_API_TOKEN: &str = "Invalid token.";
+pub const API_TOKEN_USER_INACTIVE: &str = "User inactive or deleted.";
+pub const UNABLE_TO_LOG_IN: &str = "Unable to log in with provided credentials.";
 pub const NO_ACTIVE_ACCOUNT: &str = "No active account found with the given credentials";
 pub const NO_ACTIVE_ACCOUNT_FOR_TOKEN: &str = "No active account found for the given token.";
 

@@ -34,7 +34,7 @@ impl AppState {
         Ok(Self {
             emails: Arc::new(Emails::new(&settings, reset_tokens.clone())?),
             jwt,
-            passwords: Passwords::new(hashing_slots),
+            passwords: Passwords::with_policy(hashing_slots, features.hashing),
             policy: PasswordPolicy::load(),
             reset_tokens,
             throttle: Throttle::new(settings.throttling.clone(), store.clone()),

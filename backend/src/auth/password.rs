@@ -1,6 +1,7 @@
-//! Password hashes in Django's encoded form. New hashes are Argon2id
-//! (`argon2$argon2id$v=19$m=…,t=…,p=…$salt$hash`); Django's `pbkdf2_sha256$…` hashes verify and
-//! are replaced by Argon2id after a successful check. Hashing runs on the blocking pool, at
+//! Password hashes in Django's encoded form. Every hasher a stock Django accepts verifies
+//! (`auth/hashers.rs`); which one new hashes use, and when a stored hash is replaced after a
+//! successful check, is the hashing policy's choice. Gatehouse's own Argon2id is
+//! `argon2$argon2id$v=19$m=19456,t=2,p=1$salt$hash`. Hashing runs on the blocking pool, at
 //! most `max_concurrent` at a time, so it never stalls the async workers.
 
 use std::sync::Arc;
@@ -9,12 +10,11 @@ use anyhow::Context;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 use tokio::sync::Semaphore;
+
+use crate::auth::hashers::{self, Hashing, Target};
 
 /// OWASP's minimum for Argon2id: 19 MiB, two passes, one lane.
 const ARGON2_MEMORY_KIB: u32 = 19_456;
@@ -23,8 +23,6 @@ const ARGON2_LANES: u32 = 1;
 /// The most memory (1 GiB) and passes a stored Argon2 hash may ask for to be checked.
 const MAX_VERIFY_MEMORY_KIB: u32 = 1 << 20;
 const MAX_VERIFY_ITERATIONS: u32 = 64;
-/// The most PBKDF2 iterations a stored hash may ask for (Django 6.1 uses 1,500,000).
-const MAX_VERIFY_PBKDF2_ITERATIONS: u32 = 50_000_000;
 
 /// The outcome of checking a password.
 #[derive(Debug, PartialEq, Eq)]
@@ -72,30 +70,47 @@ pub struct Passwords {
     permits: Arc<Semaphore>,
     hasher: Argon2<'static>,
     workspace: Workspace,
+    hashing: Hashing,
     /// Checked for unknown usernames so they cost as much as a wrong password.
     dummy_hash: Arc<str>,
 }
 
 impl Passwords {
+    /// Gatehouse's own policy: Argon2id for everything.
     pub fn new(max_concurrent: usize) -> Self {
+        Self::with_policy(max_concurrent, Hashing::default())
+    }
+
+    pub fn with_policy(max_concurrent: usize, hashing: Hashing) -> Self {
         let params = Params::new(ARGON2_MEMORY_KIB, ARGON2_ITERATIONS, ARGON2_LANES, None)
             .expect("the Argon2 parameters are valid");
         let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let workspace = Workspace::default();
-        let dummy_hash = encode_argon2(&hasher, &workspace, "gatehouse dummy password").expect("hashing works").into();
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), hasher, workspace, dummy_hash }
+        let dummy_hash = encode(&hasher, &workspace, hashing.for_new_account(), "gatehouse dummy password")
+            .expect("hashing works")
+            .into();
+        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), hasher, workspace, hashing, dummy_hash }
     }
 
-    /// Hashes a new password.
+    /// Hashes a new account's password.
     pub async fn hash(&self, password: SecretString) -> anyhow::Result<String> {
+        self.hash_with(self.hashing.for_new_account(), password).await
+    }
+
+    /// Hashes a password that replaces the hash `previous` (a change or a reset).
+    pub async fn hash_replacing(&self, password: SecretString, previous: &str) -> anyhow::Result<String> {
+        self.hash_with(self.hashing.for_replacement(previous), password).await
+    }
+
+    async fn hash_with(&self, target: Target, password: SecretString) -> anyhow::Result<String> {
         let (hasher, workspace) = (self.hasher.clone(), self.workspace.clone());
-        self.run(move || encode_argon2(&hasher, &workspace, password.expose_secret())).await?
+        self.run(move || encode(&hasher, &workspace, target, password.expose_secret())).await?
     }
 
     /// Checks `password` against `encoded`, or against a dummy hash when there is no user, so
     /// the answer takes as long either way.
     pub async fn verify(&self, encoded: Option<String>, password: SecretString) -> anyhow::Result<Verification> {
-        let (hasher, workspace) = (self.hasher.clone(), self.workspace.clone());
+        let (hasher, workspace, hashing) = (self.hasher.clone(), self.workspace.clone(), self.hashing);
         let known = encoded.is_some();
         let encoded = encoded.unwrap_or_else(|| self.dummy_hash.to_string());
         self.run(move || {
@@ -103,10 +118,9 @@ impl Passwords {
             if !verify_with(&workspace, &encoded, password) || !known {
                 return Ok(Verification::Mismatch);
             }
-            let rehashed = if needs_rehash(&hasher, &encoded) {
-                Some(encode_argon2(&hasher, &workspace, password)?)
-            } else {
-                None
+            let rehashed = match hashing.upgrade(&encoded, || !weaker_argon2(&hasher, &encoded)) {
+                Some(target) => Some(encode(&hasher, &workspace, target, password)?),
+                None => None,
             };
             Ok(Verification::Match { rehashed })
         })
@@ -119,6 +133,14 @@ impl Passwords {
         tokio::task::spawn_blocking(move || span.in_scope(work))
             .await
             .context("Failed to run password hashing on the blocking pool")
+    }
+}
+
+/// A new hash of `target`'s algorithm and cost.
+fn encode(hasher: &Argon2<'_>, workspace: &Workspace, target: Target, password: &str) -> anyhow::Result<String> {
+    match target {
+        Target::Argon2 => encode_argon2(hasher, workspace, password),
+        other => hashers::encode_other(other, password),
     }
 }
 
@@ -151,11 +173,7 @@ fn verify_with(workspace: &Workspace, encoded: &str, password: &str) -> bool {
     if let Some(phc) = encoded.strip_prefix("argon2$") {
         return verify_argon2(workspace, &format!("${phc}"), password).unwrap_or(false);
     }
-    if encoded.starts_with("pbkdf2_sha256$") {
-        return pbkdf2_sha256_encode_like(encoded, password)
-            .is_some_and(|computed| bool::from(computed.as_bytes().ct_eq(encoded.as_bytes())));
-    }
-    false
+    hashers::verify_other(encoded, password).unwrap_or(false)
 }
 
 /// Recomputes an Argon2 PHC hash with its own parameters and compares in constant time.
@@ -185,27 +203,13 @@ fn verify_argon2(workspace: &Workspace, phc: &str, password: &str) -> Option<boo
     Some(bool::from(out.as_slice().ct_eq(expected.as_bytes())))
 }
 
-/// Recomputes a `pbkdf2_sha256$<iterations>$<salt>$<hash>` string with the stored iterations
-/// and salt.
-fn pbkdf2_sha256_encode_like(encoded: &str, password: &str) -> Option<String> {
-    let mut parts = encoded.splitn(4, '$');
-    let (_algorithm, iterations, salt, _hash) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    let iterations: u32 = crate::pycompat::parse_int(iterations)?
-        .try_into()
-        .ok()
-        .filter(|n| *n > 0 && *n <= MAX_VERIFY_PBKDF2_ITERATIONS)?;
-    Some(pbkdf2_sha256(password, salt, iterations))
-}
-
 /// Django's PBKDF2-SHA256 encoding of a password.
 pub fn pbkdf2_sha256(password: &str, salt: &str, iterations: u32) -> String {
-    let mut derived = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt.as_bytes(), iterations, &mut derived);
-    format!("pbkdf2_sha256${iterations}${salt}${}", STANDARD.encode(derived))
+    hashers::pbkdf2(false, password, salt, iterations)
 }
 
-/// Anything but Argon2id with at least the current parameters is re-hashed after a match.
-fn needs_rehash(hasher: &Argon2<'_>, encoded: &str) -> bool {
+/// Whether an `argon2$…` hash is anything but Argon2id with at least Gatehouse's parameters.
+fn weaker_argon2(hasher: &Argon2<'_>, encoded: &str) -> bool {
     let Some(phc) = encoded.strip_prefix("argon2") else {
         return true;
     };

@@ -11,6 +11,13 @@ pub fn alphanumeric(len: usize) -> String {
     Alphanumeric.sample_string(&mut OsRng, len)
 }
 
+/// `bytes` bytes from the operating system's generator as lowercase hex (DRF's token keys).
+pub fn hex(bytes: usize) -> String {
+    let mut raw = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut raw);
+    raw.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// A version-4 UUID as 32 lowercase hex characters (`uuid4().hex`), used as a JWT id.
 pub fn uuid4_hex() -> String {
     let mut bytes = [0u8; 16];
@@ -28,6 +35,14 @@ pub fn uuid4_hex() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_keys_are_lowercase_and_twice_as_long_as_their_bytes() {
+        let key = hex(20);
+        assert_eq!(key.len(), 40);
+        assert!(key.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_ne!(hex(20), key);
+    }
 
     #[test]
     fn uuid4_hex_is_32_lowercase_hex_digits_with_version_4() {

@@ -8,6 +8,7 @@
 //! receive a [`Submitted`] and finish that stage themselves, so every field error still comes
 //! in the serializer's order; the others receive finished, typed fields.
 
+pub mod api_tokens;
 pub mod links;
 pub mod password;
 pub mod profile;

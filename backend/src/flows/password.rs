@@ -6,9 +6,9 @@ use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
 use crate::flows::links::{self, Purpose};
-use crate::flows::sessions;
 use crate::flows::Retyped;
 use crate::flows::{accept_new_password, attributes_of, check_current_password, check_retype, confirmation};
+use crate::flows::{api_tokens, sessions};
 use crate::messages;
 use crate::state::AppState;
 
@@ -35,12 +35,15 @@ pub async fn change(
     let PasswordChange { new_password, re_new_password, .. } = submitted.finish()?;
     let password = accept_new_password(state, "new_password", &new_password, Some(&attributes_of(user)))?;
     check_retype(&re_new_password, &new_password, messages::PASSWORD_MISMATCH)?;
-    let hash = state.passwords.hash(password.into_secret()).await?;
+    let hash = state.passwords.hash_replacing(password.into_secret(), &user.password).await?;
     let emails = confirmation(state, EmailKind::PasswordChangedConfirmation, user);
     state.store.change_password(user.id, &hash, &emails).await?;
     state.emails.wake();
     tracing::info!(user_id = user.id, "password changed");
     sessions::after_password_change(state, user.id, session).await?;
+    if state.features().logout_on_password_change {
+        api_tokens::log_out(state, user).await?;
+    }
     Ok(())
 }
 
@@ -65,7 +68,7 @@ pub async fn reset(state: &AppState, requester: Option<&User>, reset: PasswordRe
     let token = links::usable(state, &opened, Purpose::PasswordReset).await?;
     let user = opened.user;
 
-    let hash = state.passwords.hash(password.into_secret()).await?;
+    let hash = state.passwords.hash_replacing(password.into_secret(), &user.password).await?;
     let last_login = links::next_login_time(user.last_login);
     let emails = confirmation(state, EmailKind::PasswordChangedConfirmation, &user);
     if !state.store.reset_password(user.id, &user.password, &hash, last_login, &emails, &token).await? {
@@ -75,5 +78,9 @@ pub async fn reset(state: &AppState, requester: Option<&User>, reset: PasswordRe
     state.emails.wake();
     tracing::info!(user_id = user.id, "password reset");
     sessions::after_password_change(state, user.id, None).await?;
+    // A reset may mean the account was taken: the DRF token goes with the sessions.
+    if state.features().revoke_sessions_on_password_change {
+        api_tokens::log_out(state, &user).await?;
+    }
     Ok(())
 }

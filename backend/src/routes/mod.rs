@@ -7,6 +7,7 @@
 //! redirects GET and HEAD and serves the other methods (see `http::route`).
 
 pub mod account;
+pub mod api_tokens;
 pub mod app;
 pub mod jwt;
 pub mod openapi;
@@ -33,6 +34,8 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/jwt/refresh/", jwt::refresh);
     endpoint(cfg, "/jwt/verify/", jwt::verify);
     endpoint(cfg, "/jwt/blacklist/", jwt::blacklist);
+    endpoint(cfg, "/token/login/", api_tokens::login);
+    endpoint(cfg, "/token/logout/", api_tokens::logout);
     endpoint(cfg, "/users/", users::collection);
     endpoint(cfg, "/users/me/", users::me);
     endpoint(cfg, "/users/me/sessions/", sessions::my_list);
@@ -61,6 +64,8 @@ pub const PATHS: &[&str] = &[
     "/auth/jwt/refresh/",
     "/auth/jwt/verify/",
     "/auth/jwt/blacklist/",
+    "/auth/token/login/",
+    "/auth/token/logout/",
     "/auth/users/",
     "/auth/users/me/",
     "/auth/users/me/sessions/",

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::flows::{links, password, profile, registration, sessions, sign_in, username};
+use crate::flows::{api_tokens, links, password, profile, registration, sessions, sign_in, username};
 use crate::http::route::{self, not_allowed, Route};
 
 const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
@@ -88,6 +88,21 @@ const OPERATIONS: &[Operation] = &[
         fields: sign_in::REFRESH,
         required: sign_in::REFRESH,
         ..op("/auth/jwt/blacklist/", "post", "Revoke a refresh token (sign out)", Success::Ok("Empty"))
+    },
+    Operation {
+        fields: api_tokens::CREDENTIALS,
+        required: api_tokens::CREDENTIALS,
+        throttled: true,
+        ..op(
+            "/auth/token/login/",
+            "post",
+            "Sign in for a DRF token (Authorization: Token <key>)",
+            Success::Ok("AuthToken"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        ..op("/auth/token/logout/", "post", "Delete the signed-in user's DRF token", Success::NoContent)
     },
     Operation {
         authenticated: true,
@@ -311,7 +326,7 @@ fn operation(operation: &Operation) -> Value {
     }
     let mut value = json!({ "summary": operation.summary, "responses": responses });
     if operation.authenticated {
-        value["security"] = json!([{ "bearer": [] }]);
+        value["security"] = json!([{ "bearer": [] }, { "token": [] }]);
     }
     let mut parameters = Vec::new();
     if operation.by_id {
@@ -393,7 +408,15 @@ pub fn document() -> Value {
         },
         "paths": paths,
         "components": {
-            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" },
+                "token": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`Token <key>`, the key from token/login/",
+                },
+            },
             "schemas": {
                 "User": user,
                 "UserList": { "type": "array", "items": reference("User") },
@@ -404,6 +427,12 @@ pub fn document() -> Value {
                     "type": "object",
                     "properties": { "access": { "type": "string" }, "refresh": { "type": "string" } },
                     "required": ["access"],
+                    "additionalProperties": false,
+                },
+                "AuthToken": {
+                    "type": "object",
+                    "properties": { "auth_token": { "type": "string", "pattern": "^[0-9a-f]{40}$" } },
+                    "required": ["auth_token"],
                     "additionalProperties": false,
                 },
                 "Empty": { "type": "object", "additionalProperties": false },

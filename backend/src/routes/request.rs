@@ -10,7 +10,7 @@ use crate::error::ApiError;
 use crate::flows;
 use crate::flows::sessions::Client;
 use crate::flows::sign_in::Bearer;
-use crate::http::authorization::bearer_token;
+use crate::http::authorization::{api_token, bearer_token};
 use crate::http::body::{self, Input};
 use crate::http::client::client_address;
 use crate::http::route::{self, metadata, not_allowed, Route};
@@ -24,11 +24,20 @@ pub async fn requester(request: &HttpRequest, state: &AppState) -> Result<Option
     Ok(bearer(request, state).await?.map(|bearer| bearer.user))
 }
 
-/// [`requester`] with the session the access token belongs to.
+/// [`requester`] with the session the access token belongs to. DRF's authentication classes
+/// in order: SimpleJWT's, then (with `TOKEN_AUTH`) DRF's `TokenAuthentication`, which claims
+/// the headers SimpleJWT leaves alone.
 pub async fn bearer(request: &HttpRequest, state: &AppState) -> Result<Option<Bearer>, ApiError> {
     let header_value = request.headers().get(header::AUTHORIZATION).map(|value| value.as_bytes());
-    match bearer_token(header_value, &state.features().auth_header_types)? {
-        Some(token) => flows::sign_in::bearer_of_access_token(state, token).await.map(Some),
+    let features = state.features();
+    if let Some(token) = bearer_token(header_value, &features.auth_header_types)? {
+        return flows::sign_in::bearer_of_access_token(state, token).await.map(Some);
+    }
+    if !features.token_auth {
+        return Ok(None);
+    }
+    match api_token(header_value)? {
+        Some(key) => Ok(Some(Bearer { user: flows::api_tokens::user_of_key(state, key).await?, session: None })),
         None => Ok(None),
     }
 }

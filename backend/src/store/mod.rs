@@ -7,6 +7,7 @@
 
 pub mod blacklist;
 pub mod django;
+pub mod drf_tokens;
 pub mod links;
 pub mod outbox;
 pub mod sessions;

@@ -135,6 +135,15 @@ fn a_bad_setting_stops_start_up_naming_the_variable() {
     assert!(stderr.contains("GATEHOUSE_ACCESS_TOKEN_LIFETIME") && stderr.contains("seconds"), "{stderr}");
 }
 
+#[test]
+fn an_unknown_password_hasher_stops_start_up_naming_the_choices() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = clean_command(dir.path()).env("GATEHOUSE_PASSWORD_HASHER", "md5").arg("migrate").output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("GATEHOUSE_PASSWORD_HASHER: expected argon2, pbkdf2_sha256 or follow"), "{stderr}");
+}
+
 /// Starts `gatehouse serve` with no configuration in `dir` on a free port; returns the process,
 /// its log from the line after the one that names the port, and the port.
 fn serve_in(dir: &std::path::Path) -> (std::process::Child, BufReader<std::process::ChildStdout>, String) {

@@ -2,16 +2,19 @@
 //! fresh SQLite file and an outbox folder for its e-mails.
 
 mod account;
+mod api_tokens;
 mod app_files;
 /// The browser app's link shapes, as the app itself declares them.
 #[path = "../../../src/links.rs"]
 mod app_links;
+mod beside_django;
 mod cli;
 mod conventions;
 mod cookies;
 mod django_import;
 mod email_change;
 mod emails;
+mod hashing;
 mod helpers;
 mod hostile;
 mod jwt;

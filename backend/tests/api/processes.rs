@@ -149,3 +149,89 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// The test Django project (`tests/django_site/`: Django, DRF, Djoser and SimpleJWT as a team
+/// would deploy them), run by the Python of `GATEHOUSE_TEST_PYTHON`, which scripts/test
+/// installs them into.
+pub struct Django {
+    database: String,
+    secret_key: String,
+}
+
+impl Django {
+    /// The project on the database at `database` (a `sqlite:///abs/path` or `postgres://` URL).
+    pub fn new(database: &str, secret_key: &str) -> Self {
+        Self { database: database.to_owned(), secret_key: secret_key.to_owned() }
+    }
+
+    fn site() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/django_site")
+    }
+
+    fn command(&self, script: &str) -> Command {
+        let python = std::env::var("GATEHOUSE_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let mut command = Command::new(python);
+        command
+            .current_dir(Self::site())
+            .env("DJANGO_DATABASE", &self.database)
+            .env("DJANGO_SECRET_KEY", &self.secret_key)
+            .env("PYTHONUNBUFFERED", "1")
+            .arg(Self::site().join(script));
+        command
+    }
+
+    /// Runs `fixture.py`: Django's tables, one account per stock hasher, and SimpleJWT tokens;
+    /// returns what it printed.
+    pub fn fixture(&self) -> serde_json::Value {
+        let output = self.command("fixture.py").output().expect("python runs");
+        assert!(
+            output.status.success(),
+            "the Django fixture failed (scripts/test installs Django, DRF, Djoser and SimpleJWT):\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = String::from_utf8(output.stdout).unwrap();
+        serde_json::from_str(text.lines().last().expect("a JSON line")).expect("JSON")
+    }
+
+    /// Django's development server for the project, on a free port.
+    pub fn serve(&self) -> DjangoServer {
+        let port = free_port();
+        let mut child = self
+            .command("manage.py")
+            .args(["runserver", "--noreload", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python runs");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("Starting development server") => break,
+                Some(Ok(line)) => seen.push(line),
+                _ => panic!("the Django server did not start:\n{}", seen.join("\n")),
+            }
+        }
+        std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
+        // The banner comes just before the socket is bound.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the Django server did not listen within 10 s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        DjangoServer { child, url: format!("http://127.0.0.1:{port}") }
+    }
+}
+
+/// A running Django development server, stopped when dropped.
+pub struct DjangoServer {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for DjangoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

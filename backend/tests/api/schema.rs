@@ -82,6 +82,11 @@ async fn an_empty_body_is_refused_for_exactly_the_fields_the_schema_requires() {
             // are not reported as missing fields: they are required all the same.
             required.retain(|field| field != "uid" && field != "token");
         }
+        if path.ends_with("/token/login/") {
+            // Djoser's fields are optional one by one; without both, the answer is its one
+            // "Unable to log in" message.
+            required = vec!["non_field_errors".to_owned()];
+        }
         let needs_token = operation["security"].is_array();
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let answer = app

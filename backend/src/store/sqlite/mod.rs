@@ -60,7 +60,7 @@ pub(super) struct Opened {
 /// The path of a `sqlite:` URL after its scheme: `//data/gatehouse.db` is relative to the
 /// working directory; `///srv/gatehouse.db` and `////srv/gatehouse.db` (the form dj-database-url
 /// and SQLAlchemy write) are absolute.
-fn path_of(path_and_query: &str) -> &str {
+pub(super) fn path_of(path_and_query: &str) -> &str {
     let rest = path_and_query.strip_prefix("//").unwrap_or(path_and_query);
     let unslashed = rest.trim_start_matches('/');
     if unslashed.len() < rest.len() {
