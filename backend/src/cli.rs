@@ -111,8 +111,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// The database of the command line tools, migrated.
 async fn open_store(settings: &Settings) -> anyhow::Result<Store> {
     let store = Store::connect_with_retry(&settings.database_url, 2, settings.database_connect_timeout).await?;
-    store.migrate().await?;
-    Ok(store)
+    store.open_layout(&settings.database_layout).await
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -159,13 +158,20 @@ fn format_micros(micros: i64) -> String {
 
 async fn import_django(settings: &Settings, from: &str) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
-    let report = crate::store::django::import(&store, from, |done, total| {
+    if store.is_django_layout() {
+        anyhow::bail!(
+            "import-django copies a Django project's users into Gatehouse's own tables; with \
+             GATEHOUSE_DATABASE_LAYOUT=django Gatehouse already uses the project's tables"
+        );
+    }
+    let progress = |done, total| {
         eprint!("\rImporting users: {done}/{total}");
         if done == total {
             eprintln!();
         }
-    })
-    .await?;
+    };
+    let checkable = |hash: &str| !crate::auth::password::is_usable(hash) || crate::auth::password::can_verify(hash);
+    let report = crate::store::django::import(&store, from, progress, checkable).await?;
     println!(
         "Imported {} users from {}: {} created, {} updated, {} skipped.",
         report.read,

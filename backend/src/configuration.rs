@@ -62,6 +62,8 @@ pub struct Features {
     pub logout_on_password_change: bool,
     /// `PASSWORD_HASHER` and `PBKDF2_ITERATIONS`.
     pub hashing: crate::auth::hashers::Hashing,
+    /// SimpleJWT's `UPDATE_LAST_LOGIN`: `jwt/create/` records the sign-in time.
+    pub update_last_login: bool,
 }
 
 /// How queued e-mails are retried.
@@ -88,6 +90,8 @@ impl Delivery {
 pub struct Settings {
     pub bind: String,
     pub database_url: String,
+    /// Gatehouse's own tables, or a Django project's (`DATABASE_LAYOUT`).
+    pub database_layout: crate::store::layout::LayoutSetting,
     pub database_max_connections: u32,
     /// How long start-up keeps retrying an unreachable database.
     pub database_connect_timeout: Duration,
@@ -253,12 +257,13 @@ impl Settings {
         let environment = environment(source)?;
         let bind = source.text("BIND", "127.0.0.1:8000");
         let (database_url, database_max_connections, database_connect_timeout) = database(source)?;
+        let database_layout = layout(source)?;
         let delivery = delivery(source)?;
         let secret_key = resolve_secret_key(source.get("SECRET_KEY"), environment)?;
         let frontend_url =
             source.get("FRONTEND_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_owned();
         let email = email(source)?;
-        let features = features(source)?;
+        let features = features(source, &database_layout)?;
         let throttling = throttling(source)?;
         if environment == Environment::Production {
             check_production(email.backend, &frontend_url)?;
@@ -267,6 +272,7 @@ impl Settings {
         Ok(Self {
             bind,
             database_url,
+            database_layout,
             database_max_connections,
             database_connect_timeout,
             request_body_timeout: source.duration_seconds("REQUEST_BODY_TIMEOUT", 5)?,
@@ -349,7 +355,36 @@ pub const DEFAULT_PASSWORD_RESET_CONFIRM_URL: &str = "password/reset/confirm/{ui
 pub const DEFAULT_USERNAME_RESET_CONFIRM_URL: &str = "username/reset/confirm/{uid}/{token}";
 pub const DEFAULT_EMAIL_REVERT_URL: &str = "email/revert/{uid}/{token}";
 
-fn features(source: &Source) -> anyhow::Result<Features> {
+/// `DATABASE_LAYOUT`: `gatehouse` (its own tables) or `django` (a Django project's, with the
+/// user table and its columns named by `DJANGO_USER_TABLE`, `DJANGO_USERNAME_COLUMN` and
+/// `DJANGO_EMAIL_COLUMN`).
+fn layout(source: &Source) -> anyhow::Result<crate::store::layout::LayoutSetting> {
+    use crate::store::layout::{DjangoNames, LayoutSetting};
+    match source.text("DATABASE_LAYOUT", "gatehouse").trim() {
+        "gatehouse" => Ok(LayoutSetting::Gatehouse),
+        "django" => {
+            let defaults = DjangoNames::default();
+            let name = |variable: &str, default: &str| -> anyhow::Result<String> {
+                let value = source.text(variable, default).trim().to_owned();
+                let valid = !value.is_empty()
+                    && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !value.starts_with(|c: char| c.is_ascii_digit());
+                if !valid {
+                    bail!("GATEHOUSE_{variable}: expected a table or column name (letters, digits, _), got {value:?}");
+                }
+                Ok(value)
+            };
+            Ok(LayoutSetting::Django(DjangoNames {
+                user_table: name("DJANGO_USER_TABLE", &defaults.user_table)?,
+                username_column: name("DJANGO_USERNAME_COLUMN", &defaults.username_column)?,
+                email_column: name("DJANGO_EMAIL_COLUMN", &defaults.email_column)?,
+            }))
+        }
+        other => bail!("GATEHOUSE_DATABASE_LAYOUT: expected gatehouse or django, got {other:?}"),
+    }
+}
+
+fn features(source: &Source, layout: &crate::store::layout::LayoutSetting) -> anyhow::Result<Features> {
     let auth_header_types = source.list("AUTH_HEADER_TYPES", "Bearer,JWT");
     if auth_header_types.is_empty() {
         bail!("GATEHOUSE_AUTH_HEADER_TYPES: expected a comma-separated list such as Bearer,JWT");
@@ -383,15 +418,22 @@ fn features(source: &Source) -> anyhow::Result<Features> {
         email_change_requires_password: source.flag("EMAIL_CHANGE_REQUIRES_PASSWORD", false)?,
         token_auth: source.flag("TOKEN_AUTH", true)?,
         logout_on_password_change: source.flag("LOGOUT_ON_PASSWORD_CHANGE", false)?,
-        hashing: hashing(source)?,
+        hashing: hashing(source, layout)?,
+        update_last_login: source.flag("UPDATE_LAST_LOGIN", false)?,
     })
 }
 
 /// How passwords are hashed: `PASSWORD_HASHER` (argon2, pbkdf2_sha256 or follow) and the
-/// PBKDF2 iterations of the Django release beside Gatehouse (Django 5.2's by default).
-fn hashing(source: &Source) -> anyhow::Result<crate::auth::hashers::Hashing> {
+/// PBKDF2 iterations of the Django release beside Gatehouse (Django 5.2's by default). On a
+/// Django project's tables the default is the hasher a stock Django reads.
+fn hashing(
+    source: &Source,
+    layout: &crate::store::layout::LayoutSetting,
+) -> anyhow::Result<crate::auth::hashers::Hashing> {
     use crate::auth::hashers::{HashPolicy, DJANGO_PBKDF2_ITERATIONS};
+    use crate::store::layout::LayoutSetting;
     let policy = match source.get("PASSWORD_HASHER") {
+        None if matches!(layout, LayoutSetting::Django(_)) => HashPolicy::Pbkdf2Sha256,
         None => HashPolicy::Argon2,
         Some(name) => HashPolicy::parse(&name)
             .with_context(|| format!("GATEHOUSE_PASSWORD_HASHER: expected {}, got {name:?}", HashPolicy::NAMES))?,

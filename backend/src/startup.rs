@@ -28,8 +28,9 @@ impl Application {
             settings.database_max_connections,
             settings.database_connect_timeout,
         )
+        .await?
+        .open_layout(&settings.database_layout)
         .await?;
-        store.migrate().await?;
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("GATEHOUSE_BIND: cannot listen on {}", settings.bind))?;
         let port = listener.local_addr().context("Failed to read the bound address")?.port();

@@ -26,7 +26,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("store", &["domain", "clock"]),
     ("auth", &["domain", "messages", "pycompat"]),
     ("domain", &["messages", "pycompat"]),
-    ("configuration", &["auth"]),
+    ("configuration", &["auth", "store"]),
     ("error", &["messages"]),
     ("telemetry", &[]),
     ("messages", &[]),

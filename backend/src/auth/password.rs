@@ -231,6 +231,11 @@ pub fn unusable() -> String {
     format!("!{}", crate::auth::random::alphanumeric(40))
 }
 
+/// Whether a hash is of a hasher Gatehouse checks (`auth/hashers.rs`).
+pub fn can_verify(encoded: &str) -> bool {
+    hashers::read(encoded) != hashers::Stored::Other
+}
+
 /// Whether a stored hash can ever verify (Django's `has_usable_password`).
 pub fn is_usable(encoded: &str) -> bool {
     !encoded.starts_with('!')

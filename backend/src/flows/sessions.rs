@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::pycompat;
 use crate::state::AppState;
 use crate::store::sessions::{EndReason, NewSession, SessionRow};
+use crate::store::simplejwt::Outstanding;
 
 /// The field of `sessions/revoke/`.
 pub const REVOKE: &[&str] = &["scope"];
@@ -67,6 +68,16 @@ pub async fn start(state: &AppState, user_id: i64, client: &Client, method: &str
             method,
             refresh_jti: &tokens.refresh_jti,
             origin_jti: None,
+        })
+        .await?;
+    state
+        .store
+        .outstand(Outstanding {
+            jti: &tokens.refresh_jti,
+            token: &tokens.refresh,
+            created_micros: now_micros,
+            expires_at: tokens.refresh_expires_at,
+            user_id,
         })
         .await?;
     Ok(tokens)
@@ -140,6 +151,7 @@ pub async fn end(state: &AppState, user_id: i64, id: &str, reason: EndReason) ->
         return Ok(false);
     }
     state.revocations.note([id.to_owned()], now);
+    state.store.blacklist_sessions_for_simplejwt(&[id.to_owned()], clock::now_micros()).await?;
     tracing::info!(user_id, reason = reason.as_str(), "session ended");
     Ok(true)
 }
@@ -158,6 +170,7 @@ pub async fn end_all(state: &AppState, user_id: i64, except: Option<&str>, reaso
     let ended = state.store.end_sessions(user_id, except, now, reason).await?;
     if !ended.is_empty() {
         tracing::info!(user_id, ended = ended.len(), reason = reason.as_str(), "sessions ended");
+        state.store.blacklist_sessions_for_simplejwt(&ended, clock::now_micros()).await?;
     }
     // A closed account's tokens are refused by the user check every request makes.
     if reason != EndReason::AccountClosed {

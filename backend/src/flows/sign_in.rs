@@ -23,6 +23,7 @@ use crate::pycompat;
 use crate::state::AppState;
 use crate::store::blacklist::RefreshRecord;
 use crate::store::sessions::{Continuation, EndReason, NewSession, SessionRow};
+use crate::store::simplejwt::Outstanding;
 use crate::throttle::Scope;
 
 /// The fields of `jwt/create/`, in the serializer's order.
@@ -62,6 +63,9 @@ pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client
     }
     if let Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
+    }
+    if state.features().update_last_login {
+        state.store.set_last_login(user.id, clock::now_micros()).await?;
     }
     let tokens = sessions::start(state, user.id, client, sessions::BY_PASSWORD).await?;
     tracing::info!(user_id = user.id, "signed in");
@@ -133,7 +137,28 @@ async fn continue_session(
             _ => Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED)),
         };
     }
+    if let Some((token, jti, expires_at)) = &rotated {
+        let presented = claims.jti().expect("checked tokens have a jti");
+        let user_id = session.user_id;
+        shared_rotation(
+            state,
+            presented,
+            Outstanding { jti, token, created_micros: now_micros, expires_at: *expires_at, user_id },
+        )
+        .await?;
+    }
     Ok(Refreshed { access, refresh: rotated.map(|(token, _, _)| token) })
+}
+
+/// A rotation, told to SimpleJWT's tables when they are shared: the presented token is
+/// blacklisted (with blacklisting after rotation) and its successor outstanding, as
+/// SimpleJWT's own refresh writes them.
+async fn shared_rotation(state: &AppState, presented: &str, successor: Outstanding<'_>) -> Result<(), ApiError> {
+    if rotated_tokens_are_spent(state) {
+        state.store.blacklist_for_simplejwt(presented, successor.created_micros).await?;
+    }
+    state.store.outstand(successor).await?;
+    Ok(())
 }
 
 /// A refresh with a token that has no session: counted per user, and with rotation the token
@@ -177,6 +202,8 @@ async fn refresh_without_session(state: &AppState, claims: &Claims, client: &Cli
             origin_jti: Some(record.jti),
         })
         .await?;
+    let successor = Outstanding { jti: &jti, token: &refresh, created_micros: now_micros, expires_at, user_id };
+    state.store.outstand(successor).await?;
     Ok(Refreshed { access, refresh: Some(refresh) })
 }
 
@@ -194,12 +221,24 @@ pub async fn verify(state: &AppState, token: &str) -> Result<(), ApiError> {
     }
     if let Some(sid) = claims.sid().filter(|_| claims.is_of_type(TokenType::Refresh)) {
         let session = state.store.find_session(sid).await?;
-        if !is_live_token(state, &claims, session.as_ref()) {
+        let live = match &session {
+            _ if is_live_token(state, &claims, session.as_ref()) => true,
+            Some(row) => continued_by_django(state, &claims, row).await?,
+            None => false,
+        };
+        if !live {
             return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));
         }
     } else if state.features().blacklist_after_rotation {
         if let Some(jti) = claims.jti() {
             if state.store.is_blacklisted(jti).await? {
+                return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));
+            }
+        }
+    }
+    if state.features().blacklist_after_rotation && claims.is_of_type(TokenType::Refresh) {
+        if let Some(jti) = claims.jti() {
+            if state.store.blacklisted_by_simplejwt(jti).await? {
                 return Err(ApiError::non_field(messages::TOKEN_BLACKLISTED));
             }
         }
@@ -295,11 +334,24 @@ async fn valid_refresh_token(state: &AppState, token: &str, detect_reuse: bool) 
     // below, as SimpleJWT refuses it.
     let session = match claims.sid().filter(|_| claims.is_of_type(TokenType::Refresh)) {
         Some(sid) => {
-            let session = state.store.find_session(sid).await?;
+            let mut session = state.store.find_session(sid).await?;
             if !is_live_token(state, &claims, session.as_ref()) {
-                if let (true, Some(session)) = (detect_reuse, &session) {
-                    end_if_reused(state, session, jti).await?;
+                match session.as_ref() {
+                    Some(row) if continued_by_django(state, &claims, row).await? => {
+                        state.store.adopt_session_token(&row.id, &row.refresh_jti, jti, clock::now_seconds()).await?;
+                        session = state.store.find_session(sid).await?;
+                    }
+                    _ => {
+                        if let (true, Some(session)) = (detect_reuse, &session) {
+                            end_if_reused(state, session, jti).await?;
+                        }
+                        return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
+                    }
                 }
+            }
+            if state.store.blacklisted_by_simplejwt(jti).await? {
+                // Spent on the Django server: signed out there, or rotated there, in which case
+                // the session goes on with the successor (`continued_by_django`).
                 return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
             }
             session
@@ -311,11 +363,30 @@ async fn valid_refresh_token(state: &AppState, token: &str, detect_reuse: bool) 
                 }
                 return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
             }
+            if state.store.blacklisted_by_simplejwt(jti).await? {
+                return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
+            }
             None
         }
     };
     claims.check(Some(TokenType::Refresh)).map_err(ApiError::token_not_valid)?;
     Ok(CheckedRefresh { claims, session })
+}
+
+/// Whether a refresh token of `session` that is not its live one was given out by the Django
+/// server beside Gatehouse (SimpleJWT's tables shared), rotating the session's live token
+/// there: SimpleJWT blacklisted the live one and recorded this one as outstanding, and has
+/// not blacklisted it. The session then continues with it.
+async fn continued_by_django(state: &AppState, claims: &Claims, session: &SessionRow) -> Result<bool, ApiError> {
+    let store = &state.store;
+    let Some(jti) = claims.jti() else { return Ok(false) };
+    Ok(store.shares_simplejwt_blacklist()
+        && !session.is_revoked()
+        && Some(session.user_id) == claims.user_id().and_then(user_id_of)
+        && jti != session.refresh_jti
+        && store.blacklisted_by_simplejwt(&session.refresh_jti).await?
+        && store.outstanding_for_simplejwt(jti).await?
+        && !store.blacklisted_by_simplejwt(jti).await?)
 }
 
 /// A spent refresh token of a live session presented again: unless it is the one rotated
@@ -355,6 +426,7 @@ async fn revoke_if_reused(state: &AppState, jti: &str) -> Result<(), ApiError> {
                 "a rotated refresh token was reused; its family is revoked"
             );
         }
+        state.store.blacklist_sessions_for_simplejwt(&ended, clock::now_micros()).await?;
         state.revocations.note(ended, now);
     }
     Ok(())
@@ -377,6 +449,7 @@ async fn spend(
     successor: Option<RefreshRecord<'_>>,
 ) -> Result<(), ApiError> {
     if state.store.spend_refresh_token(spent, successor, clock::now_seconds()).await? {
+        state.store.blacklist_for_simplejwt(spent.jti, clock::now_micros()).await?;
         Ok(())
     } else {
         Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED))

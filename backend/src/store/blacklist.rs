@@ -9,20 +9,21 @@ use sqlx::Row;
 use super::statement::{Read, Write};
 use super::Store;
 
-const CONTAINS: Read = Read::new("SELECT 1 FROM token_blacklist WHERE jti = $1");
+const CONTAINS: Read = Read::new("SELECT 1 FROM gatehouse_token_blacklist WHERE jti = $1");
 /// The purge goes through the table in chunks of keys, `[from, to)`: no index on `expires_at`
 /// is written by every refresh, and no statement holds the write turn for long.
 const PURGE_CHUNK_END: Read =
-    Read::new("SELECT jti FROM token_blacklist WHERE jti >= $1 ORDER BY jti LIMIT 1 OFFSET $2");
+    Read::new("SELECT jti FROM gatehouse_token_blacklist WHERE jti >= $1 ORDER BY jti LIMIT 1 OFFSET $2");
 const PURGE_EXPIRED_BETWEEN: Write =
-    Write::new("DELETE FROM token_blacklist WHERE jti >= $1 AND jti < $2 AND expires_at < $3");
-const PURGE_EXPIRED_FROM: Write = Write::new("DELETE FROM token_blacklist WHERE jti >= $1 AND expires_at < $2");
+    Write::new("DELETE FROM gatehouse_token_blacklist WHERE jti >= $1 AND jti < $2 AND expires_at < $3");
+const PURGE_EXPIRED_FROM: Write =
+    Write::new("DELETE FROM gatehouse_token_blacklist WHERE jti >= $1 AND expires_at < $2");
 /// Keys looked at per purge statement.
 const PURGE_CHUNK: i64 = 2000;
-const BLACKLISTED_AT: Read = Read::new("SELECT blacklisted_at FROM token_blacklist WHERE jti = $1");
+const BLACKLISTED_AT: Read = Read::new("SELECT blacklisted_at FROM gatehouse_token_blacklist WHERE jti = $1");
 /// Spends a token: one row, in the one b-tree of a table keyed by jti.
 const SPEND: Write = Write::new(
-    "INSERT INTO token_blacklist \
+    "INSERT INTO gatehouse_token_blacklist \
      (jti, user_id, expires_at, blacklisted_at, successor, successor_expires_at) \
      VALUES ($1, $2, $3, $4, $5, $6) \
      ON CONFLICT (jti) DO NOTHING",
@@ -31,12 +32,12 @@ const SPEND: Write = Write::new(
 /// one at the end among them. `UNION` stops at a token already visited.
 const REVOKE_DESCENDANTS: Write = Write::new(
     "WITH RECURSIVE descendants (jti, user_id, expires_at) AS ( \
-         SELECT successor, user_id, successor_expires_at FROM token_blacklist WHERE jti = $1 \
+         SELECT successor, user_id, successor_expires_at FROM gatehouse_token_blacklist WHERE jti = $1 \
          UNION \
          SELECT spent.successor, spent.user_id, spent.successor_expires_at \
-         FROM token_blacklist spent JOIN descendants ON spent.jti = descendants.jti \
+         FROM gatehouse_token_blacklist spent JOIN descendants ON spent.jti = descendants.jti \
      ) \
-     INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at) \
+     INSERT INTO gatehouse_token_blacklist (jti, user_id, expires_at, blacklisted_at) \
      SELECT jti, user_id, expires_at, $2 FROM descendants WHERE jti IS NOT NULL \
      ON CONFLICT (jti) DO NOTHING",
 );

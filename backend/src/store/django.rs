@@ -9,8 +9,6 @@ use sqlx::{AnyConnection, Connection, Row};
 
 use super::statement::{Read, Write};
 use super::{is_unique_violation, Backend, Store};
-use crate::auth::hashers;
-use crate::auth::password::is_usable;
 
 const READ_SQLITE: Read = Read::new(
     "SELECT id, password, CAST(last_login AS TEXT) AS last_login, \
@@ -44,7 +42,7 @@ const HAS_BLACKLIST_SQLITE: Read =
 const HAS_BLACKLIST_POSTGRES: Read =
     Read::new("SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'token_blacklist_blacklistedtoken'");
 const BLACKLIST: Write = Write::new(
-    "INSERT INTO token_blacklist (jti, user_id, expires_at, blacklisted_at) VALUES ($1, $2, $3, $4) \
+    "INSERT INTO gatehouse_token_blacklist (jti, user_id, expires_at, blacklisted_at) VALUES ($1, $2, $3, $4) \
      ON CONFLICT (jti) DO NOTHING",
 );
 const UPSERT: Write = Write::new(
@@ -125,8 +123,14 @@ fn parse_datetime(text: &str) -> anyhow::Result<i64> {
 }
 
 /// Imports every row of `auth_user` from the database at `from`, calling `progress` with the
-/// rows done and the total.
-pub async fn import(store: &Store, from: &str, progress: impl Fn(usize, usize)) -> anyhow::Result<ImportReport> {
+/// rows done and the total; `checkable` says whether a password hash can be checked here (an
+/// unusable one counts as checkable: it is meant never to match).
+pub async fn import(
+    store: &Store,
+    from: &str,
+    progress: impl Fn(usize, usize),
+    checkable: impl Fn(&str) -> bool,
+) -> anyhow::Result<ImportReport> {
     sqlx::any::install_default_drivers();
     let (url, read, has_blacklist, blacklisted) = if let Some(path) = from.strip_prefix("sqlite:") {
         let path = super::sqlite::path_of(path);
@@ -173,7 +177,7 @@ pub async fn import(store: &Store, from: &str, progress: impl Fn(usize, usize)) 
             .execute(&store.pool)
             .await;
         drop(turn);
-        if result.is_ok() && is_usable(&user.password) && hashers::read(&user.password) == hashers::Stored::Other {
+        if result.is_ok() && !checkable(&user.password) {
             let algorithm = user.password.split('$').next().unwrap_or_default();
             report.unverifiable.push(format!("user {} ({}): {algorithm}", user.id, user.username));
         }

@@ -8,23 +8,23 @@ use super::statement::{Read, Write, WriteTurn};
 use super::Store;
 
 const ISSUE: Write = Write::new(
-    "INSERT INTO link_tokens (digest, purpose, user_id, issued_at, previous_email) VALUES ($1, $2, $3, $4, $5) \
+    "INSERT INTO gatehouse_link_tokens (digest, purpose, user_id, issued_at, previous_email) VALUES ($1, $2, $3, $4, $5) \
      ON CONFLICT (digest, purpose) DO NOTHING",
 );
 const REVERT_OF: Read = Read::new(
-    "SELECT user_id, previous_email, issued_at, consumed_at FROM link_tokens WHERE digest = $1 AND purpose = $2",
+    "SELECT user_id, previous_email, issued_at, consumed_at FROM gatehouse_link_tokens WHERE digest = $1 AND purpose = $2",
 );
-const USES: Read = Read::new("SELECT purpose, consumed_at FROM link_tokens WHERE digest = $1");
+const USES: Read = Read::new("SELECT purpose, consumed_at FROM gatehouse_link_tokens WHERE digest = $1");
 /// Marks a token used for a purpose, unless it was used before for any: one row changes, or
 /// none when another request used it first.
 const CONSUME: Write = Write::new(
-    "INSERT INTO link_tokens (digest, purpose, user_id, issued_at, consumed_at) \
+    "INSERT INTO gatehouse_link_tokens (digest, purpose, user_id, issued_at, consumed_at) \
      SELECT $1, $2, $3, $4, $4 WHERE NOT EXISTS \
-     (SELECT 1 FROM link_tokens WHERE digest = $1 AND consumed_at IS NOT NULL) \
+     (SELECT 1 FROM gatehouse_link_tokens WHERE digest = $1 AND consumed_at IS NOT NULL) \
      ON CONFLICT (digest, purpose) DO UPDATE SET consumed_at = excluded.consumed_at \
-     WHERE link_tokens.consumed_at IS NULL",
+     WHERE gatehouse_link_tokens.consumed_at IS NULL",
 );
-const PURGE: Write = Write::new("DELETE FROM link_tokens WHERE issued_at < $1");
+const PURGE: Write = Write::new("DELETE FROM gatehouse_link_tokens WHERE issued_at < $1");
 
 /// A link token as the table records it.
 #[derive(Debug, Clone)]

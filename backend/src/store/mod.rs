@@ -7,10 +7,13 @@
 
 pub mod blacklist;
 pub mod django;
+pub mod django_layout;
 pub mod drf_tokens;
+pub mod layout;
 pub mod links;
 pub mod outbox;
 pub mod sessions;
+pub mod simplejwt;
 pub mod sqlite;
 pub mod statement;
 pub mod throttle;
@@ -41,6 +44,8 @@ pub struct Store {
     backend: Backend,
     /// SQLite's write queue and direct statements; `None` on PostgreSQL.
     sqlite: Option<sqlite::Sqlite>,
+    /// The statements of the layout in use (`layout.rs`).
+    sql: std::sync::Arc<layout::Sql>,
 }
 
 impl Store {
@@ -76,7 +81,24 @@ impl Store {
             .await
             .with_context(|| format!("Failed to open the {backend:?} database"))?;
         let sqlite = (backend == Backend::Sqlite).then(|| sqlite::Sqlite::for_url(&url));
-        Ok(Self { pool, backend, sqlite })
+        Ok(Self { pool, backend, sqlite, sql: std::sync::Arc::new(layout::Sql::gatehouse()) })
+    }
+
+    /// Prepares the database for `layout`: Gatehouse's migrations on its own tables, or the
+    /// Django project's tables checked and Gatehouse's own created beside them.
+    pub async fn open_layout(self, layout: &layout::LayoutSetting) -> anyhow::Result<Self> {
+        match layout {
+            layout::LayoutSetting::Gatehouse => {
+                self.migrate().await?;
+                Ok(self)
+            }
+            layout::LayoutSetting::Django(names) => self.open_django_layout(names).await,
+        }
+    }
+
+    /// Whether the accounts are a Django project's (`GATEHOUSE_DATABASE_LAYOUT=django`).
+    pub fn is_django_layout(&self) -> bool {
+        self.sql.django
     }
 
     /// Waits for this process's turn to write: SQLite takes one writer at a time, and
@@ -198,10 +220,11 @@ mod tests {
         .unwrap();
 
         store.migrate().await.unwrap();
-        let table: String = sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'token_blacklist'")
-            .fetch_one(&store.pool)
-            .await
-            .unwrap();
+        let table: String =
+            sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'gatehouse_token_blacklist'")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
         assert!(table.ends_with("WITHOUT ROWID"), "{table}");
         assert!(store.is_blacklisted("b").await.unwrap());
         assert!(!store.is_blacklisted("c").await.unwrap());

@@ -48,46 +48,47 @@ pub struct OutboxEntry {
 }
 
 const ENQUEUE: Write = Write::new(
-    "INSERT INTO email_outbox \
+    "INSERT INTO gatehouse_email_outbox \
      (kind, user_id, sender, recipient, subject, message, next_attempt_at, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
 );
 /// Whether a claim would find anything: a read, which takes no write turn.
 const ANY_DUE: Read = Read::new(
-    "SELECT 1 FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+    "SELECT 1 FROM gatehouse_email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) LIMIT 1",
 );
 /// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
 /// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
 const CLAIM_SQLITE: Write = Write::new(
-    "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+    "UPDATE gatehouse_email_outbox SET claimed_until = $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM gatehouse_email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3) \
      RETURNING id, kind, sender, recipient, subject, message, attempts",
 );
 const CLAIM_POSTGRES: Write = Write::new(
-    "UPDATE email_outbox SET claimed_until = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
+    "UPDATE gatehouse_email_outbox SET claimed_until = $2, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM gatehouse_email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
      AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, sender, recipient, subject, message, attempts",
 );
 /// A delivered or failed message keeps what `gatehouse outbox` shows, not its body: the body
 /// holds a live link, and the row is kept for a week.
 const MARK_SENT: Write = Write::new(
-    "UPDATE email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL, \
+    "UPDATE gatehouse_email_outbox SET status = 'sent', sent_at = $2, claimed_until = NULL, last_error = NULL, \
      message = '' WHERE id = $1",
 );
-const MARK_RETRY: Write =
-    Write::new("UPDATE email_outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1");
+const MARK_RETRY: Write = Write::new(
+    "UPDATE gatehouse_email_outbox SET next_attempt_at = $2, claimed_until = NULL, last_error = $3 WHERE id = $1",
+);
 const MARK_FAILED: Write = Write::new(
-    "UPDATE email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2, message = '' WHERE id = $1",
+    "UPDATE gatehouse_email_outbox SET status = 'failed', claimed_until = NULL, last_error = $2, message = '' WHERE id = $1",
 );
 const LIST_UNSENT: Read = Read::new(
-    "SELECT id, kind, recipient, status, attempts, next_attempt_at, last_error FROM email_outbox \
+    "SELECT id, kind, recipient, status, attempts, next_attempt_at, last_error FROM gatehouse_email_outbox \
                            WHERE status <> 'sent' ORDER BY id",
 );
-const COUNT_PENDING: Read = Read::new("SELECT COUNT(*) AS n FROM email_outbox WHERE status = 'pending'");
-const PURGE_SENT: Write = Write::new("DELETE FROM email_outbox WHERE status = 'sent' AND sent_at < $1");
+const COUNT_PENDING: Read = Read::new("SELECT COUNT(*) AS n FROM gatehouse_email_outbox WHERE status = 'pending'");
+const PURGE_SENT: Write = Write::new("DELETE FROM gatehouse_email_outbox WHERE status = 'sent' AND sent_at < $1");
 
 /// Writes `email` (and records its link), typically inside the transaction of the change.
 pub(super) async fn enqueue(

@@ -9,7 +9,7 @@ use super::statement::{Read, Write};
 use super::Store;
 
 const START: Write = Write::new(
-    "INSERT INTO sessions \
+    "INSERT INTO gatehouse_sessions \
      (id, user_id, created_at, last_used_at, expires_at, ip, user_agent, method, refresh_jti, origin_jti, \
       window_start, window_hits) \
      VALUES ($1, $2, $10, $10, $4, $5, $6, $7, $8, $9, $3, 0)",
@@ -17,7 +17,7 @@ const START: Write = Write::new(
 const FIND: Read = Read::new(
     "SELECT id, user_id, created_at, last_used_at, expires_at, ip, user_agent, method, refresh_jti, \
      previous_jti, rotated_at, window_start, window_hits, ended_at, end_reason \
-     FROM sessions WHERE id = $1",
+     FROM gatehouse_sessions WHERE id = $1",
 );
 /// Continues a live session with the refresh token `$2`: moves it on to `$3` (rotation; NULL
 /// keeps it), counts the refresh in the session's window of `$8` seconds and records when and
@@ -25,7 +25,7 @@ const FIND: Read = Read::new(
 /// live token and it is not, or when the window already holds `$9` refreshes. Every
 /// expression reads the row as it was before the update.
 const CONTINUE: Write = Write::new(
-    "UPDATE sessions SET \
+    "UPDATE gatehouse_sessions SET \
        refresh_jti = COALESCE($3, refresh_jti), \
        previous_jti = CASE WHEN $3 IS NULL THEN previous_jti ELSE refresh_jti END, \
        rotated_at = CASE WHEN $3 IS NULL THEN rotated_at ELSE $4 END, \
@@ -40,17 +40,17 @@ const CONTINUE: Write = Write::new(
 const LIST: Read = Read::new(
     "SELECT id, user_id, created_at, last_used_at, expires_at, ip, user_agent, method, refresh_jti, \
      previous_jti, rotated_at, window_start, window_hits, ended_at, end_reason \
-     FROM sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 \
+     FROM gatehouse_sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 \
      ORDER BY created_at DESC, id DESC",
 );
 const END_ONE: Write = Write::new(
-    "UPDATE sessions SET ended_at = $3, end_reason = $4 \
+    "UPDATE gatehouse_sessions SET ended_at = $3, end_reason = $4 \
      WHERE id = $1 AND user_id = $2 AND ended_at IS NULL AND expires_at > $3",
 );
 /// Ends every live session of user `$1` but `$4` (an empty string spares none), and those its
 /// account closing ended, whose access tokens would work again were it opened.
 const END_ALL: Write = Write::new(
-    "UPDATE sessions SET ended_at = $2, end_reason = $3 \
+    "UPDATE gatehouse_sessions SET ended_at = $2, end_reason = $3 \
      WHERE user_id = $1 AND (ended_at IS NULL OR end_reason = 'account_closed') AND id <> $4 RETURNING id",
 );
 /// Ends the sessions that continue the chain of refresh tokens without a session id that
@@ -59,19 +59,24 @@ const END_CONTINUING: Write = Write::new(
     "WITH RECURSIVE chain (jti) AS ( \
          SELECT CAST($1 AS TEXT) \
          UNION \
-         SELECT spent.successor FROM token_blacklist spent JOIN chain ON spent.jti = chain.jti \
+         SELECT spent.successor FROM gatehouse_token_blacklist spent JOIN chain ON spent.jti = chain.jti \
          WHERE spent.successor IS NOT NULL \
      ) \
-     UPDATE sessions SET ended_at = $2, end_reason = $3 \
+     UPDATE gatehouse_sessions SET ended_at = $2, end_reason = $3 \
      WHERE ended_at IS NULL AND origin_jti IN (SELECT jti FROM chain) RETURNING id",
 );
 /// The sessions that ended since `$1` and whose access tokens must be refused. Those of a closed
 /// account are not among them: every request reads its user, and is refused as SimpleJWT
 /// refuses an inactive or deleted one.
 const ENDED_SINCE: Read =
-    Read::new("SELECT id, ended_at FROM sessions WHERE ended_at >= $1 AND end_reason <> 'account_closed'");
+    Read::new("SELECT id, ended_at FROM gatehouse_sessions WHERE ended_at >= $1 AND end_reason <> 'account_closed'");
 /// Sessions whose tokens have all expired: ended before `$1`, or past their refresh token.
-const PURGE: Write = Write::new("DELETE FROM sessions WHERE ended_at < $1 OR expires_at < $2");
+/// The session continues with a refresh token the Django server gave out for it.
+const ADOPT: Write = Write::new(
+    "UPDATE gatehouse_sessions SET previous_jti = refresh_jti, refresh_jti = $3, rotated_at = $4 \
+     WHERE id = $1 AND refresh_jti = $2 AND ended_at IS NULL",
+);
+const PURGE: Write = Write::new("DELETE FROM gatehouse_sessions WHERE ended_at < $1 OR expires_at < $2");
 
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,6 +336,14 @@ impl Store {
             .await
             .context("Failed to end sessions")?;
         Ok(rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?)
+    }
+
+    /// Moves session `id` from its live refresh token `live` to `next` (rotated elsewhere).
+    pub async fn adopt_session_token(&self, id: &str, live: &str, next: &str, now: i64) -> anyhow::Result<()> {
+        let turn = self.write_turn().await;
+        let done = turn.query(ADOPT).bind(id).bind(live).bind(next).bind(now).execute(&self.pool).await;
+        done.context("Failed to continue a session with a token from the Django server")?;
+        Ok(())
     }
 
     /// The sessions that ended at `since` or later, with when.

@@ -40,6 +40,11 @@ impl Write {
     pub const fn new(sql: &'static str) -> Self {
         Self(sql)
     }
+
+    #[cfg(test)]
+    pub fn sql_text(self) -> &'static str {
+        self.0
+    }
 }
 
 /// This process's turn to write, held until dropped. Only the store hands one out.

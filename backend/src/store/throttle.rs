@@ -9,16 +9,16 @@ use super::Store;
 
 /// Counts one hit in one statement: a window that has ended starts again at `now` with this hit.
 const HIT: Write = Write::new(
-    "INSERT INTO throttle (key, window_start, hits) VALUES ($1, $2, 1) \
+    "INSERT INTO gatehouse_throttle (key, window_start, hits) VALUES ($1, $2, 1) \
      ON CONFLICT (key) DO UPDATE SET \
-     hits = CASE WHEN throttle.window_start <= $3 THEN 1 ELSE throttle.hits + 1 END, \
-     window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
+     hits = CASE WHEN gatehouse_throttle.window_start <= $3 THEN 1 ELSE gatehouse_throttle.hits + 1 END, \
+     window_start = CASE WHEN gatehouse_throttle.window_start <= $3 THEN $2 ELSE gatehouse_throttle.window_start END \
      RETURNING hits, window_start",
 );
 /// Gives back one hit of the window that started at `$2`, if it is still the current one.
 const REFUND: Write =
-    Write::new("UPDATE throttle SET hits = hits - 1 WHERE key = $1 AND window_start = $2 AND hits > 0");
-const PURGE: Write = Write::new("DELETE FROM throttle WHERE window_start <= $1");
+    Write::new("UPDATE gatehouse_throttle SET hits = hits - 1 WHERE key = $1 AND window_start = $2 AND hits > 0");
+const PURGE: Write = Write::new("DELETE FROM gatehouse_throttle WHERE window_start <= $1");
 
 /// The state of one key's current window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

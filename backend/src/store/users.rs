@@ -1,4 +1,5 @@
-//! The `users` table.
+//! The user table: Gatehouse's `users`, or the Django project's (`layout.rs` writes the
+//! statements).
 
 use anyhow::Context;
 use sqlx::any::AnyRow;
@@ -6,50 +7,14 @@ use sqlx::Row;
 
 use super::links::{consume, LinkToken};
 use super::outbox::{enqueue, OutgoingEmail};
-use super::statement::{Read, Write, WriteTurn};
+use super::statement::WriteTurn;
 use super::{is_unique_violation, Store};
 use crate::domain::user::User;
-
-/// The columns of a user row, in the order [`user_of`] reads them.
-macro_rules! user_columns {
-    () => {
-        "id, username, email, first_name, last_name, password, is_active, is_staff, is_superuser, date_joined, last_login"
-    };
-}
-
-const FIND_BY_ID: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1"));
-const FIND_BY_USERNAME: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users WHERE username = $1"));
-const FIND_BY_EMAIL: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1 ORDER BY id"));
-const LIST_ALL: Read = Read::new(concat!("SELECT ", user_columns!(), " FROM users ORDER BY id"));
-const USERNAME_EXISTS: Read = Read::new("SELECT 1 FROM users WHERE username = $1");
-const INSERT: Write = Write::new(concat!(
-    "INSERT INTO users (username, email, first_name, last_name, password, is_active, is_staff, is_superuser, date_joined) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ",
-    user_columns!()
-));
-const UPDATE_PROFILE: Write = Write::new(concat!(
-    "UPDATE users SET first_name = $2, last_name = $3, email = $4, is_active = $5 WHERE id = $1 RETURNING ",
-    user_columns!()
-));
-const SET_PASSWORD: Write = Write::new("UPDATE users SET password = $2 WHERE id = $1");
-/// Takes back an e-mail change: the address it replaced, and the account active again (the
-/// address was confirmed before the change).
-const REVERT_EMAIL: Write = Write::new("UPDATE users SET email = $2, is_active = 1 WHERE id = $1");
-const SET_PASSWORD_AND_LAST_LOGIN: Write =
-    Write::new("UPDATE users SET password = $2, last_login = $3 WHERE id = $1 AND password = $4");
-const SET_USERNAME: Write = Write::new("UPDATE users SET username = $2 WHERE id = $1");
-const SET_USERNAME_AND_LAST_LOGIN: Write =
-    Write::new("UPDATE users SET username = $2, last_login = $3 WHERE id = $1 AND last_login IS NOT DISTINCT FROM $4");
-const ACTIVATE: Write = Write::new("UPDATE users SET is_active = 1 WHERE id = $1 AND is_active = 0");
-const DELETE: Write = Write::new("DELETE FROM users WHERE id = $1");
-const MAKE_SUPERUSER: Write = Write::new(
-    "UPDATE users SET email = $2, password = $3, is_active = 1, is_staff = 1, is_superuser = 1 WHERE username = $1",
-);
 
 /// A statement ready for its parameters.
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
-/// A row of `user_columns!()`, however it was read: the one mapper serves the pool's rows and
+/// A user row, however it was read: the one mapper serves the pool's rows and
 /// the direct connection's.
 trait UserRow {
     type Error;
@@ -84,7 +49,7 @@ impl UserRow for rusqlite::Row<'_> {
     }
 }
 
-/// A user from the columns of `user_columns!()`, in its order.
+/// A user from the columns of a user row, in `layout::UserSql`'s order.
 fn user_of<R: UserRow>(row: &R) -> Result<User, R::Error> {
     Ok(User {
         id: row.integer(0)?,
@@ -138,16 +103,17 @@ impl Store {
     pub async fn find_user(&self, id: i64) -> anyhow::Result<Option<User>> {
         if let Some(direct) = self.direct() {
             use rusqlite::OptionalExtension;
-            return direct.read(FIND_BY_ID, |statement| statement.query_row([id], |row| user_of(row)).optional());
+            return direct
+                .read(self.sql.users.find_by_id, |statement| statement.query_row([id], |row| user_of(row)).optional());
         }
-        let row = FIND_BY_ID.query().bind(id).fetch_optional(&self.pool).await;
+        let row = self.sql.users.find_by_id.query().bind(id).fetch_optional(&self.pool).await;
         let row = row.context("Failed to look a user up by id")?;
         row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
 
     #[tracing::instrument(name = "Find a user by username", skip_all)]
     pub async fn find_user_by_username(&self, username: &str) -> anyhow::Result<Option<User>> {
-        let row = FIND_BY_USERNAME.query().bind(username).fetch_optional(&self.pool).await;
+        let row = self.sql.users.find_by_username.query().bind(username).fetch_optional(&self.pool).await;
         let row = row.context("Failed to look a user up by username")?;
         row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
@@ -155,14 +121,14 @@ impl Store {
     /// Every user with exactly this e-mail address (case-sensitive), oldest first.
     #[tracing::instrument(name = "Find users by e-mail", skip_all)]
     pub async fn find_users_by_email(&self, email: &str) -> anyhow::Result<Vec<User>> {
-        let rows = FIND_BY_EMAIL.query().bind(email).fetch_all(&self.pool).await;
+        let rows = self.sql.users.find_by_email.query().bind(email).fetch_all(&self.pool).await;
         let rows = rows.context("Failed to look users up by e-mail")?;
         rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
     #[tracing::instrument(name = "List users", skip(self))]
     pub async fn list_users(&self) -> anyhow::Result<Vec<User>> {
-        let rows = LIST_ALL.query().fetch_all(&self.pool).await.context("Failed to list users")?;
+        let rows = self.sql.users.list_all.query().fetch_all(&self.pool).await.context("Failed to list users")?;
         rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
@@ -171,7 +137,7 @@ impl Store {
             // No stored text holds NUL (PostgreSQL cannot), and asking would be an error there.
             return Ok(false);
         }
-        let row = USERNAME_EXISTS.query().bind(username).fetch_optional(&self.pool).await;
+        let row = self.sql.users.username_exists.query().bind(username).fetch_optional(&self.pool).await;
         Ok(row.context("Failed to check whether a username is taken")?.is_some())
     }
 
@@ -185,7 +151,7 @@ impl Store {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         let result = turn
-            .query(INSERT)
+            .query(self.sql.users.insert)
             .bind(new.username)
             .bind(new.email)
             .bind(new.first_name)
@@ -252,7 +218,7 @@ impl Store {
     pub async fn update_profile(&self, user: &User, emails: &[OutgoingEmail]) -> anyhow::Result<Option<User>> {
         let turn = self.write_turn().await;
         let statement = turn
-            .query(UPDATE_PROFILE)
+            .query(self.sql.users.update_profile)
             .bind(user.id)
             .bind(&user.first_name)
             .bind(&user.last_name)
@@ -268,7 +234,7 @@ impl Store {
     #[tracing::instrument(name = "Revert an e-mail change", skip(self, previous_email, link))]
     pub async fn revert_email(&self, user_id: i64, previous_email: &str, link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
-        let statement = turn.query(REVERT_EMAIL).bind(user_id).bind(previous_email);
+        let statement = turn.query(self.sql.users.revert_email).bind(user_id).bind(previous_email);
         let changed = self.change_with_emails(&turn, statement, false, &[], Some(link)).await;
         let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
         Ok(affected == 1)
@@ -284,7 +250,7 @@ impl Store {
     #[tracing::instrument(name = "Change a password", skip(self, hash, emails))]
     pub async fn change_password(&self, user_id: i64, hash: &str, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
-        let statement = turn.query(SET_PASSWORD).bind(user_id).bind(hash);
+        let statement = turn.query(self.sql.users.set_password).bind(user_id).bind(hash);
         self.change_with_emails(&turn, statement, false, emails, None).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
@@ -303,8 +269,12 @@ impl Store {
         link: &LinkToken,
     ) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
-        let statement =
-            turn.query(SET_PASSWORD_AND_LAST_LOGIN).bind(user_id).bind(hash).bind(last_login).bind(seen_hash);
+        let statement = turn
+            .query(self.sql.users.set_password_and_last_login)
+            .bind(user_id)
+            .bind(hash)
+            .bind(last_login)
+            .bind(seen_hash);
         let changed = self.change_with_emails(&turn, statement, false, emails, Some(link)).await;
         let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
         Ok(affected == 1)
@@ -313,7 +283,7 @@ impl Store {
     #[tracing::instrument(name = "Change a username", skip(self, username, emails))]
     pub async fn set_username(&self, user_id: i64, username: &str, emails: &[OutgoingEmail]) -> Result<(), WriteError> {
         let turn = self.write_turn().await;
-        let statement = turn.query(SET_USERNAME).bind(user_id).bind(username);
+        let statement = turn.query(self.sql.users.set_username).bind(user_id).bind(username);
         self.change_with_emails(&turn, statement, false, emails, None).await?;
         Ok(())
     }
@@ -331,8 +301,12 @@ impl Store {
         link: &LinkToken,
     ) -> Result<bool, WriteError> {
         let turn = self.write_turn().await;
-        let statement =
-            turn.query(SET_USERNAME_AND_LAST_LOGIN).bind(user_id).bind(username).bind(last_login).bind(seen_last_login);
+        let statement = turn
+            .query(self.sql.users.set_username_and_last_login)
+            .bind(user_id)
+            .bind(username)
+            .bind(last_login)
+            .bind(seen_last_login);
         let (affected, _) = self.change_with_emails(&turn, statement, false, emails, Some(link)).await?;
         Ok(affected == 1)
     }
@@ -342,7 +316,7 @@ impl Store {
     #[tracing::instrument(name = "Activate an account", skip(self, emails, link))]
     pub async fn activate(&self, user_id: i64, emails: &[OutgoingEmail], link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
-        let statement = turn.query(ACTIVATE).bind(user_id);
+        let statement = turn.query(self.sql.users.activate).bind(user_id);
         let changed = self.change_with_emails(&turn, statement, false, emails, Some(link)).await;
         Ok(changed.map_err(WriteError::into_anyhow)?.0 == 1)
     }
@@ -350,7 +324,15 @@ impl Store {
     #[tracing::instrument(name = "Delete a user", skip(self))]
     pub async fn delete_user(&self, user_id: i64) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
-        turn.query(DELETE).bind(user_id).execute(&self.pool).await.context("Failed to delete a user")?;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
+        for statement in &self.sql.before_user_delete {
+            turn.query(*statement).bind(user_id).execute(&mut *tx).await.context("Failed to delete a user's rows")?;
+        }
+        let deleted = turn.query(self.sql.users.delete).bind(user_id).execute(&mut *tx).await;
+        deleted.context("Failed to delete a user (in the Django layout, a table of another app may refer to it)")?;
+        tx.commit()
+            .await
+            .context("Failed to delete a user (in the Django layout, a table of another app may refer to it)")?;
         Ok(())
     }
 
@@ -359,7 +341,7 @@ impl Store {
     pub async fn upsert_superuser(&self, username: &str, email: &str, hash: &str, now: i64) -> anyhow::Result<User> {
         let turn = self.write_turn().await;
         let updated = turn
-            .query(MAKE_SUPERUSER)
+            .query(self.sql.users.make_superuser)
             .bind(username)
             .bind(email)
             .bind(hash)

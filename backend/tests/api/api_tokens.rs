@@ -168,7 +168,7 @@ async fn closing_the_account_deletes_its_token() {
 
     answer.assert_status(204);
     let pool = app.database().await;
-    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_tokens").fetch_one(&pool).await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM gatehouse_auth_tokens").fetch_one(&pool).await.unwrap();
     assert_eq!(left, 0);
     with_authorization(&app, Method::GET, "/auth/users/me/", &header)
         .await

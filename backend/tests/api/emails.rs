@@ -218,6 +218,9 @@ async fn a_delivered_message_no_longer_keeps_its_link() {
     app.settle_emails().await;
     let database = app.database().await;
     let kept: Vec<(String, String, String)> =
-        sqlx::query_as("SELECT status, subject, message FROM email_outbox").fetch_all(&database).await.unwrap();
+        sqlx::query_as("SELECT status, subject, message FROM gatehouse_email_outbox")
+            .fetch_all(&database)
+            .await
+            .unwrap();
     assert_eq!(kept, vec![("sent".to_owned(), "Account activation on Gatehouse".to_owned(), String::new())]);
 }

@@ -4,6 +4,7 @@ use gatehouse::auth::password::pbkdf2_sha256;
 use gatehouse::configuration::{Settings, Source};
 use gatehouse::domain::user::User;
 use gatehouse::startup::Application;
+use gatehouse::store::layout::{DjangoNames, LayoutSetting};
 use gatehouse::store::users::NewUser;
 use gatehouse::store::Store;
 use reqwest::header::HeaderMap;
@@ -93,6 +94,31 @@ async fn start_server(database_url: &str, dir: &std::path::Path, overrides: &[(&
 /// A server with the default settings.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
+}
+
+/// A server on a Django project's tables (`GATEHOUSE_DATABASE_LAYOUT=django`): `prepare`
+/// makes the project's tables in the fresh database (it is given the database's URL) before
+/// the server starts.
+pub async fn spawn_app_beside_django(overrides: &[(&str, &str)], prepare: impl FnOnce(&str)) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        gatehouse::telemetry::init(false);
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let database = TestDatabase::create(dir.path()).await;
+    prepare(&database.url);
+    let mut settings = vec![("DATABASE_LAYOUT", "django")];
+    settings.extend_from_slice(overrides);
+    let address = start_server(&database.url, dir.path(), &settings).await;
+    let store = Store::connect(&database.url, 2)
+        .await
+        .expect("the test database opens")
+        .open_layout(&LayoutSetting::Django(DjangoNames::default()))
+        .await
+        .expect("the Django layout opens");
+    let client =
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
+    let (outbox, static_dir) = (dir.path().join("outbox"), dir.path().join("dist"));
+    TestApp { address, client, store, outbox, static_dir, database, _dir: dir }
 }
 
 /// A server with some `GATEHOUSE_*` settings changed (names without the prefix).

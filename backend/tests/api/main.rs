@@ -12,6 +12,7 @@ mod cli;
 mod conventions;
 mod cookies;
 mod django_import;
+mod django_tables;
 mod email_change;
 mod emails;
 mod hashing;

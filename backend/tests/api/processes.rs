@@ -156,12 +156,30 @@ impl Drop for SmtpServer {
 pub struct Django {
     database: String,
     secret_key: String,
+    /// More `DJANGO_*` settings of `tests/django_site/settings.py`.
+    env: Vec<(String, String)>,
 }
 
 impl Django {
     /// The project on the database at `database` (a `sqlite:///abs/path` or `postgres://` URL).
     pub fn new(database: &str, secret_key: &str) -> Self {
-        Self { database: database.to_owned(), secret_key: secret_key.to_owned() }
+        Self { database: database.to_owned(), secret_key: secret_key.to_owned(), env: Vec::new() }
+    }
+
+    /// With one more setting (`DJANGO_PBKDF2_ITERATIONS`, `DJANGO_EMAIL_DIR`, …).
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// `manage.py migrate`: Django's own tables, as a project's first deployment makes them.
+    pub fn migrate(&self) {
+        let output = self.command("manage.py").args(["migrate", "--verbosity", "0"]).output().expect("python runs");
+        assert!(
+            output.status.success(),
+            "Django's migrate failed (scripts/test installs Django, DRF, Djoser and SimpleJWT):\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
 
     fn site() -> std::path::PathBuf {
@@ -176,6 +194,7 @@ impl Django {
             .env("DJANGO_DATABASE", &self.database)
             .env("DJANGO_SECRET_KEY", &self.secret_key)
             .env("PYTHONUNBUFFERED", "1")
+            .envs(self.env.iter().map(|(name, value)| (name, value)))
             .arg(Self::site().join(script));
         command
     }

@@ -383,7 +383,7 @@ async fn a_request_for_an_unknown_address_keeps_nothing() {
     app.post("/auth/users/reset_username/", json!({"email": "nobody@example.com"})).await.assert_status(204);
     app.post("/auth/users/resend_activation/", json!({"email": "nobody@example.com"})).await.assert_status(204);
     let database = app.database().await;
-    for table in ["email_outbox", "link_tokens"] {
+    for table in ["gatehouse_email_outbox", "gatehouse_link_tokens"] {
         let rows: i64 =
             sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&database).await.unwrap();
         assert_eq!(rows, 0, "{table}");

@@ -363,8 +363,9 @@ async fn rotating_in_a_session_writes_nothing_to_the_blacklist() {
     }
     let database = app.database().await;
     let blacklisted: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM token_blacklist").fetch_one(&database).await.unwrap();
-    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&database).await.unwrap();
+        sqlx::query_scalar("SELECT COUNT(*) FROM gatehouse_token_blacklist").fetch_one(&database).await.unwrap();
+    let sessions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM gatehouse_sessions").fetch_one(&database).await.unwrap();
     assert_eq!((blacklisted, sessions), (0, 1));
 }
 
@@ -388,7 +389,7 @@ async fn refreshes_are_limited_per_session() {
     // The throttled token was not spent, and another session has a window of its own.
     refresh(&app, &other).await.assert_status(200);
     let database = app.database().await;
-    let live: String = sqlx::query_scalar("SELECT refresh_jti FROM sessions WHERE id = $1")
+    let live: String = sqlx::query_scalar("SELECT refresh_jti FROM gatehouse_sessions WHERE id = $1")
         .bind(sid_of(&token))
         .fetch_one(&database)
         .await

@@ -1,7 +1,8 @@
 """A stock Django + Djoser + SimpleJWT project that Gatehouse's tests run beside it.
 
 Everything comes from the environment the test sets: DJANGO_DATABASE (a sqlite:// or
-postgres:// URL), DJANGO_SECRET_KEY and, optionally, DJANGO_LANGUAGE_CODE.
+postgres:// URL), DJANGO_SECRET_KEY and, optionally, DJANGO_LANGUAGE_CODE,
+DJANGO_USE_ACCEPT_LANGUAGE, DJANGO_PBKDF2_ITERATIONS and DJANGO_EMAIL_DIR (e-mails as files).
 """
 
 import os
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "djoser",
 ]
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 if os.environ.get("DJANGO_USE_ACCEPT_LANGUAGE") == "true":
     MIDDLEWARE.insert(0, "django.middleware.locale.LocaleMiddleware")
@@ -47,7 +49,7 @@ DATABASES = {"default": database(os.environ["DJANGO_DATABASE"])}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "hashers.TestPBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
@@ -76,4 +78,8 @@ DJOSER = {
     "SEND_ACTIVATION_EMAIL": True,
     "SERIALIZERS": {"user": "serializers.AccountSerializer", "current_user": "serializers.AccountSerializer"},
 }
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if os.environ.get("DJANGO_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["DJANGO_EMAIL_DIR"]
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -251,7 +251,7 @@ mod tests {
         spend_tokens(&store, 500, 500).await;
         assert!(size(&wal) <= log_after_one_batch + log_after_one_batch / 4, "the log started over");
         let spent: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM token_blacklist").fetch_one(&store.pool).await.unwrap();
+            sqlx::query_scalar("SELECT COUNT(*) FROM gatehouse_token_blacklist").fetch_one(&store.pool).await.unwrap();
         assert_eq!(spent, 1000);
     }
 

@@ -1,0 +1,310 @@
+//! Gatehouse on a Django project's own tables (`GATEHOUSE_DATABASE_LAYOUT=django`), with a
+//! real Django + DRF + Djoser + SimpleJWT server (`tests/django_site/`) on the same database at
+//! the same time: accounts, passwords, e-mailed links, refresh tokens and DRF tokens are the
+//! same on both. On SQLite, and on PostgreSQL when `TEST_DATABASE_URL` is set.
+
+use std::path::Path;
+
+use gatehouse::configuration::{Settings, Source};
+use gatehouse::startup::Application;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_beside_django, Answer, TestApp, GOOD_PASSWORD, SECRET_KEY};
+use crate::processes::{Django, DjangoServer};
+
+/// Both servers hash with Django's default hasher at this cost (a Django-sized one is slow).
+const ITERATIONS: &str = "1000";
+
+/// Gatehouse and Django on one database, and the folder Django writes its e-mails to.
+struct SideBySide {
+    gatehouse: TestApp,
+    django: DjangoServer,
+    django_mail: tempfile::TempDir,
+    client: reqwest::Client,
+}
+
+async fn side_by_side() -> SideBySide {
+    let django_mail = tempfile::tempdir().unwrap();
+    let mut project = None;
+    let gatehouse = spawn_app_beside_django(&[("PBKDF2_ITERATIONS", ITERATIONS)], |url| {
+        let django = Django::new(url, SECRET_KEY)
+            .with("DJANGO_PBKDF2_ITERATIONS", ITERATIONS)
+            .with("DJANGO_EMAIL_DIR", &django_mail.path().display().to_string());
+        django.migrate();
+        project = Some(django);
+    })
+    .await;
+    let django = project.unwrap().serve();
+    SideBySide { gatehouse, django, django_mail, client: reqwest::Client::new() }
+}
+
+impl SideBySide {
+    async fn on_django(&self, path: &str, body: Value) -> Answer {
+        TestApp::read(self.client.post(format!("{}{path}", self.django.url)).json(&body)).await
+    }
+
+    async fn on_gatehouse(&self, path: &str, body: Value) -> Answer {
+        self.gatehouse.post(path, body).await
+    }
+
+    async fn authorized(&self, base: &str, path: &str, authorization: &str) -> Answer {
+        TestApp::read(self.client.get(format!("{base}{path}")).header("Authorization", authorization)).await
+    }
+
+    /// The uid and token of the last link Django e-mailed to `address`.
+    fn django_link_to(&self, address: &str) -> (String, String) {
+        // In the order Django wrote them (its file names only tell the second).
+        let mut files: Vec<_> = std::fs::read_dir(self.django_mail.path())
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                (entry.metadata().unwrap().modified().unwrap(), entry.path())
+            })
+            .collect();
+        files.sort();
+        let files: Vec<_> = files.into_iter().map(|(_, path)| path).collect();
+        let messages: Vec<String> = files
+            .iter()
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .filter(|text| text.contains(&format!("To: {address}")))
+            .collect();
+        let text = messages.last().unwrap_or_else(|| panic!("Django e-mailed nothing to {address}")).replace("=\n", "");
+        let pattern = ["activate/", "password/reset/confirm/", "username/reset/confirm/"]
+            .iter()
+            .find_map(|prefix| text.find(prefix).map(|at| &text[at + prefix.len()..]))
+            .expect("a link in the message");
+        let mut parts = pattern.split(|c: char| c == '/' || c.is_whitespace() || c == '"' || c == '<');
+        (parts.next().unwrap().to_owned(), parts.next().unwrap().to_owned())
+    }
+}
+
+async fn sign_in(base: &str, client: &reqwest::Client, username: &str, password: &str) -> Answer {
+    TestApp::read(
+        client.post(format!("{base}/auth/jwt/create/")).json(&json!({"username": username, "password": password})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_account_registered_on_either_server_is_activated_once_and_signs_in_on_both() {
+    let pair = side_by_side().await;
+    let (gatehouse, django) = (&pair.gatehouse.address, &pair.django.url);
+
+    let registered = pair
+        .on_gatehouse(
+            "/auth/users/",
+            json!({"username": "alice", "email": "alice@example.com", "password": GOOD_PASSWORD}),
+        )
+        .await;
+    registered.assert_status(201);
+    let (uid, token) = pair.gatehouse.last_email_to("alice@example.com").await.uid_and_token();
+    pair.on_django("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    pair.on_gatehouse("/auth/users/activation/", json!({"uid": uid, "token": token}))
+        .await
+        .assert(403, json!({"detail": "Stale token for given user."}));
+    sign_in(django, &pair.client, "alice", GOOD_PASSWORD).await.assert_status(200);
+    sign_in(gatehouse, &pair.client, "alice", GOOD_PASSWORD).await.assert_status(200);
+    let hash = pair.gatehouse.store.find_user_by_username("alice").await.unwrap().unwrap().password;
+    assert!(hash.starts_with("pbkdf2_sha256$1000$"), "a hash a stock Django reads: {hash}");
+
+    pair.on_django("/auth/users/", json!({"username": "bob", "email": "bob@example.com", "password": GOOD_PASSWORD}))
+        .await
+        .assert_status(201);
+    let (uid, token) = pair.django_link_to("bob@example.com");
+    pair.on_gatehouse("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    pair.on_django("/auth/users/activation/", json!({"uid": uid, "token": token}))
+        .await
+        .assert(403, json!({"detail": "Stale token for given user."}));
+    let on_gatehouse = sign_in(gatehouse, &pair.client, "bob", GOOD_PASSWORD).await;
+    on_gatehouse.assert_status(200);
+    let bob = on_gatehouse.json();
+    assert_eq!(bob["email"], "bob@example.com");
+    assert_eq!(bob["is_active"], true);
+    sign_in(django, &pair.client, "bob", GOOD_PASSWORD).await.assert_status(200);
+}
+
+/// An active account made through Django's registration and activation.
+async fn django_account(pair: &SideBySide, username: &str) -> String {
+    let email = format!("{username}@example.com");
+    pair.on_django("/auth/users/", json!({"username": username, "email": email, "password": GOOD_PASSWORD}))
+        .await
+        .assert_status(201);
+    let (uid, token) = pair.django_link_to(&email);
+    pair.on_django("/auth/users/activation/", json!({"uid": uid, "token": token})).await.assert_status(204);
+    email
+}
+
+fn refresh_of(answer: &Answer) -> String {
+    answer.assert_status(200);
+    answer.json()["refresh"].as_str().expect("a refresh token").to_owned()
+}
+
+#[tokio::test]
+async fn refresh_tokens_rotated_or_signed_out_on_one_server_are_refused_by_the_other() {
+    let pair = side_by_side().await;
+    let (gatehouse, django) = (pair.gatehouse.address.clone(), pair.django.url.clone());
+    django_account(&pair, "alice").await;
+    let blacklisted = json!({"detail": "Token is blacklisted", "code": "token_not_valid"});
+
+    // Signed in on Gatehouse, rotated on Django, then on Gatehouse again.
+    let first = refresh_of(&sign_in(&gatehouse, &pair.client, "alice", GOOD_PASSWORD).await);
+    let second = refresh_of(&pair.on_django("/auth/jwt/refresh/", json!({"refresh": first})).await);
+    pair.on_gatehouse("/auth/jwt/refresh/", json!({"refresh": first})).await.assert(401, blacklisted.clone());
+    let third = refresh_of(&pair.on_gatehouse("/auth/jwt/refresh/", json!({"refresh": second})).await);
+    pair.on_django("/auth/jwt/refresh/", json!({"refresh": second})).await.assert(401, blacklisted.clone());
+
+    // Signed out on Django: refused here.
+    pair.on_django("/auth/jwt/blacklist/", json!({"refresh": third})).await.assert_status(200);
+    pair.on_gatehouse("/auth/jwt/refresh/", json!({"refresh": third})).await.assert(401, blacklisted.clone());
+
+    // Signed in on Django, rotated here, then refused there; signed out here, refused there.
+    let from_django = refresh_of(&sign_in(&django, &pair.client, "alice", GOOD_PASSWORD).await);
+    let rotated_here = refresh_of(&pair.on_gatehouse("/auth/jwt/refresh/", json!({"refresh": from_django})).await);
+    pair.on_django("/auth/jwt/refresh/", json!({"refresh": from_django})).await.assert(401, blacklisted.clone());
+    pair.on_gatehouse("/auth/jwt/blacklist/", json!({"refresh": rotated_here})).await.assert_status(200);
+    pair.on_django("/auth/jwt/refresh/", json!({"refresh": rotated_here})).await.assert(401, blacklisted);
+}
+
+#[tokio::test]
+async fn a_password_set_on_one_server_is_the_password_on_the_other_and_a_reset_link_works_once() {
+    let pair = side_by_side().await;
+    let (gatehouse, django) = (pair.gatehouse.address.clone(), pair.django.url.clone());
+    let email = django_account(&pair, "alice").await;
+
+    let access =
+        sign_in(&gatehouse, &pair.client, "alice", GOOD_PASSWORD).await.json()["access"].as_str().unwrap().to_owned();
+    pair.gatehouse
+        .post_authed(
+            "/auth/users/set_password/",
+            &access,
+            json!({"current_password": GOOD_PASSWORD, "new_password": "another horse battery 9"}),
+        )
+        .await
+        .assert_status(204);
+    sign_in(&django, &pair.client, "alice", "another horse battery 9").await.assert_status(200);
+    sign_in(&django, &pair.client, "alice", GOOD_PASSWORD).await.assert_status(401);
+
+    pair.on_django("/auth/users/reset_password/", json!({"email": email})).await.assert_status(204);
+    let (uid, token) = pair.django_link_to(&email);
+    let reset = json!({"uid": uid, "token": token, "new_password": "third horse battery 27"});
+    pair.on_gatehouse("/auth/users/reset_password_confirm/", reset.clone()).await.assert_status(204);
+    pair.on_django("/auth/users/reset_password_confirm/", reset)
+        .await
+        .assert(400, json!({"token": ["Invalid token for given user."]}));
+    sign_in(&django, &pair.client, "alice", "third horse battery 27").await.assert_status(200);
+
+    pair.on_gatehouse("/auth/users/reset_password/", json!({"email": email})).await.assert_status(204);
+    let (uid, token) = pair.gatehouse.last_email_to(&email).await.uid_and_token();
+    let reset = json!({"uid": uid, "token": token, "new_password": "fourth horse battery 81"});
+    pair.on_django("/auth/users/reset_password_confirm/", reset.clone()).await.assert_status(204);
+    pair.on_gatehouse("/auth/users/reset_password_confirm/", reset)
+        .await
+        .assert(400, json!({"token": ["Invalid token for given user."]}));
+    sign_in(&gatehouse, &pair.client, "alice", "fourth horse battery 81").await.assert_status(200);
+}
+
+#[tokio::test]
+async fn drf_tokens_and_the_sign_in_time_are_shared() {
+    let pair = side_by_side().await;
+    let (gatehouse, django) = (pair.gatehouse.address.clone(), pair.django.url.clone());
+    let email = django_account(&pair, "alice").await;
+    let credentials = json!({"username": "alice", "password": GOOD_PASSWORD});
+
+    let key = pair.on_gatehouse("/auth/token/login/", credentials.clone()).await.json()["auth_token"].clone();
+    let again = pair.on_django("/auth/token/login/", credentials).await.json()["auth_token"].clone();
+    assert_eq!(key, again, "one key per user, whichever server made it");
+    let header = format!("Token {}", key.as_str().unwrap());
+    pair.authorized(&django, "/auth/users/me/", &header).await.assert_status(200);
+    TestApp::read(pair.client.post(format!("{django}/auth/token/logout/")).header("Authorization", &header))
+        .await
+        .assert_status(204);
+    pair.authorized(&gatehouse, "/auth/users/me/", &header).await.assert(401, json!({"detail": "Invalid token."}));
+
+    // The sign-in time Gatehouse wrote is read by Django: a link Django makes now covers it.
+    let before = pair.gatehouse.store.find_user_by_username("alice").await.unwrap().unwrap().last_login;
+    assert!(before.is_some(), "token login records last_login");
+    pair.on_django("/auth/users/reset_password/", json!({"email": email})).await.assert_status(204);
+    let (uid, token) = pair.django_link_to(&email);
+    let reset = json!({"uid": uid, "token": token, "new_password": "another horse battery 9"});
+    pair.on_gatehouse("/auth/users/reset_password_confirm/", reset).await.assert_status(204);
+}
+
+#[tokio::test]
+async fn closing_an_account_here_removes_what_django_would_remove() {
+    let pair = side_by_side().await;
+    django_account(&pair, "alice").await;
+    let signed_in = sign_in(&pair.django.url, &pair.client, "alice", GOOD_PASSWORD).await;
+    signed_in.assert_status(200);
+    pair.on_django("/auth/token/login/", json!({"username": "alice", "password": GOOD_PASSWORD}))
+        .await
+        .assert_status(200);
+    let access = sign_in(&pair.gatehouse.address, &pair.client, "alice", GOOD_PASSWORD).await.json()["access"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let deleted = pair
+        .gatehouse
+        .request(
+            reqwest::Method::DELETE,
+            "/auth/users/me/",
+            Some(&access),
+            Some(json!({"current_password": GOOD_PASSWORD})),
+        )
+        .await;
+
+    deleted.assert_status(204);
+    assert!(pair.gatehouse.store.find_user_by_username("alice").await.unwrap().is_none());
+    let database = pair.gatehouse.database().await;
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authtoken_token").fetch_one(&database).await.unwrap();
+    assert_eq!(tokens, 0);
+    let orphans: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM token_blacklist_outstandingtoken WHERE user_id IS NULL")
+            .fetch_one(&database)
+            .await
+            .unwrap();
+    assert!(orphans >= 2, "SimpleJWT's outstanding tokens are kept without their user, as Django does");
+    sign_in(&pair.django.url, &pair.client, "alice", GOOD_PASSWORD).await.assert_status(401);
+}
+
+/// Starts Gatehouse on the Django layout over `database_url`; the error it stops with.
+async fn start_error(dir: &Path, database_url: &str) -> String {
+    let settings = Settings::from_source(&Source::from_pairs([
+        ("GATEHOUSE_BIND", "127.0.0.1:0".to_owned()),
+        ("GATEHOUSE_DATABASE_URL", database_url.to_owned()),
+        ("GATEHOUSE_SECRET_KEY", SECRET_KEY.to_owned()),
+        ("GATEHOUSE_DATABASE_LAYOUT", "django".to_owned()),
+        ("GATEHOUSE_EMAIL_OUTBOX_DIR", dir.join("outbox").display().to_string()),
+    ]))
+    .unwrap();
+    match Application::build(settings).await {
+        Ok(_) => panic!("Gatehouse started"),
+        Err(error) => format!("{error:#}"),
+    }
+}
+
+#[tokio::test]
+async fn without_djangos_user_table_gatehouse_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/django.sqlite3", dir.path().display());
+
+    let error = start_error(dir.path(), &url).await;
+    assert!(error.contains("the database has no table \"auth_user\""), "{error}");
+
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::Executor::execute(
+        &mut connection,
+        "CREATE TABLE auth_user (id integer PRIMARY KEY, password varchar(128), username varchar(150), \
+         email varchar(254), first_name varchar(150), last_name varchar(150), is_active bool, is_staff bool, \
+         is_superuser bool, date_joined datetime)",
+    )
+    .await
+    .unwrap();
+    let error = start_error(dir.path(), &url).await;
+    assert!(error.contains("no column \"last_login\""), "{error}");
+    let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .fetch_all(&mut connection)
+        .await
+        .unwrap();
+    assert!(tables.iter().all(|table| !table.starts_with("gatehouse_") && !table.starts_with("_sqlx")), "{tables:?}");
+}
