@@ -113,6 +113,10 @@ pub struct Settings {
     pub delivery: Delivery,
     pub features: Features,
     pub throttling: Throttling,
+    /// Django's `LANGUAGE_CODE`: the language of answers and e-mails.
+    pub language_code: String,
+    /// Answers in the request's language, as Django's `LocaleMiddleware` picks it.
+    pub use_accept_language: bool,
 }
 
 /// Looks a `GATEHOUSE_…` variable up.
@@ -290,6 +294,8 @@ impl Settings {
             delivery,
             features,
             throttling,
+            language_code: source.text("LANGUAGE_CODE", "en-us").trim().to_owned(),
+            use_accept_language: source.flag("USE_ACCEPT_LANGUAGE", false)?,
         })
     }
 }

@@ -55,6 +55,17 @@ impl FieldErrors {
     }
 }
 
+impl FieldErrors {
+    /// The same errors with each message passed through `translate` (`None` keeps it).
+    pub fn translated(&self, translate: impl Fn(&str) -> Option<String>) -> Self {
+        let fields = self.0.iter().map(|(field, list)| {
+            let list = list.iter().map(|message| translate(message).unwrap_or_else(|| message.clone())).collect();
+            (field.clone(), list)
+        });
+        Self(fields.collect())
+    }
+}
+
 impl Serialize for FieldErrors {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -105,7 +116,19 @@ impl<T> Submitted<T> {
 pub struct TokenMessage {
     token_class: &'static str,
     token_type: &'static str,
-    message: &'static str,
+    message: Cow<'static, str>,
+}
+
+impl DetailBody<'_> {
+    /// The same body with its messages passed through `translate` (`None` keeps one).
+    pub fn translated(self, translate: impl Fn(&str) -> Option<String>) -> DetailBody<'static> {
+        let detail = translate(&self.detail).unwrap_or_else(|| self.detail.into_owned());
+        let messages = self.messages.map(|[entry]| {
+            let message = translate(&entry.message).map(Cow::Owned).unwrap_or(entry.message);
+            [TokenMessage { message, ..entry }]
+        });
+        DetailBody { detail: Cow::Owned(detail), code: self.code, messages }
+    }
 }
 
 /// A `{"detail": …}` body.
@@ -261,7 +284,11 @@ impl ApiError {
             Self::AccessTokenNotValid(message) => ErrorBody::Detail(DetailBody {
                 detail: messages::TOKEN_NOT_VALID_FOR_ANY_TYPE.into(),
                 code: Some("token_not_valid"),
-                messages: Some([TokenMessage { token_class: "AccessToken", token_type: "access", message }]),
+                messages: Some([TokenMessage {
+                    token_class: "AccessToken",
+                    token_type: "access",
+                    message: Cow::Borrowed(message),
+                }]),
             }),
             Self::Throttled(wait) => {
                 ErrorBody::Detail(DetailBody { detail: messages::throttled(*wait).into(), code: None, messages: None })

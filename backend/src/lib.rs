@@ -10,6 +10,7 @@ pub mod email;
 pub mod error;
 pub mod flows;
 pub mod http;
+pub mod i18n;
 pub mod messages;
 pub mod pycompat;
 pub mod revocation;

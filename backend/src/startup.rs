@@ -44,6 +44,7 @@ impl Application {
         ]));
         let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);
+        let languages = web::Data::new(state.languages.clone());
         spawn_housekeeping(state.clone());
         crate::revocation::spawn_polling(state.store.clone(), state.revocations.clone(), revocation_memory(&state));
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
@@ -60,6 +61,7 @@ impl Application {
                 .wrap(from_fn(telemetry::log_request))
                 .app_data(state.clone())
                 .app_data(challenge.clone())
+                .app_data(languages.clone())
                 .app_data(link_shapes.clone())
                 .configure(routes::configure)
         })

@@ -8,6 +8,7 @@ use crate::auth::reset_tokens::TokenGenerator;
 use crate::configuration::{Features, Settings};
 use crate::domain::password_policy::PasswordPolicy;
 use crate::email::Emails;
+use crate::i18n::Languages;
 use crate::revocation::Revocations;
 use crate::store::Store;
 use crate::throttle::Throttle;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Sessions known to have ended, for the access tokens that name them.
     pub revocations: Arc<Revocations>,
+    /// The language of answers and e-mails.
+    pub languages: Languages,
 }
 
 impl AppState {
@@ -31,8 +34,10 @@ impl AppState {
         let jwt = JwtCodec::new(settings.secret(), features.access_token_lifetime, features.refresh_token_lifetime);
         let reset_tokens = TokenGenerator::new(settings.secret(), features.password_reset_timeout);
         let hashing_slots = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
+        let languages = Languages::new(&settings.language_code, settings.use_accept_language)?;
         Ok(Self {
-            emails: Arc::new(Emails::new(&settings, reset_tokens.clone())?),
+            emails: Arc::new(Emails::new(&settings, reset_tokens.clone(), languages.clone())?),
+            languages,
             jwt,
             passwords: Passwords::with_policy(hashing_slots, features.hashing),
             policy: PasswordPolicy::load(),

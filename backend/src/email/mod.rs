@@ -22,6 +22,7 @@ use crate::auth::reset_tokens::{digest, encode_uid, TokenGenerator, TokenSubject
 use crate::clock;
 use crate::configuration::Settings;
 use crate::domain::user::User;
+use crate::i18n::Languages;
 use crate::store::links::LinkToken;
 use crate::store::outbox::OutgoingEmail;
 
@@ -37,12 +38,14 @@ pub struct Emails {
     username_reset_confirm_url: String,
     email_revert_url: String,
     tokens: TokenGenerator,
+    /// Messages are written in the language of the request that causes them.
+    languages: Languages,
     /// Signalled when a message is queued, so the worker does not wait for its next poll.
     queued: Arc<Notify>,
 }
 
 impl Emails {
-    pub fn new(settings: &Settings, tokens: TokenGenerator) -> anyhow::Result<Self> {
+    pub fn new(settings: &Settings, tokens: TokenGenerator, languages: Languages) -> anyhow::Result<Self> {
         let from = settings.default_from_email.parse().with_context(|| {
             format!("GATEHOUSE_DEFAULT_FROM_EMAIL: not an e-mail address: {:?}", settings.default_from_email)
         })?;
@@ -57,6 +60,7 @@ impl Emails {
             username_reset_confirm_url: settings.features.username_reset_confirm_url.clone(),
             email_revert_url: settings.features.email_revert_url.clone(),
             tokens,
+            languages,
             queued: Arc::new(Notify::new()),
         })
     }
@@ -121,7 +125,8 @@ impl Emails {
             link: link.as_deref().unwrap_or(""),
             email: &user.email,
         };
-        let rendered = self.templates.render(kind, &context);
+        let language = crate::i18n::current().unwrap_or_else(|| self.languages.default_language().clone());
+        let rendered = self.templates.render_in(kind, &context, self.languages.locales(&language));
         let subject = rendered.subject.clone();
         match self.message(recipient, rendered) {
             Ok(message) => Some(OutgoingEmail {

@@ -2,6 +2,14 @@
 //! text) and one `<kind>.html` per message. The built-in copies can be replaced file by file
 //! from `GATEHOUSE_EMAIL_TEMPLATES_DIR`. Placeholders: `{site_name}`, `{username}`, `{link}`,
 //! and `{email}` (the account's address; for `email_changed`, the new one).
+//!
+//! Translations are in `templates/email/locale/<locale>/` (Djoser's and Django's catalogues'
+//! sentences, written by `scripts/translations`), replaced the same way by
+//! `<GATEHOUSE_EMAIL_TEMPLATES_DIR>/locale/<locale>/`.
+
+mod built_in {
+    include!(concat!(env!("OUT_DIR"), "/email_locales.rs"));
+}
 
 use std::path::Path;
 
@@ -87,47 +95,81 @@ pub struct Context<'a> {
 }
 
 #[derive(Debug, Clone)]
-pub struct Templates(Vec<Template>);
+pub struct Templates {
+    english: Vec<Template>,
+    /// By (locale, kind name).
+    translated: std::collections::HashMap<(String, &'static str), Template>,
+}
+
+/// A template from its two files' text.
+fn template(kind: EmailKind, text: &str, html: String) -> anyhow::Result<Template> {
+    let Some((subject, body)) = text.split_once('\n') else {
+        bail!("the {} template needs a subject line, a blank line and a body", kind.name());
+    };
+    Ok(Template { subject: subject.trim().to_owned(), text: body.trim_start_matches(['\r', '\n']).to_owned(), html })
+}
+
+/// The file `name` of `dir`, if it is there.
+fn read_if_present(dir: &Path, name: &str) -> anyhow::Result<Option<String>> {
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    std::fs::read_to_string(&path).map(Some).with_context(|| format!("Failed to read {}", path.display()))
+}
 
 impl Templates {
     /// The built-in templates, each replaced by the same-named file of `dir` when present.
     pub fn load(dir: Option<&Path>) -> anyhow::Result<Self> {
-        let mut templates = Vec::new();
+        let mut english = Vec::new();
         for kind in EmailKind::ALL {
             let (text, html) = kind.built_in();
-            let mut text = text.to_owned();
-            let mut html = html.to_owned();
+            let (mut text, mut html) = (text.to_owned(), html.to_owned());
             if let Some(dir) = dir {
-                let text_path = dir.join(format!("{}.txt", kind.name()));
-                if text_path.exists() {
-                    text = std::fs::read_to_string(&text_path)
-                        .with_context(|| format!("Failed to read {}", text_path.display()))?;
-                }
-                let html_path = dir.join(format!("{}.html", kind.name()));
-                if html_path.exists() {
-                    html = std::fs::read_to_string(&html_path)
-                        .with_context(|| format!("Failed to read {}", html_path.display()))?;
-                }
+                text = read_if_present(dir, &format!("{}.txt", kind.name()))?.unwrap_or(text);
+                html = read_if_present(dir, &format!("{}.html", kind.name()))?.unwrap_or(html);
             }
-            let Some((subject, body)) = text.split_once('\n') else {
-                bail!("the {} template needs a subject line, a blank line and a body", kind.name());
-            };
-            templates.push(Template {
-                subject: subject.trim().to_owned(),
-                text: body.trim_start_matches(['\r', '\n']).to_owned(),
-                html,
-            });
+            english.push(template(kind, &text, html)?);
         }
-        Ok(Self(templates))
+        let mut translated = std::collections::HashMap::new();
+        for (locale, name, text, html) in built_in::LOCALE_TEMPLATES {
+            let Some(kind) = EmailKind::ALL.into_iter().find(|kind| kind.name() == *name) else { continue };
+            let (mut text, mut html) = ((*text).to_owned(), (*html).to_owned());
+            if let Some(dir) = dir.map(|dir| dir.join("locale").join(locale)) {
+                text = read_if_present(&dir, &format!("{name}.txt"))?.unwrap_or(text);
+                html = read_if_present(&dir, &format!("{name}.html"))?.unwrap_or(html);
+            }
+            translated.insert(((*locale).to_owned(), kind.name()), template(kind, &text, html)?);
+        }
+        Ok(Self { english, translated })
     }
 
-    pub fn render(&self, kind: EmailKind, context: &Context<'_>) -> Rendered {
-        let template = &self.0[EmailKind::ALL.iter().position(|k| *k == kind).expect("every kind has a template")];
+    /// The message of `kind` in the first of `locales` it is translated into, else in English.
+    pub fn render_in<'l>(
+        &self,
+        kind: EmailKind,
+        context: &Context<'_>,
+        mut locales: impl Iterator<Item = &'l str>,
+    ) -> Rendered {
+        let translated = locales.find_map(|locale| self.translated.get(&(locale.to_owned(), kind.name())));
+        self.fill_in(translated.unwrap_or_else(|| self.english_of(kind)), context)
+    }
+
+    fn english_of(&self, kind: EmailKind) -> &Template {
+        &self.english[EmailKind::ALL.iter().position(|k| *k == kind).expect("every kind has a template")]
+    }
+
+    fn fill_in(&self, template: &Template, context: &Context<'_>) -> Rendered {
         Rendered {
             subject: fill(&template.subject, context),
             text: fill(&template.text, context),
             html: fill(&template.html, context),
         }
+    }
+
+    /// The English message of `kind`.
+    pub fn render(&self, kind: EmailKind, context: &Context<'_>) -> Rendered {
+        self.fill_in(self.english_of(kind), context)
     }
 }
 

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::http::json;
+use crate::i18n::{self, Language, Languages};
 
 /// A route of the API: its view name (shown by `OPTIONS`) and the methods it answers.
 pub struct Route {
@@ -40,27 +41,75 @@ pub async fn serve<Fut>(route: &Route, request: &HttpRequest, handler: Fut) -> H
 where
     Fut: Future<Output = Result<HttpResponse, ApiError>>,
 {
-    if let Some(redirect) = redirect_to_slash(request) {
+    let languages = request.app_data::<web::Data<Languages>>();
+    let language = languages.map(|languages| language_of(languages, request));
+    if let Some(mut redirect) = redirect_to_slash(request) {
+        if let (Some(languages), Some(language)) = (languages, &language) {
+            if languages.negotiates() {
+                say_language(redirect.headers_mut(), language, "Accept-Language");
+            }
+        }
         return redirect;
     }
-    let mut response = match handler.await {
+    let outcome = match &language {
+        Some(language) => i18n::speaking(language.clone(), handler).await,
+        None => handler.await,
+    };
+    let mut response = match outcome {
         Ok(response) => response,
         Err(error) => {
             if let ApiError::Unexpected(cause) = &error {
                 tracing::error!(error = ?cause, path = request.path(), "request failed");
             }
-            error_response(&error, request.app_data::<web::Data<Challenge>>().map(|challenge| &challenge.0))
+            let challenge = request.app_data::<web::Data<Challenge>>().map(|challenge| &challenge.0);
+            let translation = languages.zip(language.as_ref()).map(|(languages, language)| (&***languages, language));
+            error_response_in(&error, challenge, translation)
         }
     };
     let headers = response.headers_mut();
     headers.insert(header::ALLOW, header::HeaderValue::from_static(route.allow));
-    headers.insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    match (languages, &language) {
+        (Some(languages), Some(language)) if languages.negotiates() => {
+            say_language(headers, language, "Accept, Accept-Language")
+        }
+        _ => {
+            headers.insert(header::VARY, header::HeaderValue::from_static("Accept"));
+        }
+    }
     response
+}
+
+/// The request's language (`django_language` cookie, `Accept-Language`), as `LocaleMiddleware`
+/// picks it when `GATEHOUSE_USE_ACCEPT_LANGUAGE` is on.
+fn language_of(languages: &Languages, request: &HttpRequest) -> Language {
+    if !languages.negotiates() {
+        return languages.default_language().clone();
+    }
+    let cookie = request.cookie("django_language");
+    let accept = request.headers().get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok());
+    languages.for_request(cookie.as_ref().map(|cookie| cookie.value()), accept)
+}
+
+/// `LocaleMiddleware`'s headers: `Content-Language`, and `Vary` as it leaves it.
+fn say_language(headers: &mut actix_web::http::header::HeaderMap, language: &Language, vary: &'static str) {
+    if let Ok(value) = header::HeaderValue::from_str(&language.code) {
+        headers.insert(header::CONTENT_LANGUAGE, value);
+    }
+    headers.insert(header::VARY, header::HeaderValue::from_static(vary));
 }
 
 /// The answer an error gives. `challenge` is sent with a 401 (SimpleJWT's default when none
 /// is configured).
 pub fn error_response(error: &ApiError, challenge: Option<&header::HeaderValue>) -> HttpResponse {
+    error_response_in(error, challenge, None)
+}
+
+/// [`error_response`] with its messages in `translation`'s language.
+fn error_response_in(
+    error: &ApiError,
+    challenge: Option<&header::HeaderValue>,
+    translation: Option<(&Languages, &Language)>,
+) -> HttpResponse {
     let status = error.status();
     let mut response = HttpResponse::build(status);
     if status == StatusCode::UNAUTHORIZED {
@@ -70,9 +119,17 @@ pub fn error_response(error: &ApiError, challenge: Option<&header::HeaderValue>)
     if let Some(wait) = error.retry_after() {
         response.insert_header((header::RETRY_AFTER, wait.to_string()));
     }
+    let translation = translation.filter(|(languages, language)| languages.translates(language));
+    let translate =
+        |message: &str| translation.and_then(|(languages, language)| languages.translate(language, message));
     let body = match error.body() {
+        ErrorBody::Fields(errors) if translation.is_some() => json::render(&errors.translated(translate)),
         ErrorBody::Fields(errors) => json::render(errors),
-        ErrorBody::Bare(messages) => json::render(&messages),
+        ErrorBody::Bare([message]) => match translate(message) {
+            Some(translated) => json::render(&[translated]),
+            None => json::render(&[message]),
+        },
+        ErrorBody::Detail(detail) if translation.is_some() => json::render(&detail.translated(translate)),
         ErrorBody::Detail(detail) => json::render(&detail),
         ErrorBody::None => return response.finish(),
     };

@@ -16,34 +16,48 @@ use crate::processes::{Django, DjangoServer};
 const ITERATIONS: &str = "1000";
 
 /// Gatehouse and Django on one database, and the folder Django writes its e-mails to.
-struct SideBySide {
-    gatehouse: TestApp,
-    django: DjangoServer,
+pub struct SideBySide {
+    pub gatehouse: TestApp,
+    pub django: DjangoServer,
     django_mail: tempfile::TempDir,
-    client: reqwest::Client,
+    pub client: reqwest::Client,
 }
 
 async fn side_by_side() -> SideBySide {
+    side_by_side_with(&[], &[]).await
+}
+
+/// Both servers with more settings: `gatehouse` (`GATEHOUSE_` names without the prefix) and
+/// `django` (`DJANGO_…` variables of the test project). Gatehouse's links point at the Django
+/// server, and it names the site as Django does (the server's host), so their e-mails compare.
+pub async fn side_by_side_with(gatehouse: &[(&str, &str)], django: &[(&str, &str)]) -> SideBySide {
     let django_mail = tempfile::tempdir().unwrap();
+    let port = crate::processes::free_port();
+    let (frontend, site) = (format!("http://127.0.0.1:{port}"), format!("127.0.0.1:{port}"));
+    let mut settings = vec![("PBKDF2_ITERATIONS", ITERATIONS), ("FRONTEND_URL", &frontend), ("SITE_NAME", &site)];
+    settings.extend_from_slice(gatehouse);
     let mut project = None;
-    let gatehouse = spawn_app_beside_django(&[("PBKDF2_ITERATIONS", ITERATIONS)], |url| {
-        let django = Django::new(url, SECRET_KEY)
+    let gatehouse = spawn_app_beside_django(&settings, |url| {
+        let mut project_settings = Django::new(url, SECRET_KEY)
             .with("DJANGO_PBKDF2_ITERATIONS", ITERATIONS)
             .with("DJANGO_EMAIL_DIR", &django_mail.path().display().to_string());
-        django.migrate();
-        project = Some(django);
+        for (name, value) in django {
+            project_settings = project_settings.with(name, value);
+        }
+        project_settings.migrate();
+        project = Some(project_settings);
     })
     .await;
-    let django = project.unwrap().serve();
+    let django = project.unwrap().serve_on(port);
     SideBySide { gatehouse, django, django_mail, client: reqwest::Client::new() }
 }
 
 impl SideBySide {
-    async fn on_django(&self, path: &str, body: Value) -> Answer {
+    pub async fn on_django(&self, path: &str, body: Value) -> Answer {
         TestApp::read(self.client.post(format!("{}{path}", self.django.url)).json(&body)).await
     }
 
-    async fn on_gatehouse(&self, path: &str, body: Value) -> Answer {
+    pub async fn on_gatehouse(&self, path: &str, body: Value) -> Answer {
         self.gatehouse.post(path, body).await
     }
 
@@ -51,8 +65,8 @@ impl SideBySide {
         TestApp::read(self.client.get(format!("{base}{path}")).header("Authorization", authorization)).await
     }
 
-    /// The uid and token of the last link Django e-mailed to `address`.
-    fn django_link_to(&self, address: &str) -> (String, String) {
+    /// The last message Django e-mailed to `address`, as Django's file backend wrote it.
+    pub fn django_email_to(&self, address: &str) -> String {
         // In the order Django wrote them (its file names only tell the second).
         let mut files: Vec<_> = std::fs::read_dir(self.django_mail.path())
             .unwrap()
@@ -62,13 +76,16 @@ impl SideBySide {
             })
             .collect();
         files.sort();
-        let files: Vec<_> = files.into_iter().map(|(_, path)| path).collect();
-        let messages: Vec<String> = files
+        files
             .iter()
-            .map(|path| std::fs::read_to_string(path).unwrap())
-            .filter(|text| text.contains(&format!("To: {address}")))
-            .collect();
-        let text = messages.last().unwrap_or_else(|| panic!("Django e-mailed nothing to {address}")).replace("=\n", "");
+            .map(|(_, path)| std::fs::read_to_string(path).unwrap())
+            .rfind(|text| text.contains(&format!("To: {address}")))
+            .unwrap_or_else(|| panic!("Django e-mailed nothing to {address}"))
+    }
+
+    /// The uid and token of the last link Django e-mailed to `address`.
+    fn django_link_to(&self, address: &str) -> (String, String) {
+        let text = self.django_email_to(address).replace("=\n", "");
         let pattern = ["activate/", "password/reset/confirm/", "username/reset/confirm/"]
             .iter()
             .find_map(|prefix| text.find(prefix).map(|at| &text[at + prefix.len()..]))
@@ -124,7 +141,7 @@ async fn an_account_registered_on_either_server_is_activated_once_and_signs_in_o
 }
 
 /// An active account made through Django's registration and activation.
-async fn django_account(pair: &SideBySide, username: &str) -> String {
+pub async fn django_account(pair: &SideBySide, username: &str) -> String {
     let email = format!("{username}@example.com");
     pair.on_django("/auth/users/", json!({"username": username, "email": email, "password": GOOD_PASSWORD}))
         .await

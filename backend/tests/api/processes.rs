@@ -214,7 +214,11 @@ impl Django {
 
     /// Django's development server for the project, on a free port.
     pub fn serve(&self) -> DjangoServer {
-        let port = free_port();
+        self.serve_on(free_port())
+    }
+
+    /// Django's development server for the project, on `port`.
+    pub fn serve_on(&self, port: u16) -> DjangoServer {
         let mut child = self
             .command("manage.py")
             .args(["runserver", "--noreload", &format!("127.0.0.1:{port}")])
