@@ -25,14 +25,6 @@ impl Store {
         Ok(key)
     }
 
-    /// Records a sign-in time (SimpleJWT's `UPDATE_LAST_LOGIN`).
-    pub async fn set_last_login(&self, user_id: i64, now_micros: i64) -> anyhow::Result<()> {
-        let turn = self.write_turn().await;
-        let done = turn.query(self.sql.users.set_last_login).bind(user_id).bind(now_micros).execute(&self.pool).await;
-        done.context("Failed to record a sign-in time")?;
-        Ok(())
-    }
-
     /// Deletes the user's key (DRF token logout); whether there was one.
     #[tracing::instrument(name = "Delete an API token", skip(self))]
     pub async fn delete_drf_tokens(&self, user_id: i64) -> anyhow::Result<bool> {

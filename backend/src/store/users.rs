@@ -280,6 +280,14 @@ impl Store {
         Ok(affected == 1)
     }
 
+    /// Records a sign-in time (SimpleJWT's `UPDATE_LAST_LOGIN`).
+    pub async fn set_last_login(&self, user_id: i64, now_micros: i64) -> anyhow::Result<()> {
+        let turn = self.write_turn().await;
+        let done = turn.query(self.sql.users.set_last_login).bind(user_id).bind(now_micros).execute(&self.pool).await;
+        done.context("Failed to record a sign-in time")?;
+        Ok(())
+    }
+
     #[tracing::instrument(name = "Change a username", skip(self, username, emails))]
     pub async fn set_username(&self, user_id: i64, username: &str, emails: &[OutgoingEmail]) -> Result<(), WriteError> {
         let turn = self.write_turn().await;

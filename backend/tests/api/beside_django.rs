@@ -6,6 +6,7 @@ use reqwest::header::HeaderValue;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::django_import::import;
 use crate::helpers::{TestApp, TestDatabase, SECRET_KEY};
 use crate::processes::{Django, Server};
 
@@ -16,19 +17,6 @@ fn django_in(dir: &std::path::Path) -> (Django, Value, String) {
     let django = Django::new(&url, SECRET_KEY);
     let fixture = django.fixture();
     (django, fixture, format!("sqlite:////{}", file.display().to_string().trim_start_matches('/')))
-}
-
-fn import(dir: &std::path::Path, database_url: &str, from: &str) -> String {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
-        .current_dir(dir)
-        .env_clear()
-        .env("GATEHOUSE_DATABASE_URL", database_url)
-        .env("GATEHOUSE_SECRET_KEY", SECRET_KEY)
-        .args(["import-django", "--from", from])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8(output.stdout).unwrap()
 }
 
 #[tokio::test]

@@ -44,7 +44,8 @@ async fn write_django_users(url: &str, postgres: bool) {
     connection.close().await.unwrap();
 }
 
-fn import(dir: &std::path::Path, database_url: &str, from: &str) -> String {
+/// `gatehouse import-django --from <from>` into the database at `database_url`; its output.
+pub fn import(dir: &std::path::Path, database_url: &str, from: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .current_dir(dir)
         .env_clear()

@@ -112,13 +112,24 @@ pub async fn spawn_app_beside_django(overrides: &[(&str, &str)], prepare: impl F
     let store = Store::connect(&database.url, 2)
         .await
         .expect("the test database opens")
-        .open_layout(&LayoutSetting::Django(DjangoNames::default()))
+        .open_layout(&LayoutSetting::Django(django_names(overrides)))
         .await
         .expect("the Django layout opens");
     let client =
         reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
     let (outbox, static_dir) = (dir.path().join("outbox"), dir.path().join("dist"));
     TestApp { address, client, store, outbox, static_dir, database, _dir: dir }
+}
+
+/// The Django user table and columns `overrides` name.
+fn django_names(overrides: &[(&str, &str)]) -> DjangoNames {
+    let setting = |name: &str| overrides.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned());
+    let defaults = DjangoNames::default();
+    DjangoNames {
+        user_table: setting("DJANGO_USER_TABLE").unwrap_or(defaults.user_table),
+        username_column: setting("DJANGO_USERNAME_COLUMN").unwrap_or(defaults.username_column),
+        email_column: setting("DJANGO_EMAIL_COLUMN").unwrap_or(defaults.email_column),
+    }
 }
 
 /// A server with some `GATEHOUSE_*` settings changed (names without the prefix).

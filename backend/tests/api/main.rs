@@ -11,7 +11,7 @@ mod beside_django;
 mod cli;
 mod conventions;
 mod cookies;
-mod django_import;
+pub mod django_import;
 pub mod django_tables;
 mod email_change;
 mod emails;
