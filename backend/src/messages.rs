@@ -56,6 +56,13 @@ pub const UNABLE_TO_LOG_IN: &str = "Unable to log in with provided credentials."
 pub const NO_ACTIVE_ACCOUNT: &str = "No active account found with the given credentials";
 pub const NO_ACTIVE_ACCOUNT_FOR_TOKEN: &str = "No active account found for the given token.";
 
+// Second factors (Gatehouse's own).
+pub const MFA_NOT_ENROLLING: &str = "No authenticator app is being added with this id.";
+pub const MFA_CODE_INVALID: &str = "The code is not valid.";
+pub const MFA_RECOVERY_CODE_INVALID: &str = "The recovery code is not valid or was already used.";
+pub const MFA_TOKEN_INVALID: &str = "This sign-in has expired or was already completed. Sign in again.";
+pub const MFA_ONE_PROOF: &str = "Send either a code or a recovery code.";
+
 // JWT validation (SimpleJWT).
 pub const TOKEN_INVALID: &str = "Token is invalid";
 pub const TOKEN_EXPIRED: &str = "Token is expired";

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::auth::factor_keys::FactorKeys;
 use crate::auth::jwt::JwtCodec;
 use crate::auth::password::Passwords;
 use crate::auth::reset_tokens::TokenGenerator;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub revocations: Arc<Revocations>,
     /// The language of answers and e-mails.
     pub languages: Languages,
+    /// The keys that seal second factors' secrets and digest recovery codes.
+    pub factor_keys: FactorKeys,
 }
 
 impl AppState {
@@ -38,6 +41,7 @@ impl AppState {
         Ok(Self {
             emails: Arc::new(Emails::new(&settings, reset_tokens.clone(), languages.clone())?),
             languages,
+            factor_keys: FactorKeys::new(settings.secret()),
             jwt,
             passwords: Passwords::with_policy(hashing_slots, features.hashing),
             policy: PasswordPolicy::load(),

@@ -29,6 +29,14 @@ impl Authenticator {
         Ok(Self { totp })
     }
 
+    /// The app of a base32 key as [`key`](Self::key) shows it (what a person types into an app).
+    pub fn from_key(key: &str, issuer: &str, account: &str) -> anyhow::Result<Self> {
+        let secret = totp_rs::Secret::Encoded(key.to_owned())
+            .to_bytes()
+            .map_err(|e| anyhow::anyhow!("Not a base32 key: {e:?}"))?;
+        Self::new(secret, issuer, account)
+    }
+
     /// A new random secret.
     pub fn new_secret() -> Vec<u8> {
         use rand::RngCore;
@@ -124,6 +132,8 @@ mod tests {
         let uri = key.uri();
         assert!(uri.starts_with("otpauth://totp/Gatehouse:alice?"), "{uri}");
         assert!(uri.contains("secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ") && uri.contains("issuer=Gatehouse"), "{uri}");
+        let typed = Authenticator::from_key(&key.key(), "Gatehouse", "alice").unwrap();
+        assert_eq!(typed.code_at(59), "287082");
         let with_port = Authenticator::new(b"12345678901234567890".to_vec(), "127.0.0.1:8000", "alice").unwrap();
         assert!(with_port.uri().starts_with("otpauth://totp/127.0.0.18000:alice?"));
     }

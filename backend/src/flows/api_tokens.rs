@@ -41,6 +41,11 @@ pub async fn log_in(state: &AppState, username: Option<String>, password: Option
     if !user.is_active {
         return Err(ApiError::non_field(messages::UNABLE_TO_LOG_IN));
     }
+    // A password alone never opens an account that has a second factor.
+    if state.store.has_factor(user.id).await? {
+        tracing::info!(user_id = user.id, "token login refused: the account has a second factor");
+        return Err(ApiError::non_field(messages::UNABLE_TO_LOG_IN));
+    }
     if let crate::auth::password::Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
     }

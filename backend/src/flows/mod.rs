@@ -10,6 +10,7 @@
 
 pub mod api_tokens;
 pub mod links;
+pub mod mfa;
 pub mod password;
 pub mod profile;
 pub mod registration;

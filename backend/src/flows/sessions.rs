@@ -103,7 +103,7 @@ pub struct SessionView {
 pub const FIELDS: &[&str] = &["id", "created", "last_used", "ip", "user_agent", "device", "method", "current"];
 
 /// RFC 3339 in UTC, to the second, of a time in microseconds.
-fn timestamp(micros: i64) -> String {
+pub(crate) fn timestamp(micros: i64) -> String {
     OffsetDateTime::from_unix_timestamp(micros.div_euclid(1_000_000))
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())

@@ -10,7 +10,11 @@
 //! token that replaced it; its first refresh starts a session that continues it.
 
 use secrecy::SecretString;
+use serde::Serialize;
 use serde_json::Value;
+
+use crate::auth::random;
+use crate::auth::reset_tokens::digest;
 
 use crate::auth::jwt::{Claims, Pair, TokenType};
 use crate::auth::password::Verification;
@@ -44,10 +48,38 @@ pub struct SignedIn {
     pub user: User,
 }
 
+/// What a correct password gives: tokens, or (for an account with a second factor) the
+/// second step to take (`flows/mfa.rs`).
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    SecondStep(SecondStep),
+}
+
+/// What the second step of a sign-in accepts.
+pub const METHODS: &[&str] = &["totp", "recovery_code"];
+/// How long a sign-in waits for its second factor, in seconds.
+pub const CHALLENGE_LIFETIME: i64 = 300;
+
+/// The first step's answer for an account with a second factor.
+#[derive(Debug, Serialize)]
+pub struct SecondStep {
+    pub mfa_required: bool,
+    pub mfa_token: String,
+    pub methods: &'static [&'static str],
+}
+
+/// A sign-in of `user_id` that waits for its second factor.
+async fn challenge(state: &AppState, user_id: i64) -> Result<SecondStep, ApiError> {
+    let token = random::alphanumeric(43);
+    let now = clock::now_seconds();
+    state.store.open_challenge(&digest(&token), user_id, now, now + CHALLENGE_LIFETIME).await?;
+    Ok(SecondStep { mfa_required: true, mfa_token: token, methods: METHODS })
+}
+
 /// `jwt/create/`: a token pair for the user whose credentials these are. Only failed
 /// attempts count against a username, so an attacker cannot use up the owner's successful
 /// ones.
-pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client) -> Result<SignedIn, ApiError> {
+pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client) -> Result<SignInOutcome, ApiError> {
     let Credentials { username, password } = credentials;
     let attempt = state.throttle.attempt(Scope::LoginUsername, &username).await?;
     let user = state.store.find_user_by_username(&username).await?;
@@ -64,11 +96,24 @@ pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client
     if let Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
     }
+    if state.store.has_factor(user.id).await? {
+        return Ok(SignInOutcome::SecondStep(challenge(state, user.id).await?));
+    }
+    Ok(SignInOutcome::SignedIn(signed_in(state, user, client, sessions::BY_PASSWORD).await?))
+}
+
+/// The end of a sign-in: SimpleJWT's `UPDATE_LAST_LOGIN`, and a new session.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    user: User,
+    client: &Client,
+    method: &str,
+) -> Result<SignedIn, ApiError> {
     if state.features().update_last_login {
         state.store.set_last_login(user.id, clock::now_micros()).await?;
     }
-    let tokens = sessions::start(state, user.id, client, sessions::BY_PASSWORD).await?;
-    tracing::info!(user_id = user.id, "signed in");
+    let tokens = sessions::start(state, user.id, client, method).await?;
+    tracing::info!(user_id = user.id, method, "signed in");
     Ok(SignedIn { tokens, user })
 }
 

@@ -8,8 +8,9 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use crate::domain::user::UserView;
-use crate::flows::sign_in::{self, Credentials, Refreshed, SignedIn};
-use crate::http::fields::{Form, REQUIRED};
+use crate::flows::mfa::{self, Proof};
+use crate::flows::sign_in::{self, Credentials, Refreshed, SignInOutcome, SignedIn};
+use crate::http::fields::{Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{Route, POST_ONLY};
 use crate::http::token_cookie;
@@ -21,6 +22,7 @@ const CREATE: Route = Route { name: "Token Obtain Pair", allow: POST_ONLY };
 const REFRESH: Route = Route { name: "Token Refresh", allow: POST_ONLY };
 const VERIFY: Route = Route { name: "Token Verify", allow: POST_ONLY };
 const BLACKLIST: Route = Route { name: "Token Blacklist", allow: POST_ONLY };
+const MFA: Route = Route { name: "Second Factor", allow: POST_ONLY };
 
 /// Answers that carry tokens must not be kept by any cache.
 fn not_stored(mut response: HttpResponse) -> HttpResponse {
@@ -46,16 +48,40 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
         let password = form.text("password", REQUIRED).unwrap_or_default();
         form.finish()?;
         let credentials = Credentials { username, password: SecretString::from(password) };
-        let SignedIn { tokens, user } = sign_in::sign_in(&state, credentials, &client(&request, &state)).await?;
-        let in_cookie = token_cookie::is_requested(&request);
+        match sign_in::sign_in(&state, credentials, &client(&request, &state)).await? {
+            SignInOutcome::SignedIn(signed_in) => Ok(login_answer(&request, &state, signed_in)),
+            SignInOutcome::SecondStep(step) => Ok(not_stored(json::ok(&step))),
+        }
+    })
+    .await
+}
+
+/// `POST jwt/mfa/`: the second step of a sign-in, with a code or a recovery code.
+pub async fn mfa(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    token_view(&MFA, &request, payload, &state, Some(Scope::LoginAddress), async |input| {
+        let mut form = Form::new(&input);
+        let token = form.text("mfa_token", REQUIRED).unwrap_or_default();
+        let code = form.text("code", OPTIONAL);
+        let recovery_code = form.text("recovery_code", OPTIONAL);
+        form.finish()?;
+        let signed_in = mfa::finish(&state, &token, Proof::of(code, recovery_code)?, &client(&request, &state)).await?;
+        Ok(login_answer(&request, &state, signed_in))
+    })
+    .await
+}
+
+/// The answer of a finished sign-in: the token pair (the refresh token in its cookie in cookie
+/// mode) and the user.
+fn login_answer(request: &HttpRequest, state: &AppState, SignedIn { tokens, user }: SignedIn) -> HttpResponse {
+    {
+        let in_cookie = token_cookie::is_requested(request);
         let refresh = (!in_cookie).then_some(tokens.refresh.as_str());
         let mut response = not_stored(json::ok(&LoginAnswer { refresh, access: &tokens.access, user: user.view() }));
         if in_cookie {
-            set_cookie(&state, &mut response, Some(&tokens.refresh));
+            set_cookie(state, &mut response, Some(&tokens.refresh));
         }
-        Ok(response)
-    })
-    .await
+        response
+    }
 }
 
 /// Sets (or, with `None`, removes) the refresh token's cookie.

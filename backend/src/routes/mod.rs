@@ -10,6 +10,7 @@ pub mod account;
 pub mod api_tokens;
 pub mod app;
 pub mod jwt;
+pub mod mfa;
 pub mod openapi;
 pub mod request;
 pub mod reset;
@@ -34,6 +35,7 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/jwt/refresh/", jwt::refresh);
     endpoint(cfg, "/jwt/verify/", jwt::verify);
     endpoint(cfg, "/jwt/blacklist/", jwt::blacklist);
+    endpoint(cfg, "/jwt/mfa/", jwt::mfa);
     endpoint(cfg, "/token/login/", api_tokens::login);
     endpoint(cfg, "/token/logout/", api_tokens::logout);
     endpoint(cfg, "/users/", users::collection);
@@ -41,6 +43,9 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/me/sessions/", sessions::my_list);
     endpoint(cfg, "/users/me/sessions/revoke/", sessions::my_revoke);
     endpoint(cfg, "/users/me/sessions/{sid:[^/.]+}/", sessions::my_one);
+    endpoint(cfg, "/users/me/mfa/", mfa::list);
+    endpoint(cfg, "/users/me/mfa/totp/", mfa::totp);
+    endpoint(cfg, "/users/me/mfa/totp/confirm/", mfa::confirm);
     endpoint(cfg, "/users/activation/", account::activation);
     endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
     endpoint(cfg, "/users/set_password/", account::set_password);
@@ -64,6 +69,7 @@ pub const PATHS: &[&str] = &[
     "/auth/jwt/refresh/",
     "/auth/jwt/verify/",
     "/auth/jwt/blacklist/",
+    "/auth/jwt/mfa/",
     "/auth/token/login/",
     "/auth/token/logout/",
     "/auth/users/",
@@ -71,6 +77,9 @@ pub const PATHS: &[&str] = &[
     "/auth/users/me/sessions/",
     "/auth/users/me/sessions/revoke/",
     "/auth/users/me/sessions/{sid}/",
+    "/auth/users/me/mfa/",
+    "/auth/users/me/mfa/totp/",
+    "/auth/users/me/mfa/totp/confirm/",
     "/auth/users/activation/",
     "/auth/users/resend_activation/",
     "/auth/users/set_password/",

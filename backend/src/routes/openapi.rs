@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::flows::{api_tokens, links, password, profile, registration, sessions, sign_in, username};
+use crate::flows::{api_tokens, links, mfa, password, profile, registration, sessions, sign_in, username};
 use crate::http::route::{self, not_allowed, Route};
 
 const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
@@ -90,6 +90,17 @@ const OPERATIONS: &[Operation] = &[
         ..op("/auth/jwt/blacklist/", "post", "Revoke a refresh token (sign out)", Success::Ok("Empty"))
     },
     Operation {
+        fields: mfa::FINISH,
+        required: &["mfa_token"],
+        throttled: true,
+        ..op(
+            "/auth/jwt/mfa/",
+            "post",
+            "Finish a sign-in with a second factor: a code or a recovery code",
+            Success::Ok("Login"),
+        )
+    },
+    Operation {
         fields: api_tokens::CREDENTIALS,
         required: api_tokens::CREDENTIALS,
         throttled: true,
@@ -151,6 +162,30 @@ const OPERATIONS: &[Operation] = &[
         authenticated: true,
         by_sid: true,
         ..op("/auth/users/me/sessions/{sid}/", "delete", "End one of the signed-in user's sessions", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        ..op("/auth/users/me/mfa/", "get", "The signed-in user's second factors", Success::Ok("Factors"))
+    },
+    Operation {
+        authenticated: true,
+        ..op(
+            "/auth/users/me/mfa/totp/",
+            "post",
+            "Start adding an authenticator app: its key, shown once",
+            Success::Created("Enrolment"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        fields: mfa::CONFIRM,
+        required: mfa::CONFIRM,
+        ..op(
+            "/auth/users/me/mfa/totp/confirm/",
+            "post",
+            "Activate an authenticator app with its first code (recovery codes come with the first factor)",
+            Success::Ok("Confirmed"),
+        )
     },
     Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
     Operation {
@@ -395,10 +430,20 @@ pub fn document() -> Value {
         "required": sessions::FIELDS,
         "additionalProperties": false,
     });
-    let mut login = user.clone();
-    login["properties"]["refresh"] = json!({ "type": "string" });
-    login["properties"]["access"] = json!({ "type": "string" });
-    login["required"].as_array_mut().expect("a list").extend([json!("refresh"), json!("access")]);
+    let mut tokens = user.clone();
+    tokens["properties"]["refresh"] = json!({ "type": "string" });
+    tokens["properties"]["access"] = json!({ "type": "string" });
+    tokens["required"].as_array_mut().expect("a list").extend([json!("refresh"), json!("access")]);
+    let second_step = json!({
+        "type": "object",
+        "properties": {
+            "mfa_required": { "const": true },
+            "mfa_token": { "type": "string" },
+            "methods": { "type": "array", "items": { "type": "string", "enum": mfa::METHODS } },
+        },
+        "required": ["mfa_required", "mfa_token", "methods"],
+        "additionalProperties": false,
+    });
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -422,7 +467,38 @@ pub fn document() -> Value {
                 "UserList": { "type": "array", "items": reference("User") },
                 "Session": session,
                 "SessionList": { "type": "array", "items": reference("Session") },
-                "Login": login,
+                "Login": { "anyOf": [reference("Tokens"), reference("SecondStep")] },
+                "Tokens": tokens,
+                "SecondStep": second_step,
+                "Factors": {
+                    "type": "object",
+                    "properties": {
+                        "factors": { "type": "array", "items": {
+                            "type": "object",
+                            "properties": {
+                                "id": { "type": "string" },
+                                "kind": { "type": "string" },
+                                "name": { "type": "string" },
+                                "created": { "type": "string", "format": "date-time" },
+                                "last_used": { "type": ["string", "null"], "format": "date-time" },
+                            },
+                            "required": ["id", "kind", "name", "created", "last_used"],
+                        } },
+                        "recovery_codes_left": { "type": "integer" },
+                    },
+                    "required": ["factors", "recovery_codes_left"],
+                },
+                "Enrolment": {
+                    "type": "object",
+                    "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "key": { "type": "string" } },
+                    "required": ["id", "uri", "key"],
+                    "additionalProperties": false,
+                },
+                "Confirmed": {
+                    "type": "object",
+                    "properties": { "recovery_codes": { "type": "array", "items": { "type": "string" } } },
+                    "additionalProperties": false,
+                },
                 "Refreshed": {
                     "type": "object",
                     "properties": { "access": { "type": "string" }, "refresh": { "type": "string" } },

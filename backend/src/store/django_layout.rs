@@ -12,10 +12,14 @@ use super::statement::{Read, Write};
 use super::{Backend, Store};
 
 /// The migrations of Gatehouse's tables beside Django's: (version, description, SQL).
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "gatehouse", include_str!("../../migrations/django/sqlite/0001_gatehouse.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "gatehouse", include_str!("../../migrations/django/postgres/0001_gatehouse.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "gatehouse", include_str!("../../migrations/django/sqlite/0001_gatehouse.sql")),
+    (2, "second factors", include_str!("../../migrations/django/sqlite/0002_second_factors.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "gatehouse", include_str!("../../migrations/django/postgres/0001_gatehouse.sql")),
+    (2, "second factors", include_str!("../../migrations/django/postgres/0002_second_factors.sql")),
+];
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS gatehouse_migrations \
      (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)";

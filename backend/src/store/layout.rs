@@ -294,7 +294,7 @@ impl Sql {
             users: UserSql::new(Dialect::Gatehouse, "users", "username", "email"),
             api_tokens: ApiTokenSql::new(Dialect::Gatehouse, "gatehouse_auth_tokens"),
             simplejwt: None,
-            before_user_delete: Vec::new(),
+            before_user_delete: OWN_ROWS.to_vec(),
         }
     }
 
@@ -321,6 +321,7 @@ impl Sql {
         if !present.authtoken {
             before_user_delete.push(api_tokens.delete_of_user);
         }
+        before_user_delete.extend_from_slice(OWN_ROWS);
         Self {
             django: true,
             users: UserSql::new(dialect, user_table, username_column, email_column),
@@ -330,6 +331,13 @@ impl Sql {
         }
     }
 }
+
+/// Gatehouse's own rows of a user that go with the account (its second factors).
+const OWN_ROWS: &[Write] = &[
+    Write::new("DELETE FROM gatehouse_mfa_factors WHERE user_id = $1"),
+    Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1"),
+    Write::new("DELETE FROM gatehouse_mfa_challenges WHERE user_id = $1"),
+];
 
 /// What a Django project's database holds besides the user table.
 #[derive(Debug, Clone, Default)]

@@ -11,6 +11,7 @@ pub mod django_layout;
 pub mod drf_tokens;
 pub mod layout;
 pub mod links;
+pub mod mfa;
 pub mod outbox;
 pub mod sessions;
 pub mod simplejwt;

@@ -19,6 +19,7 @@ mod hashing;
 mod helpers;
 mod hostile;
 mod jwt;
+mod mfa;
 mod processes;
 mod protected;
 mod reset;
