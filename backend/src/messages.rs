@@ -62,6 +62,7 @@ pub const MFA_CODE_INVALID: &str = "The code is not valid.";
 pub const MFA_RECOVERY_CODE_INVALID: &str = "The recovery code is not valid or was already used.";
 pub const MFA_TOKEN_INVALID: &str = "This sign-in has expired or was already completed. Sign in again.";
 pub const MFA_ONE_PROOF: &str = "Send either a code or a recovery code.";
+pub const MFA_NO_FACTOR: &str = "Recovery codes come with a second factor: add one first.";
 
 // JWT validation (SimpleJWT).
 pub const TOKEN_INVALID: &str = "Token is invalid";

@@ -25,10 +25,14 @@ pub enum EmailKind {
     UsernameChangedConfirmation,
     /// To the address an e-mail change replaced, with a link that takes the change back.
     EmailChanged,
+    /// Notices of changes to second factors.
+    SecondFactorAdded,
+    SecondFactorRemoved,
+    RecoveryCodesReplaced,
 }
 
 impl EmailKind {
-    const ALL: [EmailKind; 7] = [
+    const ALL: [EmailKind; 10] = [
         Self::Activation,
         Self::Confirmation,
         Self::PasswordReset,
@@ -36,6 +40,9 @@ impl EmailKind {
         Self::UsernameReset,
         Self::UsernameChangedConfirmation,
         Self::EmailChanged,
+        Self::SecondFactorAdded,
+        Self::SecondFactorRemoved,
+        Self::RecoveryCodesReplaced,
     ];
 
     pub fn name(self) -> &'static str {
@@ -47,6 +54,9 @@ impl EmailKind {
             Self::UsernameReset => "username_reset",
             Self::UsernameChangedConfirmation => "username_changed_confirmation",
             Self::EmailChanged => "email_changed",
+            Self::SecondFactorAdded => "second_factor_added",
+            Self::SecondFactorRemoved => "second_factor_removed",
+            Self::RecoveryCodesReplaced => "recovery_codes_replaced",
         }
     }
 
@@ -67,6 +77,9 @@ impl EmailKind {
             Self::UsernameReset => files!("username_reset"),
             Self::UsernameChangedConfirmation => files!("username_changed_confirmation"),
             Self::EmailChanged => files!("email_changed"),
+            Self::SecondFactorAdded => files!("second_factor_added"),
+            Self::SecondFactorRemoved => files!("second_factor_removed"),
+            Self::RecoveryCodesReplaced => files!("recovery_codes_replaced"),
         }
     }
 }

@@ -13,10 +13,12 @@ use crate::auth::reset_tokens::digest;
 use crate::auth::totp::Authenticator;
 use crate::clock;
 use crate::domain::user::User;
+use crate::email::EmailKind;
 use crate::error::ApiError;
 use crate::flows::sessions::{self, Client};
 use crate::flows::sign_in::SignedIn;
 pub use crate::flows::sign_in::{SecondStep, METHODS};
+use crate::flows::{confirmation, password_matches};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::mfa::{FactorRow, NewFactor};
@@ -80,7 +82,63 @@ pub async fn confirm_totp(state: &AppState, user: &User, id: &str, code: &str) -
         true => Some(new_recovery_codes(state, user.id).await?),
         false => None,
     };
+    notify(state, EmailKind::SecondFactorAdded, user).await?;
     Ok(Confirmed { recovery_codes })
+}
+
+/// The fields of removing a factor and of replacing the recovery codes.
+pub const REAUTHENTICATE: &[&str] = &["current_password"];
+
+/// The requester's password, checked (and counted) as `set_password` checks it.
+async fn reauthenticate(state: &AppState, user: &User, current_password: String) -> Result<(), ApiError> {
+    match password_matches(state, user, current_password).await? {
+        true => Ok(()),
+        false => Err(ApiError::field("current_password", messages::INVALID_PASSWORD)),
+    }
+}
+
+/// Tells the account about a change to its second factors.
+async fn notify(state: &AppState, kind: EmailKind, user: &User) -> Result<(), ApiError> {
+    let emails = confirmation(state, kind, user);
+    if !emails.is_empty() {
+        state.store.enqueue_emails(&emails).await?;
+        state.emails.wake();
+    }
+    Ok(())
+}
+
+/// `DELETE users/me/mfa/{id}/`: removes a factor, confirmed by the current password; with the
+/// last one, the recovery codes go too. Any other id is "Not found.".
+pub async fn remove(state: &AppState, user: &User, id: &str, current_password: String) -> Result<(), ApiError> {
+    reauthenticate(state, user, current_password).await?;
+    if !state.store.remove_factor(user.id, id).await? {
+        return Err(ApiError::not_found());
+    }
+    tracing::info!(user_id = user.id, "second factor removed");
+    notify(state, EmailKind::SecondFactorRemoved, user).await
+}
+
+/// The new recovery codes, shown once.
+#[derive(Debug, Serialize)]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
+/// `POST users/me/mfa/recovery_codes/`: ten new codes in place of the old ones, confirmed by
+/// the current password, for an account with a second factor.
+pub async fn replace_recovery_codes(
+    state: &AppState,
+    user: &User,
+    current_password: String,
+) -> Result<RecoveryCodes, ApiError> {
+    reauthenticate(state, user, current_password).await?;
+    if !state.store.has_factor(user.id).await? {
+        return Err(ApiError::non_field(messages::MFA_NO_FACTOR));
+    }
+    let recovery_codes = new_recovery_codes(state, user.id).await?;
+    tracing::info!(user_id = user.id, "recovery codes replaced");
+    notify(state, EmailKind::RecoveryCodesReplaced, user).await?;
+    Ok(RecoveryCodes { recovery_codes })
 }
 
 /// Checks `code` against an authenticator app's key and records its time step, so it is good

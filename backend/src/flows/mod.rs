@@ -45,7 +45,7 @@ fn check_retype(retyped: &Retyped, value: &str, mismatch: &'static str) -> Resul
 /// Checks `password` against the user's hash, storing an upgraded hash on success as Django's
 /// `check_password` does. Each check counts against the username's limit of failed sign-ins,
 /// so a stolen access token cannot be used to guess the password here either.
-async fn password_matches(state: &AppState, user: &User, password: String) -> Result<bool, ApiError> {
+pub(crate) async fn password_matches(state: &AppState, user: &User, password: String) -> Result<bool, ApiError> {
     let attempt = state.throttle.attempt(Scope::LoginUsername, &user.username).await?;
     let verification = state.passwords.verify(Some(user.password.clone()), SecretString::from(password)).await?;
     if !verification.is_match() {
@@ -119,13 +119,19 @@ fn attributes_of(user: &User) -> UserAttributes<'_> {
 
 /// The confirmation message of `kind` for `user` when its setting is on, to be queued with the
 /// change that causes it.
-fn confirmation(state: &AppState, kind: EmailKind, user: &User) -> Vec<OutgoingEmail> {
+pub(crate) fn confirmation(state: &AppState, kind: EmailKind, user: &User) -> Vec<OutgoingEmail> {
     let features = state.features();
     let enabled = match kind {
         EmailKind::Confirmation => features.send_confirmation_email,
         EmailKind::PasswordChangedConfirmation => features.password_changed_email_confirmation,
         EmailKind::UsernameChangedConfirmation => features.username_changed_email_confirmation,
-        EmailKind::Activation | EmailKind::PasswordReset | EmailKind::UsernameReset | EmailKind::EmailChanged => true,
+        EmailKind::Activation
+        | EmailKind::PasswordReset
+        | EmailKind::UsernameReset
+        | EmailKind::EmailChanged
+        | EmailKind::SecondFactorAdded
+        | EmailKind::SecondFactorRemoved
+        | EmailKind::RecoveryCodesReplaced => true,
     };
     if !enabled {
         return Vec::new();

@@ -9,12 +9,14 @@ use crate::flows::mfa;
 use crate::http::fields::{Form, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
-use crate::routes::request::{action, signed_in};
+use crate::routes::request::{action, input, signed_in};
 use crate::state::AppState;
 
 const LIST: Route = Route { name: "Second Factor List", allow: "GET, HEAD, OPTIONS" };
 const TOTP: Route = Route { name: "Authenticator App", allow: POST_ONLY };
 const CONFIRM: Route = Route { name: "Authenticator App Confirm", allow: POST_ONLY };
+const ONE: Route = Route { name: "Second Factor Instance", allow: "DELETE, OPTIONS" };
+const RECOVERY_CODES: Route = Route { name: "Recovery Codes", allow: POST_ONLY };
 
 /// `GET users/me/mfa/`.
 pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -49,6 +51,45 @@ pub async fn confirm(request: HttpRequest, payload: web::Payload, state: web::Da
         let code = form.text("code", REQUIRED).unwrap_or_default();
         form.finish()?;
         let mut response = json::ok(&mfa::confirm_totp(&state, &user, &id, &code).await?);
+        no_store(&mut response);
+        Ok(response)
+    })
+    .await
+}
+
+/// `DELETE users/me/mfa/{id}/`: `current_password`.
+pub async fn one(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    serve(&ONE, &request, async {
+        let user = signed_in(&request, &state).await?;
+        match *request.method() {
+            Method::DELETE => {}
+            Method::OPTIONS => return Ok(metadata(&ONE)),
+            _ => return Err(not_allowed(&request)),
+        }
+        let input = input(&request, payload, &state).await?;
+        let mut form = Form::new(&input);
+        let current_password = form.text("current_password", REQUIRED);
+        form.finish()?;
+        mfa::remove(&state, &user, &path, current_password.unwrap_or_default()).await?;
+        Ok(json::no_content())
+    })
+    .await
+}
+
+/// `POST users/me/mfa/recovery_codes/`: `current_password`.
+pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    action(&RECOVERY_CODES, &request, payload, &state, None, async |requester, input| {
+        let user = requester.ok_or_else(crate::error::ApiError::not_authenticated)?.user;
+        let mut form = Form::new(&input);
+        let current_password = form.text("current_password", REQUIRED);
+        form.finish()?;
+        let mut response =
+            json::ok(&mfa::replace_recovery_codes(&state, &user, current_password.unwrap_or_default()).await?);
         no_store(&mut response);
         Ok(response)
     })

@@ -46,6 +46,8 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/me/mfa/", mfa::list);
     endpoint(cfg, "/users/me/mfa/totp/", mfa::totp);
     endpoint(cfg, "/users/me/mfa/totp/confirm/", mfa::confirm);
+    endpoint(cfg, "/users/me/mfa/recovery_codes/", mfa::recovery_codes);
+    endpoint(cfg, "/users/me/mfa/{factor:[^/.]+}/", mfa::one);
     endpoint(cfg, "/users/activation/", account::activation);
     endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
     endpoint(cfg, "/users/set_password/", account::set_password);
@@ -80,6 +82,8 @@ pub const PATHS: &[&str] = &[
     "/auth/users/me/mfa/",
     "/auth/users/me/mfa/totp/",
     "/auth/users/me/mfa/totp/confirm/",
+    "/auth/users/me/mfa/recovery_codes/",
+    "/auth/users/me/mfa/{factor}/",
     "/auth/users/activation/",
     "/auth/users/resend_activation/",
     "/auth/users/set_password/",

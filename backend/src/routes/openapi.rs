@@ -40,6 +40,8 @@ struct Operation {
     by_id: bool,
     /// Whether the path has a `{sid}` parameter (a session id).
     by_sid: bool,
+    /// Whether the path has a `{factor}` parameter (a second factor's id).
+    by_factor: bool,
     /// The values the body's fields may take, when they are choices.
     choices: &'static [&'static str],
     /// Whether it sends e-mail, signs in or refreshes, and so can be throttled.
@@ -59,6 +61,7 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         success,
         by_id: false,
         by_sid: false,
+        by_factor: false,
         choices: &[],
         throttled: false,
         empty_refusal: false,
@@ -186,6 +189,24 @@ const OPERATIONS: &[Operation] = &[
             "Activate an authenticator app with its first code (recovery codes come with the first factor)",
             Success::Ok("Confirmed"),
         )
+    },
+    Operation {
+        authenticated: true,
+        fields: mfa::REAUTHENTICATE,
+        required: mfa::REAUTHENTICATE,
+        ..op(
+            "/auth/users/me/mfa/recovery_codes/",
+            "post",
+            "Ten new recovery codes in place of the old ones, shown once",
+            Success::Ok("RecoveryCodes"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        by_factor: true,
+        fields: mfa::REAUTHENTICATE,
+        required: mfa::REAUTHENTICATE,
+        ..op("/auth/users/me/mfa/{factor}/", "delete", "Remove a second factor", Success::NoContent)
     },
     Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
     Operation {
@@ -348,7 +369,11 @@ fn operation(operation: &Operation) -> Value {
         responses.insert("403".into(), answer("Not allowed for this user", detail()));
     }
     if operation.by_id || operation.authenticated {
-        let what = if operation.by_sid { "No such user or session" } else { "No such user" };
+        let what = match (operation.by_sid, operation.by_factor) {
+            (true, _) => "No such user or session",
+            (_, true) => "No such second factor",
+            _ => "No such user",
+        };
         responses.insert("404".into(), answer(what, detail()));
     }
     if has_body {
@@ -371,6 +396,9 @@ fn operation(operation: &Operation) -> Value {
     }
     if operation.by_sid {
         parameters.push(json!({ "name": "sid", "in": "path", "required": true, "schema": { "type": "string" } }));
+    }
+    if operation.by_factor {
+        parameters.push(json!({ "name": "factor", "in": "path", "required": true, "schema": { "type": "string" } }));
     }
     if !parameters.is_empty() {
         value["parameters"] = Value::Array(parameters);
@@ -492,6 +520,12 @@ pub fn document() -> Value {
                     "type": "object",
                     "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "key": { "type": "string" } },
                     "required": ["id", "uri", "key"],
+                    "additionalProperties": false,
+                },
+                "RecoveryCodes": {
+                    "type": "object",
+                    "properties": { "recovery_codes": { "type": "array", "items": { "type": "string" } } },
+                    "required": ["recovery_codes"],
                     "additionalProperties": false,
                 },
                 "Confirmed": {

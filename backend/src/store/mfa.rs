@@ -30,6 +30,7 @@ const USE_STEP: Write = Write::new(
     "UPDATE gatehouse_mfa_factors SET last_step = $2, last_used_at = $3, confirmed_at = COALESCE(confirmed_at, $3) \
      WHERE id = $1 AND (last_step IS NULL OR last_step < $2)",
 );
+const REMOVE: Write = Write::new("DELETE FROM gatehouse_mfa_factors WHERE id = $1 AND user_id = $2");
 const DROP_CODES: Write = Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1");
 const ADD_CODE: Write = Write::new("INSERT INTO gatehouse_recovery_codes (user_id, digest) VALUES ($1, $2)");
 const USE_CODE: Write = Write::new(
@@ -127,6 +128,20 @@ impl Store {
         let turn = self.write_turn().await;
         let done = turn.query(USE_STEP).bind(id).bind(step).bind(now).execute(&self.pool).await;
         Ok(done.context("Failed to record a code's use")?.rows_affected() == 1)
+    }
+
+    /// Removes factor `id` of the user; with the last active one, the recovery codes go too.
+    /// Whether it was there.
+    pub async fn remove_factor(&self, user_id: i64, id: &str) -> anyhow::Result<bool> {
+        let turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
+        let removed = turn.query(REMOVE).bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected() == 1;
+        let left = HAS_FACTOR.query().bind(user_id).fetch_optional(&mut *tx).await?.is_some();
+        if removed && !left {
+            turn.query(DROP_CODES).bind(user_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await.context("Failed to remove a second factor")?;
+        Ok(removed)
     }
 
     /// Replaces the user's recovery codes by `digests`.

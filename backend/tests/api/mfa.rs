@@ -179,3 +179,61 @@ async fn a_password_alone_gets_no_drf_token_for_an_account_with_a_second_factor(
         .await
         .assert(400, json!({"non_field_errors": ["Unable to log in with provided credentials."]}));
 }
+
+#[tokio::test]
+async fn removing_a_factor_needs_the_password_and_takes_the_recovery_codes_with_the_last_one() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let (key, _) = with_authenticator(&app, &user).await;
+    let token = first_step(&app, &user).await;
+    let body = second_step(&app, json!({"mfa_token": token, "code": key.code_at(now() as u64 + 30)})).await.json();
+    let access = body["access"].as_str().unwrap().to_owned();
+    let id =
+        app.get_authed("/auth/users/me/mfa/", &access).await.json()["factors"][0]["id"].as_str().unwrap().to_owned();
+    let remove = |id: String, password: String| {
+        let request = app.client.delete(app.url(&format!("/auth/users/me/mfa/{id}/"))).bearer_auth(&access);
+        TestApp::read(request.json(&json!({"current_password": password})))
+    };
+
+    remove(id.clone(), "wrong".into()).await.assert(400, json!({"current_password": ["Invalid password."]}));
+    remove("nope".into(), user.password.clone()).await.assert(404, json!({"detail": "Not found."}));
+    remove(id.clone(), user.password.clone()).await.assert_status(204);
+
+    assert_eq!(
+        app.get_authed("/auth/users/me/mfa/", &access).await.json(),
+        json!({"factors": [], "recovery_codes_left": 0})
+    );
+    app.login("alice", &user.password).await;
+    let subjects: Vec<String> = app.emails().await.into_iter().map(|email| email.subject).collect();
+    assert!(subjects.iter().any(|subject| subject.starts_with("A second factor was added")), "{subjects:?}");
+    assert!(subjects.iter().any(|subject| subject.starts_with("A second factor was removed")), "{subjects:?}");
+}
+
+#[tokio::test]
+async fn new_recovery_codes_replace_the_old_ones_and_need_the_password() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let (access, _) = app.login("alice", &user.password).await;
+    app.post_authed("/auth/users/me/mfa/recovery_codes/", &access, json!({"current_password": user.password}))
+        .await
+        .assert(400, json!({"non_field_errors": ["Recovery codes come with a second factor: add one first."]}));
+    let (_, old) = with_authenticator(&app, &user).await;
+    app.post_authed("/auth/users/me/mfa/recovery_codes/", &access, json!({"current_password": "wrong"}))
+        .await
+        .assert(400, json!({"current_password": ["Invalid password."]}));
+
+    let answer = app
+        .post_authed("/auth/users/me/mfa/recovery_codes/", &access, json!({"current_password": user.password}))
+        .await;
+
+    answer.assert_status(200);
+    let new: Vec<String> = serde_json::from_value(answer.json()["recovery_codes"].clone()).unwrap();
+    assert_eq!(new.len(), 10);
+    let token = first_step(&app, &user).await;
+    second_step(&app, json!({"mfa_token": token, "recovery_code": old[0]}))
+        .await
+        .assert(400, json!({"recovery_code": ["The recovery code is not valid or was already used."]}));
+    second_step(&app, json!({"mfa_token": token, "recovery_code": new[0]})).await.assert_status(200);
+    let subjects: Vec<String> = app.emails().await.into_iter().map(|email| email.subject).collect();
+    assert!(subjects.iter().any(|subject| subject.starts_with("New recovery codes")), "{subjects:?}");
+}
