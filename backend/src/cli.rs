@@ -35,6 +35,11 @@ enum Command {
         #[arg(long = "from")]
         from: String,
     },
+    /// Clear a locked-out user's second factors and recovery codes (they are told by e-mail).
+    MfaReset {
+        #[arg(long)]
+        username: String,
+    },
     /// Create a staff superuser, or update the one of that name.
     Createsuperuser {
         #[arg(long)]
@@ -67,6 +72,7 @@ pub fn main() -> ExitCode {
             Command::Migrate => migrate(&settings).await,
             Command::Outbox => outbox(&settings).await,
             Command::ImportDjango { from } => import_django(&settings, &from).await,
+            Command::MfaReset { username } => mfa_reset(&settings, &username).await,
             Command::Createsuperuser { username, email, noinput } => {
                 create_superuser(&settings, &username, &email, noinput).await
             }
@@ -154,6 +160,28 @@ fn format_micros(micros: i64) -> String {
         .ok()
         .and_then(|moment| moment.format(&format).ok())
         .unwrap_or_default()
+}
+
+async fn mfa_reset(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let store = open_store(settings).await?;
+    let Some(user) = store.find_user_by_username(username).await? else {
+        anyhow::bail!("No user is called {username:?}");
+    };
+    let cleared = store.clear_factors(user.id).await?;
+    if cleared > 0 {
+        let emails = crate::email::Emails::new(
+            settings,
+            crate::auth::reset_tokens::TokenGenerator::new(settings.secret(), settings.features.password_reset_timeout),
+            crate::i18n::Languages::new(&settings.language_code, false)?,
+        )?;
+        store
+            .enqueue_emails(
+                &emails.compose_all(crate::email::EmailKind::SecondFactorRemoved, std::slice::from_ref(&user)),
+            )
+            .await?;
+    }
+    println!("Cleared {cleared} second factors of {:?} (id {}), and its recovery codes.", user.username, user.id);
+    Ok(())
 }
 
 async fn import_django(settings: &Settings, from: &str) -> anyhow::Result<()> {

@@ -10,7 +10,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("main", &["cli", "telemetry"]),
     (
         "cli",
-        &["startup", "configuration", "store", "auth", "domain", "email", "state", "telemetry", "clock", "pycompat"],
+        &[
+            "startup",
+            "configuration",
+            "store",
+            "auth",
+            "domain",
+            "email",
+            "state",
+            "telemetry",
+            "clock",
+            "pycompat",
+            "i18n",
+        ],
     ),
     (
         "startup",

@@ -38,6 +38,8 @@ impl TokenType {
 }
 
 /// The session id claim, the one claim Gatehouse adds to SimpleJWT's.
+/// The claim that records how the person signed in.
+const AMR: &str = "amr";
 const SID: &str = "sid";
 
 /// Claims that are replaced, not copied, when a token is derived from another.
@@ -78,6 +80,11 @@ impl Claims {
 
     /// The session the token belongs to: absent from tokens minted by SimpleJWT or before
     /// sessions were recorded.
+    /// How the person signed in (RFC 8176), when more than a password.
+    pub fn amr(&self) -> Option<&Value> {
+        self.0.get(AMR)
+    }
+
     pub fn sid(&self) -> Option<&str> {
         self.0.get(SID).and_then(Value::as_str)
     }
@@ -156,9 +163,18 @@ impl JwtCodec {
     /// The login answer: a refresh token and an access token sharing `iat`, both of session
     /// `sid`.
     pub fn issue_pair(&self, user_id: i64, now: i64, sid: &str) -> Pair {
+        self.issue_pair_with(user_id, now, sid, None)
+    }
+
+    /// [`issue_pair`](Self::issue_pair) recording how the person signed in (RFC 8176's `amr`
+    /// claim, e.g. `["pwd", "otp"]`); refreshed tokens keep it.
+    pub fn issue_pair_with(&self, user_id: i64, now: i64, sid: &str, amr: Option<&Value>) -> Pair {
         let user_id = Value::String(user_id.to_string());
         let sid = Value::String(sid.to_owned());
-        let extra = BTreeMap::from([(SID, &sid)]);
+        let mut extra = BTreeMap::from([(SID, &sid)]);
+        if let Some(amr) = amr {
+            extra.insert(AMR, amr);
+        }
         let refresh_jti = random::uuid4_hex();
         let refresh_expires_at = now + self.refresh_lifetime;
         let refresh = self.sign(&Payload {

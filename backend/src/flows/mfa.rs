@@ -118,6 +118,25 @@ pub async fn remove(state: &AppState, user: &User, id: &str, current_password: S
     notify(state, EmailKind::SecondFactorRemoved, user).await
 }
 
+/// `DELETE users/{id}/mfa/`: staff clear a locked-out user's second factors (and recovery
+/// codes); the user is told. Anyone else is refused; an unknown user is "Not found.".
+pub async fn reset(state: &AppState, staff: &User, user_id: &str) -> Result<(), ApiError> {
+    if !staff.is_staff {
+        return Err(ApiError::permission_denied());
+    }
+    let user = match crate::pycompat::parse_int(user_id) {
+        Some(id) => state.store.find_user(id).await?,
+        None => None,
+    };
+    let Some(user) = user else { return Err(ApiError::not_found()) };
+    let cleared = state.store.clear_factors(user.id).await?;
+    tracing::info!(user_id = user.id, by = staff.id, cleared, "second factors cleared by staff");
+    if cleared > 0 {
+        notify(state, EmailKind::SecondFactorRemoved, &user).await?;
+    }
+    Ok(())
+}
+
 /// The new recovery codes, shown once.
 #[derive(Debug, Serialize)]
 pub struct RecoveryCodes {
@@ -238,7 +257,7 @@ pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Cl
             if !accepted {
                 return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
             }
-            "password+totp"
+            sessions::BY_PASSWORD_AND_CODE
         }
         Proof::RecoveryCode(code) => {
             let used = match state.factor_keys.codes.digest(code) {
@@ -248,7 +267,7 @@ pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Cl
             if !used {
                 return Err(ApiError::field("recovery_code", messages::MFA_RECOVERY_CODE_INVALID));
             }
-            "password+recovery_code"
+            sessions::BY_PASSWORD_AND_RECOVERY_CODE
         }
     };
     state.throttle.refund(attempt).await?;

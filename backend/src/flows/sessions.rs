@@ -31,6 +31,18 @@ pub const BY_PASSWORD: &str = "password";
 /// A session that continues a refresh token issued without one (by Django, or before
 /// sessions were recorded).
 pub const BY_EARLIER_TOKEN: &str = "refresh_token";
+/// A password and an authenticator app's code, or a recovery code.
+pub const BY_PASSWORD_AND_CODE: &str = "password+totp";
+pub const BY_PASSWORD_AND_RECOVERY_CODE: &str = "password+recovery_code";
+
+/// RFC 8176's `amr` of a sign-in `method`: recorded in the tokens of a sign-in with a second
+/// factor (a password alone records nothing, as SimpleJWT's tokens do not).
+fn amr_of(method: &str) -> Option<serde_json::Value> {
+    match method {
+        BY_PASSWORD_AND_CODE | BY_PASSWORD_AND_RECOVERY_CODE => Some(serde_json::json!(["pwd", "otp"])),
+        _ => None,
+    }
+}
 
 /// The longest user agent a session keeps, in characters.
 pub const USER_AGENT_MAX: usize = 256;
@@ -55,7 +67,7 @@ pub async fn start(state: &AppState, user_id: i64, client: &Client, method: &str
     let id = random::uuid4_hex();
     let now_micros = clock::now_micros();
     let now = now_micros / 1_000_000;
-    let tokens = state.jwt.issue_pair(user_id, now, &id);
+    let tokens = state.jwt.issue_pair_with(user_id, now, &id, amr_of(method).as_ref());
     state
         .store
         .start_session(NewSession {

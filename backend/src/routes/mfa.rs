@@ -17,6 +17,7 @@ const TOTP: Route = Route { name: "Authenticator App", allow: POST_ONLY };
 const CONFIRM: Route = Route { name: "Authenticator App Confirm", allow: POST_ONLY };
 const ONE: Route = Route { name: "Second Factor Instance", allow: "DELETE, OPTIONS" };
 const RECOVERY_CODES: Route = Route { name: "Recovery Codes", allow: POST_ONLY };
+const RESET: Route = Route { name: "Second Factor Reset", allow: "DELETE, OPTIONS" };
 
 /// `GET users/me/mfa/`.
 pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -92,6 +93,22 @@ pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: 
             json::ok(&mfa::replace_recovery_codes(&state, &user, current_password.unwrap_or_default()).await?);
         no_store(&mut response);
         Ok(response)
+    })
+    .await
+}
+
+/// `DELETE users/{id}/mfa/`: staff clear a user's second factors.
+pub async fn reset(request: HttpRequest, state: web::Data<AppState>, id: web::Path<String>) -> HttpResponse {
+    serve(&RESET, &request, async {
+        let staff = signed_in(&request, &state).await?;
+        match *request.method() {
+            Method::DELETE => {
+                mfa::reset(&state, &staff, &id).await?;
+                Ok(json::no_content())
+            }
+            Method::OPTIONS => Ok(metadata(&RESET)),
+            _ => Err(not_allowed(&request)),
+        }
     })
     .await
 }

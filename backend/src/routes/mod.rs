@@ -60,6 +60,7 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/schema/", openapi::serve);
     endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
     endpoint(cfg, "/users/{id:[^/.]+}/sessions/", sessions::user_list);
+    endpoint(cfg, "/users/{id:[^/.]+}/mfa/", mfa::reset);
     endpoint(cfg, "/users/{id:[^/.]+}/sessions/revoke/", sessions::user_revoke);
     endpoint(cfg, "/users/{id:[^/.]+}/sessions/{sid:[^/.]+}/", sessions::user_one);
 }
@@ -96,6 +97,7 @@ pub const PATHS: &[&str] = &[
     "/auth/schema/",
     "/auth/users/{id}/",
     "/auth/users/{id}/sessions/",
+    "/auth/users/{id}/mfa/",
     "/auth/users/{id}/sessions/revoke/",
     "/auth/users/{id}/sessions/{sid}/",
 ];

@@ -236,6 +236,16 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         authenticated: true,
         by_id: true,
+        ..op(
+            "/auth/users/{id}/mfa/",
+            "delete",
+            "Staff: clear a user's second factors and recovery codes",
+            Success::NoContent,
+        )
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
         fields: sessions::REVOKE,
         required: sessions::REVOKE,
         choices: sessions::SCOPES,

@@ -333,11 +333,7 @@ impl Sql {
 }
 
 /// Gatehouse's own rows of a user that go with the account (its second factors).
-const OWN_ROWS: &[Write] = &[
-    Write::new("DELETE FROM gatehouse_mfa_factors WHERE user_id = $1"),
-    Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1"),
-    Write::new("DELETE FROM gatehouse_mfa_challenges WHERE user_id = $1"),
-];
+const OWN_ROWS: &[Write] = super::mfa::CLEAR;
 
 /// What a Django project's database holds besides the user table.
 #[derive(Debug, Clone, Default)]

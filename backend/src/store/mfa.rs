@@ -31,6 +31,12 @@ const USE_STEP: Write = Write::new(
      WHERE id = $1 AND (last_step IS NULL OR last_step < $2)",
 );
 const REMOVE: Write = Write::new("DELETE FROM gatehouse_mfa_factors WHERE id = $1 AND user_id = $2");
+/// Everything of a user's second factors (the staff reset, and a deleted account).
+pub(super) const CLEAR: &[Write] = &[
+    Write::new("DELETE FROM gatehouse_mfa_factors WHERE user_id = $1"),
+    Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1"),
+    Write::new("DELETE FROM gatehouse_mfa_challenges WHERE user_id = $1"),
+];
 const DROP_CODES: Write = Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1");
 const ADD_CODE: Write = Write::new("INSERT INTO gatehouse_recovery_codes (user_id, digest) VALUES ($1, $2)");
 const USE_CODE: Write = Write::new(
@@ -142,6 +148,22 @@ impl Store {
         }
         tx.commit().await.context("Failed to remove a second factor")?;
         Ok(removed)
+    }
+
+    /// Removes every factor and recovery code of the user, and the sign-ins waiting for one;
+    /// how many factors there were.
+    pub async fn clear_factors(&self, user_id: i64) -> anyhow::Result<u64> {
+        let turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
+        let mut factors = 0;
+        for (index, statement) in CLEAR.iter().enumerate() {
+            let done = turn.query(*statement).bind(user_id).execute(&mut *tx).await?;
+            if index == 0 {
+                factors = done.rows_affected();
+            }
+        }
+        tx.commit().await.context("Failed to clear second factors")?;
+        Ok(factors)
     }
 
     /// Replaces the user's recovery codes by `digests`.

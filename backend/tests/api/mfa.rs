@@ -90,6 +90,23 @@ async fn an_account_with_an_authenticator_app_signs_in_with_password_and_code() 
     app.get_authed("/auth/users/me/", access).await.assert_status(200);
     let sessions = app.get_authed("/auth/users/me/sessions/", access).await.json();
     assert_eq!(sessions[0]["method"], "password+totp");
+    assert_eq!(claims(access)["amr"], json!(["pwd", "otp"]), "the tokens say how the person signed in");
+    let refreshed = app.post("/auth/jwt/refresh/", json!({"refresh": body["refresh"]})).await.json();
+    assert_eq!(claims(refreshed["access"].as_str().unwrap())["amr"], json!(["pwd", "otp"]));
+}
+
+/// A JWT's payload.
+fn claims(token: &str) -> Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_password_alone_records_no_amr() {
+    let app = spawn_app().await;
+    let (_, access) = app.signed_in_user("alice").await;
+    assert!(claims(&access).get("amr").is_none());
 }
 
 #[tokio::test]
@@ -236,4 +253,66 @@ async fn new_recovery_codes_replace_the_old_ones_and_need_the_password() {
     second_step(&app, json!({"mfa_token": token, "recovery_code": new[0]})).await.assert_status(200);
     let subjects: Vec<String> = app.emails().await.into_iter().map(|email| email.subject).collect();
     assert!(subjects.iter().any(|subject| subject.starts_with("New recovery codes")), "{subjects:?}");
+}
+
+async fn reset(app: &TestApp, token: &str, id: &str) -> crate::helpers::Answer {
+    app.request(reqwest::Method::DELETE, &format!("/auth/users/{id}/mfa/"), Some(token), None).await
+}
+
+#[tokio::test]
+async fn staff_clear_a_locked_out_users_factors_and_nobody_else_may() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    with_authenticator(&app, &user).await;
+    let (_, bob) = app.signed_in_user("bob").await;
+    let (_, staff) = {
+        let admin = app.create_user("admin", true, true).await;
+        let (access, _) = app.login("admin", &admin.password).await;
+        (admin, access)
+    };
+
+    reset(&app, &bob, &user.id.to_string())
+        .await
+        .assert(403, json!({"detail": "You do not have permission to perform this action."}));
+    app.request(reqwest::Method::DELETE, &format!("/auth/users/{}/mfa/", user.id), None, None)
+        .await
+        .assert(401, json!({"detail": "Authentication credentials were not provided."}));
+    reset(&app, &staff, "999999").await.assert(404, json!({"detail": "Not found."}));
+    reset(&app, &staff, &user.id.to_string()).await.assert_status(204);
+
+    let (access, _) = app.login("alice", &user.password).await;
+    assert_eq!(
+        app.get_authed("/auth/users/me/mfa/", &access).await.json(),
+        json!({"factors": [], "recovery_codes_left": 0})
+    );
+}
+
+#[tokio::test]
+async fn the_mfa_reset_command_clears_a_users_factors() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    with_authenticator(&app, &user).await;
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env_clear()
+        .env("GATEHOUSE_DATABASE_URL", &app.database.url)
+        .env("GATEHOUSE_SECRET_KEY", crate::helpers::SECRET_KEY)
+        .env("GATEHOUSE_EMAIL_OUTBOX_DIR", app.outbox.display().to_string())
+        .args(["mfa-reset", "--username", "alice"])
+        .output()
+        .unwrap();
+
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("Cleared 1 second factors of \"alice\""), "{printed}");
+    app.login("alice", &user.password).await;
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .env_clear()
+        .env("GATEHOUSE_DATABASE_URL", &app.database.url)
+        .env("GATEHOUSE_SECRET_KEY", crate::helpers::SECRET_KEY)
+        .args(["mfa-reset", "--username", "nobody"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("No user is called \"nobody\""));
 }
