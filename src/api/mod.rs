@@ -35,6 +35,21 @@ const ROTATED_ELSEWHERE: &str = "Token is blacklisted";
 const ROTATION_WAIT_MS: u32 = 2_000;
 const ROTATION_POLL_MS: u32 = 100;
 
+/// What a correct password gives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SignInStep {
+    SignedIn(User),
+    /// The account has a second factor: the token that waits for it.
+    SecondFactor(String),
+}
+
+/// The second step's proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecondFactor {
+    Code(String),
+    RecoveryCode(String),
+}
+
 /// What happened to the session, for whoever shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SessionEvent {
@@ -326,11 +341,31 @@ impl Client {
     // ----- Signing in and out -----
 
     /// Signs in: the server sets the refresh cookie, this tab keeps the access token, and the
-    /// other tabs learn who signed in.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<User, ApiError> {
+    /// other tabs learn who signed in. An account with a second factor is asked for it first.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignInStep, ApiError> {
         let body = json!({ "username": username, "password": password });
         let (status, text) = self.send(Self::token_request("jwt/create/", &body)).await?;
         let value = decode(status, &text)?;
+        if let Some(token) = value.get("mfa_token").and_then(Value::as_str) {
+            return Ok(SignInStep::SecondFactor(token.to_owned()));
+        }
+        self.signed_in(status, value).map(SignInStep::SignedIn)
+    }
+
+    /// The second step of a sign-in: the token the first step gave, and a code from an
+    /// authenticator app or a recovery code.
+    pub async fn finish_sign_in(&self, mfa_token: &str, proof: SecondFactor) -> Result<User, ApiError> {
+        let body = match proof {
+            SecondFactor::Code(code) => json!({ "mfa_token": mfa_token, "code": code }),
+            SecondFactor::RecoveryCode(code) => json!({ "mfa_token": mfa_token, "recovery_code": code }),
+        };
+        let (status, text) = self.send(Self::token_request("jwt/mfa/", &body)).await?;
+        let value = decode(status, &text)?;
+        self.signed_in(status, value)
+    }
+
+    /// A finished sign-in's answer: keeps the access token and tells the other tabs.
+    fn signed_in(&self, status: u16, value: Value) -> Result<User, ApiError> {
         let answer: AccessAnswer = serde_json::from_value(value.clone()).map_err(|_| ApiError::Unexpected(status))?;
         let user: User = serde_json::from_value(value).map_err(|_| ApiError::Unexpected(status))?;
         let generation = self.marker().map_or(0, |marker| marker.generation + 1);

@@ -8,6 +8,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use crate::domain::user::UserView;
+use crate::error::ApiError;
 use crate::flows::mfa::{self, Proof};
 use crate::flows::sign_in::{self, Credentials, Refreshed, SignInOutcome, SignedIn};
 use crate::http::fields::{Form, OPTIONAL, REQUIRED};
@@ -73,15 +74,13 @@ pub async fn mfa(request: HttpRequest, payload: web::Payload, state: web::Data<A
 /// The answer of a finished sign-in: the token pair (the refresh token in its cookie in cookie
 /// mode) and the user.
 fn login_answer(request: &HttpRequest, state: &AppState, SignedIn { tokens, user }: SignedIn) -> HttpResponse {
-    {
-        let in_cookie = token_cookie::is_requested(request);
-        let refresh = (!in_cookie).then_some(tokens.refresh.as_str());
-        let mut response = not_stored(json::ok(&LoginAnswer { refresh, access: &tokens.access, user: user.view() }));
-        if in_cookie {
-            set_cookie(state, &mut response, Some(&tokens.refresh));
-        }
-        response
+    let in_cookie = token_cookie::is_requested(request);
+    let refresh = (!in_cookie).then_some(tokens.refresh.as_str());
+    let mut response = not_stored(json::ok(&LoginAnswer { refresh, access: &tokens.access, user: user.view() }));
+    if in_cookie {
+        set_cookie(state, &mut response, Some(&tokens.refresh));
     }
+    response
 }
 
 /// Sets (or, with `None`, removes) the refresh token's cookie.
@@ -91,7 +90,7 @@ fn set_cookie(state: &AppState, response: &mut HttpResponse, token: Option<&str>
 }
 
 /// The one field of refresh and blacklist; in cookie mode, the cookie stands in for it.
-fn refresh_token(request: &HttpRequest, input: &crate::http::body::Input) -> Result<String, crate::error::ApiError> {
+fn refresh_token(request: &HttpRequest, input: &crate::http::body::Input) -> Result<String, ApiError> {
     if !input.contains("refresh") {
         if let Some(token) = token_cookie::refresh_token(request) {
             return Ok(token);

@@ -5,6 +5,7 @@
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::error::ApiError;
 use crate::flows::mfa;
 use crate::http::fields::{Form, REQUIRED};
 use crate::http::json;
@@ -35,7 +36,7 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 /// `POST users/me/mfa/totp/`: a new key, shown once.
 pub async fn totp(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&TOTP, &request, payload, &state, None, async |requester, _| {
-        let user = requester.ok_or_else(crate::error::ApiError::not_authenticated)?.user;
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let mut response = json::respond(actix_web::http::StatusCode::CREATED, &mfa::enrol_totp(&state, &user).await?);
         no_store(&mut response);
         Ok(response)
@@ -46,7 +47,7 @@ pub async fn totp(request: HttpRequest, payload: web::Payload, state: web::Data<
 /// `POST users/me/mfa/totp/confirm/`: `id` and `code`.
 pub async fn confirm(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&CONFIRM, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(crate::error::ApiError::not_authenticated)?.user;
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let mut form = Form::new(&input);
         let id = form.text("id", REQUIRED).unwrap_or_default();
         let code = form.text("code", REQUIRED).unwrap_or_default();
@@ -85,7 +86,7 @@ pub async fn one(
 /// `POST users/me/mfa/recovery_codes/`: `current_password`.
 pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&RECOVERY_CODES, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(crate::error::ApiError::not_authenticated)?.user;
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let mut form = Form::new(&input);
         let current_password = form.text("current_password", REQUIRED);
         form.finish()?;
