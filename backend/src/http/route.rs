@@ -51,7 +51,10 @@ where
         }
         return redirect;
     }
-    let outcome = match &language {
+    // E-mails composed while the request runs take its language; without negotiation that is
+    // `LANGUAGE_CODE`'s, their default, and nothing needs keeping.
+    let negotiated = languages.filter(|languages| languages.negotiates()).and(language.as_ref());
+    let outcome = match negotiated {
         Some(language) => i18n::speaking(language.clone(), handler).await,
         None => handler.await,
     };
