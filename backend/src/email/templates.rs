@@ -181,6 +181,7 @@ impl Templates {
     }
 
     /// The English message of `kind`.
+    #[cfg(test)]
     pub fn render(&self, kind: EmailKind, context: &Context<'_>) -> Rendered {
         self.fill_in(self.english_of(kind), context)
     }

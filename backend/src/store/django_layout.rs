@@ -14,11 +14,12 @@ use super::{Backend, Store};
 /// The migrations of Gatehouse's tables beside Django's: (version, description, SQL).
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "gatehouse", include_str!("../../migrations/django/sqlite/0001_gatehouse.sql")),
-    (2, "second factors", include_str!("../../migrations/django/sqlite/0002_second_factors.sql")),
+    // The same tables as in Gatehouse's own layout, which has no foreign keys on them either.
+    (2, "second factors", include_str!("../../migrations/sqlite/0011_second_factors.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "gatehouse", include_str!("../../migrations/django/postgres/0001_gatehouse.sql")),
-    (2, "second factors", include_str!("../../migrations/django/postgres/0002_second_factors.sql")),
+    (2, "second factors", include_str!("../../migrations/postgres/0011_second_factors.sql")),
 ];
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS gatehouse_migrations \
