@@ -66,26 +66,27 @@ impl SideBySide {
     }
 
     /// The last message Django e-mailed to `address`, as Django's file backend wrote it.
-    pub fn django_email_to(&self, address: &str) -> String {
-        // In the order Django wrote them (its file names only tell the second).
-        let mut files: Vec<_> = std::fs::read_dir(self.django_mail.path())
+    pub fn take_django_email_to(&self, address: &str) -> String {
+        // Django's file names only tell the second and file times can tie, so each message is
+        // taken (removed) once read: the one left is the one the last request sent.
+        let mut messages: Vec<(std::path::PathBuf, String)> = std::fs::read_dir(self.django_mail.path())
             .unwrap()
             .map(|entry| {
-                let entry = entry.unwrap();
-                (entry.metadata().unwrap().modified().unwrap(), entry.path())
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                (path, text)
             })
+            .filter(|(_, text)| text.contains(&format!("To: {address}")))
             .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|(_, path)| std::fs::read_to_string(path).unwrap())
-            .rfind(|text| text.contains(&format!("To: {address}")))
-            .unwrap_or_else(|| panic!("Django e-mailed nothing to {address}"))
+        assert!(messages.len() <= 1, "Django e-mailed {address} {} times since the last look", messages.len());
+        let (path, text) = messages.pop().unwrap_or_else(|| panic!("Django e-mailed nothing to {address}"));
+        std::fs::remove_file(path).unwrap();
+        text
     }
 
-    /// The uid and token of the last link Django e-mailed to `address`.
+    /// The uid and token of the link Django last e-mailed to `address`.
     fn django_link_to(&self, address: &str) -> (String, String) {
-        let text = self.django_email_to(address).replace("=\n", "");
+        let text = self.take_django_email_to(address).replace("=\n", "");
         let pattern = ["activate/", "password/reset/confirm/", "username/reset/confirm/"]
             .iter()
             .find_map(|prefix| text.find(prefix).map(|at| &text[at + prefix.len()..]))

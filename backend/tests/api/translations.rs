@@ -164,7 +164,7 @@ async fn an_email_is_written_in_the_language_of_the_request_that_sends_it() {
         TestApp::read(request(&pair.django.url)).await.assert_status(204);
         TestApp::read(request(&pair.gatehouse.address)).await.assert_status(204);
 
-        let expected = django_message(&pair.django_email_to("alice@example.com"));
+        let expected = django_message(&pair.take_django_email_to("alice@example.com"));
         let sent = pair.gatehouse.last_email_to("alice@example.com").await;
         assert_eq!((sent.subject.clone(), text_lines(&sent.text)), expected, "{language}");
         match &english {
