@@ -20,6 +20,10 @@ pub const NO_DATA: &str = "No data provided";
 pub fn not_a_dictionary(kind: &str) -> String {
     format!("Invalid data. Expected a dictionary, but got {kind}.")
 }
+/// DRF's `DictField` refusing another value.
+pub fn not_a_dict_field(kind: &str) -> String {
+    format!("Expected a dictionary of items but got type \"{kind}\".")
+}
 pub fn json_parse_error(reason: &str) -> String {
     format!("JSON parse error - {reason}")
 }
@@ -61,8 +65,19 @@ pub const MFA_NOT_ENROLLING: &str = "No authenticator app is being added with th
 pub const MFA_CODE_INVALID: &str = "The code is not valid.";
 pub const MFA_RECOVERY_CODE_INVALID: &str = "The recovery code is not valid or was already used.";
 pub const MFA_TOKEN_INVALID: &str = "This sign-in has expired or was already completed. Sign in again.";
-pub const MFA_ONE_PROOF: &str = "Send either a code or a recovery code.";
+pub const MFA_ONE_PROOF: &str = "Send one of a code, a recovery code or a passkey.";
 pub const MFA_NO_FACTOR: &str = "Recovery codes come with a second factor: add one first.";
+pub const MFA_CONFIRM_ONE: &str =
+    "Confirm with your current password, a code from your authenticator app or a passkey.";
+pub const PASSKEYS_UNAVAILABLE: &str =
+    "Passkeys need Gatehouse to be reached at a host name (GATEHOUSE_FRONTEND_URL), not an IP address.";
+pub const PASSKEY_CEREMONY_INVALID: &str = "This passkey request has expired or was already used. Try again.";
+pub const PASSKEY_NOT_VERIFIED: &str = "This passkey could not be verified.";
+pub const PASSKEY_ALREADY_REGISTERED: &str = "This passkey is already registered.";
+pub const PASSKEY_ANSWER_SHAPE: &str = "Send the passkey's answer as {\"id\": …, \"credential\": {…}}.";
+pub const PASSKEY_NONE: &str = "This account has no passkey.";
+pub const PASSKEY_UNKNOWN: &str = "This passkey is not registered with any account here.";
+pub const FACTOR_NAME_MAX: usize = 64;
 
 // JWT validation (SimpleJWT).
 pub const TOKEN_INVALID: &str = "Token is invalid";

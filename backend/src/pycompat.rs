@@ -104,6 +104,20 @@ pub fn float_repr(value: f64) -> String {
     }
 }
 
+/// The Python type name of a parsed JSON value, as DRF's messages print it.
+pub fn type_name(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "NoneType",
+        Value::Object(_) => "dict",
+        Value::Array(_) => "list",
+        Value::String(_) => "str",
+        Value::Bool(_) => "bool",
+        Value::Number(number) if number.is_f64() => "float",
+        Value::Number(_) => "int",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,15 @@ impl Application {
         let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);
         let languages = web::Data::new(state.languages.clone());
+        match &state.passkeys {
+            Some(_) => {
+                tracing::info!(frontend = state.settings.frontend_url, "passkeys are on for the frontend's host")
+            }
+            None => tracing::info!(
+                frontend = state.settings.frontend_url,
+                "passkeys are off: browsers offer them on a host name (such as localhost), not an IP address"
+            ),
+        }
         spawn_housekeeping(state.clone());
         crate::revocation::spawn_polling(state.store.clone(), state.revocations.clone(), revocation_memory(&state));
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
@@ -87,9 +96,9 @@ fn revocation_memory(state: &AppState) -> i64 {
 }
 
 /// Hourly: expired blacklist entries (their tokens are refused as expired anyway), sessions
-/// whose tokens have all expired, e-mails
-/// delivered more than a week ago, throttle windows older than a day and records of e-mailed
-/// links older than the links' lifetime are forgotten.
+/// whose tokens have all expired, e-mails delivered more than a week ago, throttle windows
+/// older than a day, expired second-step sign-ins and passkey ceremonies, and records of
+/// e-mailed links older than the links' lifetime are forgotten.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
@@ -109,6 +118,13 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             // The longest throttle period is a day: older windows have ended.
             if let Err(error) = state.store.purge_throttle(clock::now_seconds() - 86_400).await {
                 tracing::warn!(error = format!("{error:#}"), "could not purge throttle counters");
+            }
+            // Sign-ins waiting for a second factor and passkey ceremonies live five minutes.
+            if let Err(error) = state.store.purge_challenges(now).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge sign-ins waiting for a second factor");
+            }
+            if let Err(error) = state.store.purge_ceremonies(now).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge passkey ceremonies");
             }
             // A link older than the links' lifetime no longer opens anyway.
             let expired = clock::now_seconds() - state.features().password_reset_timeout;

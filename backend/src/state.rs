@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::auth::factor_keys::FactorKeys;
 use crate::auth::jwt::JwtCodec;
+use crate::auth::passkeys::Passkeys;
 use crate::auth::password::Passwords;
 use crate::auth::reset_tokens::TokenGenerator;
 use crate::configuration::{Features, Settings};
@@ -29,6 +30,8 @@ pub struct AppState {
     pub languages: Languages,
     /// The keys that seal second factors' secrets and digest recovery codes.
     pub factor_keys: FactorKeys,
+    /// The relying party of passkeys: none when the frontend is reached by IP address.
+    pub passkeys: Option<Passkeys>,
 }
 
 impl AppState {
@@ -42,6 +45,7 @@ impl AppState {
             emails: Arc::new(Emails::new(&settings, reset_tokens.clone(), languages.clone())?),
             languages,
             factor_keys: FactorKeys::new(settings.secret()),
+            passkeys: Passkeys::for_frontend(&settings.frontend_url, &settings.site_name)?,
             jwt,
             passwords: Passwords::with_policy(hashing_slots, features.hashing),
             policy: PasswordPolicy::load(),

@@ -50,6 +50,29 @@ impl Authenticator {
         self.totp.get_url()
     }
 
+    /// The URI's QR code, as an SVG image in a `data:` URI for an `<img>`: dark modules on a
+    /// light background with the four-module quiet zone scanners need.
+    pub fn qr_code(&self) -> anyhow::Result<String> {
+        use base64::Engine;
+        use qrcodegen::{QrCode, QrCodeEcc};
+        let code = QrCode::encode_text(&self.uri(), QrCodeEcc::Medium).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        const QUIET: i32 = 4;
+        let side = code.size() + 2 * QUIET;
+        let mut path = String::new();
+        for y in 0..code.size() {
+            for x in 0..code.size() {
+                if code.get_module(x, y) {
+                    path.push_str(&format!("M{},{}h1v1h-1z", x + QUIET, y + QUIET));
+                }
+            }
+        }
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\">\
+             <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+        );
+        Ok(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
+    }
+
     /// The secret in base32, for typing it into an app.
     pub fn key(&self) -> String {
         self.totp.get_secret_base32()
@@ -120,6 +143,20 @@ mod tests {
         assert_eq!(key.accept(&key.code_at(now), now, Some(step)), None, "replayed");
         assert_eq!(key.accept(&key.code_at(now - 30), now, Some(step)), None, "older");
         assert!(key.accept(&key.code_at(now + 30), now, Some(step)).is_some(), "the next step's");
+    }
+
+    #[test]
+    fn the_qr_code_is_an_svg_image_of_the_uri_with_its_quiet_zone() {
+        use base64::Engine;
+        let key = rfc_key();
+        let uri = key.qr_code().unwrap();
+        let svg = uri.strip_prefix("data:image/svg+xml;base64,").expect("an SVG data URI");
+        let svg = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(svg).unwrap()).unwrap();
+        let size = qrcodegen::QrCode::encode_text(&key.uri(), qrcodegen::QrCodeEcc::Medium).unwrap().size();
+        assert!(svg.contains(&format!("viewBox=\"0 0 {0} {0}\"", size + 8)), "{svg}");
+        // The top-left finder pattern starts right after the quiet zone.
+        assert!(svg.contains("M4,4h1v1h-1z"), "{svg}");
+        assert!(!svg.contains("M3,"), "nothing drawn in the quiet zone");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! Second factors: adding an authenticator app (its key shown once, active after a correct
 //! code), recovery codes (ten, issued with the first factor), and the second step of a
-//! sign-in. An account with an active factor gets, for a correct password, a short-lived
-//! single-use `mfa_token` instead of tokens; `jwt/mfa/` exchanges it, with a code or a
-//! recovery code, for the usual sign-in answer. Wrong codes count against the account like
-//! wrong passwords. Accounts without a factor never see any of this.
+//! sign-in. An account with an active factor (an app or a passkey: `flows/passkeys.rs`) gets,
+//! for a correct password, a short-lived single-use `mfa_token` instead of tokens; `jwt/mfa/`
+//! exchanges it, with a code, a recovery code or a passkey, for the usual sign-in answer.
+//! Wrong codes count against the account like wrong passwords. Accounts without a factor
+//! never see any of this.
 
 use serde::Serialize;
 
@@ -15,9 +16,10 @@ use crate::clock;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::ApiError;
+use crate::flows::passkeys::{self, Assertion, Purpose, PASSKEY};
 use crate::flows::sessions::{self, Client};
+pub use crate::flows::sign_in::SecondStep;
 use crate::flows::sign_in::SignedIn;
-pub use crate::flows::sign_in::{SecondStep, METHODS};
 use crate::flows::{confirmation, password_matches};
 use crate::messages;
 use crate::state::AppState;
@@ -26,10 +28,16 @@ use crate::throttle::Scope;
 
 /// An authenticator app (RFC 6238 codes).
 pub const TOTP: &str = "totp";
+/// Recovery codes, as the second step's methods name them.
+pub const RECOVERY_CODE: &str = "recovery_code";
+/// Every method a second step may offer, in the order offered.
+pub const METHODS: &[&str] = &[TOTP, PASSKEY, RECOVERY_CODE];
 /// The fields of `users/me/mfa/totp/confirm/`.
 pub const CONFIRM: &[&str] = &["id", "code"];
-/// The fields of `jwt/mfa/`: the token and one of a code or a recovery code.
-pub const FINISH: &[&str] = &["mfa_token", "code", "recovery_code"];
+/// The fields of `jwt/mfa/`: the token and one of a code, a recovery code or a passkey.
+pub const FINISH: &[&str] = &["mfa_token", "code", "recovery_code", "passkey"];
+/// The fields of renaming a factor.
+pub const RENAME: &[&str] = &["name"];
 
 /// What the sealed key of a factor is bound to.
 fn context(user_id: i64, factor_id: &str) -> String {
@@ -44,6 +52,8 @@ pub struct Enrolment {
     pub uri: String,
     /// The key in base32, for typing it in.
     pub key: String,
+    /// The URI's QR code: an SVG image as a `data:` URI.
+    pub qr_code: String,
 }
 
 /// `users/me/mfa/totp/`: a new authenticator-app key for `user`, active once confirmed.
@@ -56,7 +66,7 @@ pub async fn enrol_totp(state: &AppState, user: &User) -> Result<Enrolment, ApiE
     let factor =
         NewFactor { id: &id, user_id: user.id, kind: TOTP, name: "Authenticator app", secret: Some(&sealed), now };
     state.store.enrol_factor(factor).await?;
-    Ok(Enrolment { id, uri: authenticator.uri(), key: authenticator.key() })
+    Ok(Enrolment { id, uri: authenticator.uri(), key: authenticator.key(), qr_code: authenticator.qr_code()? })
 }
 
 /// The recovery codes issued with the first factor, shown once.
@@ -78,6 +88,11 @@ pub async fn confirm_totp(state: &AppState, user: &User, id: &str, code: &str) -
         return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
     }
     tracing::info!(user_id = user.id, "authenticator app added");
+    factor_added(state, user, first).await
+}
+
+/// After a factor is added: the recovery codes when it is the account's first, and the notice.
+pub(crate) async fn factor_added(state: &AppState, user: &User, first: bool) -> Result<Confirmed, ApiError> {
     let recovery_codes = match first {
         true => Some(new_recovery_codes(state, user.id).await?),
         false => None,
@@ -86,19 +101,58 @@ pub async fn confirm_totp(state: &AppState, user: &User, id: &str, code: &str) -
     Ok(Confirmed { recovery_codes })
 }
 
-/// The fields of removing a factor and of replacing the recovery codes.
-pub const REAUTHENTICATE: &[&str] = &["current_password"];
+/// The fields of removing a factor and of replacing the recovery codes: one of them.
+pub const REAUTHENTICATE: &[&str] = &["current_password", "code", "passkey"];
 
-/// The requester's password, checked (and counted) as `set_password` checks it.
-async fn reauthenticate(state: &AppState, user: &User, current_password: String) -> Result<(), ApiError> {
-    match password_matches(state, user, current_password).await? {
-        true => Ok(()),
-        false => Err(ApiError::field("current_password", messages::INVALID_PASSWORD)),
+/// How a signed-in person confirms a change to their second factors: the current password,
+/// or a fresh second factor.
+pub enum Reauthentication {
+    Password(String),
+    Code(String),
+    Passkey(Assertion),
+}
+
+impl Reauthentication {
+    /// A code or a passkey when given (one of them), else the password (required).
+    pub fn of(
+        current_password: Option<String>,
+        code: Option<String>,
+        passkey: Option<Assertion>,
+    ) -> Result<Self, ApiError> {
+        match (current_password, code, passkey) {
+            (None, Some(code), None) => Ok(Self::Code(code)),
+            (None, None, Some(passkey)) => Ok(Self::Passkey(passkey)),
+            (Some(password), None, None) => Ok(Self::Password(password)),
+            (None, None, None) => Err(ApiError::field("current_password", messages::REQUIRED)),
+            _ => Err(ApiError::non_field(messages::MFA_CONFIRM_ONE)),
+        }
+    }
+}
+
+/// Checks the requester's confirmation: the password as `set_password` checks it (and counts
+/// it), a code of one of their authenticator apps (counted the same way), or a passkey.
+async fn reauthenticate(state: &AppState, user: &User, proof: Reauthentication) -> Result<(), ApiError> {
+    match proof {
+        Reauthentication::Password(password) => match password_matches(state, user, password).await? {
+            true => Ok(()),
+            false => Err(ApiError::field("current_password", messages::INVALID_PASSWORD)),
+        },
+        Reauthentication::Code(code) => {
+            let attempt = state.throttle.attempt(Scope::LoginUsername, &user.username).await?;
+            if !accept_any_code(state, user, &code).await? {
+                return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
+            }
+            state.throttle.refund(attempt).await?;
+            Ok(())
+        }
+        Reauthentication::Passkey(answer) => {
+            passkeys::verify(state, &answer, Purpose::Reauthenticate, Some(user.id)).await.map(|_| ())
+        }
     }
 }
 
 /// Tells the account about a change to its second factors.
-async fn notify(state: &AppState, kind: EmailKind, user: &User) -> Result<(), ApiError> {
+pub(crate) async fn notify(state: &AppState, kind: EmailKind, user: &User) -> Result<(), ApiError> {
     let emails = confirmation(state, kind, user);
     if !emails.is_empty() {
         state.store.enqueue_emails(&emails).await?;
@@ -107,10 +161,11 @@ async fn notify(state: &AppState, kind: EmailKind, user: &User) -> Result<(), Ap
     Ok(())
 }
 
-/// `DELETE users/me/mfa/{id}/`: removes a factor, confirmed by the current password; with the
-/// last one, the recovery codes go too. Any other id is "Not found.".
-pub async fn remove(state: &AppState, user: &User, id: &str, current_password: String) -> Result<(), ApiError> {
-    reauthenticate(state, user, current_password).await?;
+/// `DELETE users/me/mfa/{id}/`: removes a factor, confirmed by the current password or a
+/// fresh second factor; with the last one, the recovery codes go too. Any other id is "Not
+/// found.".
+pub async fn remove(state: &AppState, user: &User, id: &str, proof: Reauthentication) -> Result<(), ApiError> {
+    reauthenticate(state, user, proof).await?;
     if !state.store.remove_factor(user.id, id).await? {
         return Err(ApiError::not_found());
     }
@@ -144,13 +199,13 @@ pub struct RecoveryCodes {
 }
 
 /// `POST users/me/mfa/recovery_codes/`: ten new codes in place of the old ones, confirmed by
-/// the current password, for an account with a second factor.
+/// the current password or a fresh second factor, for an account with a second factor.
 pub async fn replace_recovery_codes(
     state: &AppState,
     user: &User,
-    current_password: String,
+    proof: Reauthentication,
 ) -> Result<RecoveryCodes, ApiError> {
-    reauthenticate(state, user, current_password).await?;
+    reauthenticate(state, user, proof).await?;
     if !state.store.has_factor(user.id).await? {
         return Err(ApiError::non_field(messages::MFA_NO_FACTOR));
     }
@@ -175,6 +230,25 @@ async fn accept_code(state: &AppState, user: &User, factor: &FactorRow, code: &s
         return Ok(false);
     };
     Ok(state.store.use_factor_step(&factor.id, i64::try_from(step).unwrap_or(i64::MAX), now).await?)
+}
+
+/// Whether `code` is a good code of one of the user's authenticator apps (which then takes it).
+async fn accept_any_code(state: &AppState, user: &User, code: &str) -> Result<bool, ApiError> {
+    for factor in state.store.factors(user.id).await?.iter().filter(|factor| factor.kind == TOTP) {
+        if accept_code(state, user, factor, code).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `PATCH users/me/mfa/{id}/`: a new name for one of the user's factors.
+pub async fn rename(state: &AppState, user: &User, id: &str, name: &str) -> Result<FactorView, ApiError> {
+    if !state.store.rename_factor(user.id, id, name).await? {
+        return Err(ApiError::not_found());
+    }
+    let row = state.store.find_factor(user.id, id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(view(row))
 }
 
 /// A new set of recovery codes, replacing any earlier one.
@@ -202,62 +276,78 @@ pub struct Factors {
     pub recovery_codes_left: i64,
 }
 
+fn view(row: FactorRow) -> FactorView {
+    FactorView {
+        created: sessions::timestamp(row.created_at * 1_000_000),
+        last_used: row.last_used_at.map(|at| sessions::timestamp(at * 1_000_000)),
+        id: row.id,
+        kind: row.kind,
+        name: row.name,
+    }
+}
+
 pub async fn list(state: &AppState, user: &User) -> Result<Factors, ApiError> {
-    let rows = state.store.factors(user.id).await?;
-    let factors = rows
-        .into_iter()
-        .map(|row| FactorView {
-            created: sessions::timestamp(row.created_at * 1_000_000),
-            last_used: row.last_used_at.map(|at| sessions::timestamp(at * 1_000_000)),
-            id: row.id,
-            kind: row.kind,
-            name: row.name,
-        })
-        .collect();
+    let factors = state.store.factors(user.id).await?.into_iter().map(view).collect();
     Ok(Factors { factors, recovery_codes_left: state.store.recovery_codes_left(user.id).await? })
+}
+
+/// The second step's methods for an account: its kinds of factor, then recovery codes.
+pub async fn methods(state: &AppState, user_id: i64) -> Result<Vec<&'static str>, ApiError> {
+    let factors = state.store.factors(user_id).await?;
+    let offered = |method: &&str| *method == RECOVERY_CODE || factors.iter().any(|factor| factor.kind == *method);
+    Ok(METHODS.iter().copied().filter(offered).collect())
 }
 
 /// The second step's proof.
 pub enum Proof {
     Code(String),
     RecoveryCode(String),
+    Passkey(Assertion),
 }
 
 impl Proof {
-    /// Exactly one of a code and a recovery code.
-    pub fn of(code: Option<String>, recovery_code: Option<String>) -> Result<Self, ApiError> {
-        match (code, recovery_code) {
-            (Some(code), None) => Ok(Self::Code(code)),
-            (None, Some(code)) => Ok(Self::RecoveryCode(code)),
+    /// Exactly one of a code, a recovery code and a passkey.
+    pub fn of(
+        code: Option<String>,
+        recovery_code: Option<String>,
+        passkey: Option<Assertion>,
+    ) -> Result<Self, ApiError> {
+        match (code, recovery_code, passkey) {
+            (Some(code), None, None) => Ok(Self::Code(code)),
+            (None, Some(code), None) => Ok(Self::RecoveryCode(code)),
+            (None, None, Some(passkey)) => Ok(Self::Passkey(passkey)),
             _ => Err(ApiError::non_field(messages::MFA_ONE_PROOF)),
         }
     }
 }
 
+/// The account a live `mfa_token` waits for.
+pub(crate) async fn waiting_user(state: &AppState, mfa_token: &str) -> Result<i64, ApiError> {
+    let found = state.store.challenge_user(&digest(mfa_token), clock::now_seconds()).await?;
+    found.ok_or_else(|| ApiError::field("mfa_token", messages::MFA_TOKEN_INVALID))
+}
+
 /// `jwt/mfa/`: the sign-in `mfa_token` waits for, finished with a code of one of the account's
-/// authenticator apps or one of its unused recovery codes.
+/// authenticator apps, one of its unused recovery codes, or one of its passkeys.
 pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Client) -> Result<SignedIn, ApiError> {
     let token_digest = digest(mfa_token);
     let now = clock::now_seconds();
     let refused = || ApiError::field("mfa_token", messages::MFA_TOKEN_INVALID);
-    let Some(user_id) = state.store.challenge_user(&token_digest, now).await? else { return Err(refused()) };
+    let user_id = waiting_user(state, mfa_token).await?;
     let Some(user) = state.store.find_user(user_id).await?.filter(|user| user.is_active) else {
         return Err(refused());
     };
     let attempt = state.throttle.attempt(Scope::LoginUsername, &user.username).await?;
     let method = match &proof {
         Proof::Code(code) => {
-            let mut accepted = false;
-            for factor in state.store.factors(user.id).await?.iter().filter(|factor| factor.kind == TOTP) {
-                if accept_code(state, &user, factor, code).await? {
-                    accepted = true;
-                    break;
-                }
-            }
-            if !accepted {
+            if !accept_any_code(state, &user, code).await? {
                 return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
             }
             sessions::BY_PASSWORD_AND_CODE
+        }
+        Proof::Passkey(answer) => {
+            passkeys::verify(state, answer, Purpose::SecondStep, Some(user.id)).await?;
+            sessions::BY_PASSWORD_AND_PASSKEY
         }
         Proof::RecoveryCode(code) => {
             let used = match state.factor_keys.codes.digest(code) {

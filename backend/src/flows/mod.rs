@@ -11,6 +11,7 @@
 pub mod api_tokens;
 pub mod links;
 pub mod mfa;
+pub mod passkeys;
 pub mod password;
 pub mod profile;
 pub mod registration;

@@ -34,12 +34,19 @@ pub const BY_EARLIER_TOKEN: &str = "refresh_token";
 /// A password and an authenticator app's code, or a recovery code.
 pub const BY_PASSWORD_AND_CODE: &str = "password+totp";
 pub const BY_PASSWORD_AND_RECOVERY_CODE: &str = "password+recovery_code";
+/// A password and a passkey, or a passkey alone (which verified its user: a second factor in
+/// itself).
+pub const BY_PASSWORD_AND_PASSKEY: &str = "password+passkey";
+pub const BY_PASSKEY: &str = "passkey";
 
 /// RFC 8176's `amr` of a sign-in `method`: recorded in the tokens of a sign-in with a second
 /// factor (a password alone records nothing, as SimpleJWT's tokens do not).
 fn amr_of(method: &str) -> Option<serde_json::Value> {
     match method {
         BY_PASSWORD_AND_CODE | BY_PASSWORD_AND_RECOVERY_CODE => Some(serde_json::json!(["pwd", "otp"])),
+        // Proof of possession of a key; the authenticator verified its user (PIN or biometric).
+        BY_PASSWORD_AND_PASSKEY => Some(serde_json::json!(["pwd", "pop"])),
+        BY_PASSKEY => Some(serde_json::json!(["pop", "mfa"])),
         _ => None,
     }
 }

@@ -55,8 +55,6 @@ pub enum SignInOutcome {
     SecondStep(SecondStep),
 }
 
-/// What the second step of a sign-in accepts.
-pub const METHODS: &[&str] = &["totp", "recovery_code"];
 /// How long a sign-in waits for its second factor, in seconds.
 pub const CHALLENGE_LIFETIME: i64 = 300;
 
@@ -65,7 +63,8 @@ pub const CHALLENGE_LIFETIME: i64 = 300;
 pub struct SecondStep {
     pub mfa_required: bool,
     pub mfa_token: String,
-    pub methods: &'static [&'static str],
+    /// What the account's second step accepts: `totp`, `passkey`, `recovery_code`.
+    pub methods: Vec<&'static str>,
 }
 
 /// A sign-in of `user_id` that waits for its second factor.
@@ -73,7 +72,8 @@ async fn challenge(state: &AppState, user_id: i64) -> Result<SecondStep, ApiErro
     let token = random::alphanumeric(43);
     let now = clock::now_seconds();
     state.store.open_challenge(&digest(&token), user_id, now, now + CHALLENGE_LIFETIME).await?;
-    Ok(SecondStep { mfa_required: true, mfa_token: token, methods: METHODS })
+    let methods = crate::flows::mfa::methods(state, user_id).await?;
+    Ok(SecondStep { mfa_required: true, mfa_token: token, methods })
 }
 
 /// `jwt/create/`: a token pair for the user whose credentials these are. Only failed

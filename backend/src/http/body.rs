@@ -83,16 +83,11 @@ impl Input {
 
     fn from_json(body: &[u8]) -> Result<Self, ApiError> {
         let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::json_parse_error(&e.to_string()))?;
-        let kind = match value {
-            Value::Object(map) => return Ok(Self(map)),
-            Value::Null => return Err(ApiError::non_field(messages::NO_DATA)),
-            Value::Array(_) => "list",
-            Value::String(_) => "str",
-            Value::Bool(_) => "bool",
-            Value::Number(number) if number.is_f64() => "float",
-            Value::Number(_) => "int",
-        };
-        Err(ApiError::non_field(messages::not_a_dictionary(kind)))
+        match value {
+            Value::Object(map) => Ok(Self(map)),
+            Value::Null => Err(ApiError::non_field(messages::NO_DATA)),
+            other => Err(ApiError::non_field(messages::not_a_dictionary(crate::pycompat::type_name(&other)))),
+        }
     }
 
     /// Form fields: when a name repeats, the last value counts (as `QueryDict[name]`).
@@ -123,6 +118,15 @@ impl Input {
 
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains_key(name)
+    }
+
+    /// A nested object's fields, read like a body's.
+    pub fn from_map(fields: Map<String, Value>) -> Self {
+        Self(fields)
+    }
+
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.0
     }
 }
 

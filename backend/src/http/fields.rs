@@ -144,6 +144,19 @@ impl<'a> Form<'a> {
         None
     }
 
+    /// A JSON object (a `DictField`): required or optional; `null` and other values refused.
+    pub fn object(&mut self, name: &'static str, required: bool) -> Option<serde_json::Map<String, Value>> {
+        let problem = match self.input.get(name) {
+            None if required => messages::REQUIRED.to_owned(),
+            None => return None,
+            Some(Value::Null) => messages::NULL.to_owned(),
+            Some(Value::Object(map)) => return Some(map.clone()),
+            Some(other) => messages::not_a_dict_field(pycompat::type_name(other)),
+        };
+        self.errors.add_all(name, vec![problem]);
+        None
+    }
+
     /// Records `problems` for `name`, or hands back the value when there are none.
     fn accept_unless(&mut self, name: &'static str, value: String, problems: Vec<String>) -> Option<String> {
         if problems.is_empty() {

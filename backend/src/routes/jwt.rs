@@ -10,11 +10,13 @@ use serde::Serialize;
 use crate::domain::user::UserView;
 use crate::error::ApiError;
 use crate::flows::mfa::{self, Proof};
+use crate::flows::passkeys;
 use crate::flows::sign_in::{self, Credentials, Refreshed, SignInOutcome, SignedIn};
 use crate::http::fields::{Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{Route, POST_ONLY};
 use crate::http::token_cookie;
+use crate::routes::mfa::{assertion_in, nested_assertion};
 use crate::routes::request::{client, token_view};
 use crate::state::AppState;
 use crate::throttle::Scope;
@@ -24,6 +26,8 @@ const REFRESH: Route = Route { name: "Token Refresh", allow: POST_ONLY };
 const VERIFY: Route = Route { name: "Token Verify", allow: POST_ONLY };
 const BLACKLIST: Route = Route { name: "Token Blacklist", allow: POST_ONLY };
 const MFA: Route = Route { name: "Second Factor", allow: POST_ONLY };
+const PASSKEY_OPTIONS: Route = Route { name: "Passkey Sign In Options", allow: POST_ONLY };
+const PASSKEY: Route = Route { name: "Passkey Sign In", allow: POST_ONLY };
 
 /// Answers that carry tokens must not be kept by any cache.
 fn not_stored(mut response: HttpResponse) -> HttpResponse {
@@ -57,15 +61,39 @@ pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Dat
     .await
 }
 
-/// `POST jwt/mfa/`: the second step of a sign-in, with a code or a recovery code.
+/// `POST jwt/mfa/`: the second step of a sign-in, with a code, a recovery code or a passkey.
 pub async fn mfa(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     token_view(&MFA, &request, payload, &state, Some(Scope::LoginAddress), async |input| {
         let mut form = Form::new(&input);
         let token = form.text("mfa_token", REQUIRED).unwrap_or_default();
         let code = form.text("code", OPTIONAL);
         let recovery_code = form.text("recovery_code", OPTIONAL);
+        let passkey = form.object("passkey", false).map(|passkey| nested_assertion(&passkey));
         form.finish()?;
-        let signed_in = mfa::finish(&state, &token, Proof::of(code, recovery_code)?, &client(&request, &state)).await?;
+        let proof = Proof::of(code, recovery_code, passkey.transpose()?)?;
+        let signed_in = mfa::finish(&state, &token, proof, &client(&request, &state)).await?;
+        Ok(login_answer(&request, &state, signed_in))
+    })
+    .await
+}
+
+/// `POST jwt/passkey/options/`: the options of a sign-in by passkey; with `mfa_token`, of a
+/// password sign-in's second step.
+pub async fn passkey_options(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    token_view(&PASSKEY_OPTIONS, &request, payload, &state, Some(Scope::LoginAddress), async |input| {
+        let mut form = Form::new(&input);
+        let mfa_token = form.text("mfa_token", OPTIONAL);
+        form.finish()?;
+        Ok(not_stored(json::ok(&passkeys::begin_sign_in(&state, mfa_token.as_deref()).await?)))
+    })
+    .await
+}
+
+/// `POST jwt/passkey/`: a sign-in by a passkey alone: `id` and `credential`.
+pub async fn passkey(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    token_view(&PASSKEY, &request, payload, &state, Some(Scope::LoginAddress), async |input| {
+        let answer = assertion_in(input.fields())?;
+        let signed_in = passkeys::sign_in(&state, answer, &client(&request, &state)).await?;
         Ok(login_answer(&request, &state, signed_in))
     })
     .await

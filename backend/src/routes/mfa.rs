@@ -1,13 +1,16 @@
 //! The signed-in user's second factors: `users/me/mfa/` lists them, `users/me/mfa/totp/` starts
 //! adding an authenticator app and `users/me/mfa/totp/confirm/` makes it active with its first
-//! code. (The second step of a sign-in is `jwt/mfa/`, in `jwt.rs`.)
+//! code; `users/me/mfa/passkeys/` and `…/passkeys/confirm/` add a passkey, and
+//! `…/passkeys/assertion/` starts confirming a change with one. (The second step of a sign-in
+//! is `jwt/mfa/`, and a sign-in by passkey `jwt/passkey/`, in `jwt.rs`.)
 
 use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
-use crate::flows::mfa;
-use crate::http::fields::{Form, REQUIRED};
+use crate::flows::mfa::{self, Reauthentication};
+use crate::flows::passkeys::{self, Assertion};
+use crate::http::fields::{optional_blank, Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
 use crate::routes::request::{action, input, signed_in};
@@ -16,7 +19,10 @@ use crate::state::AppState;
 const LIST: Route = Route { name: "Second Factor List", allow: "GET, HEAD, OPTIONS" };
 const TOTP: Route = Route { name: "Authenticator App", allow: POST_ONLY };
 const CONFIRM: Route = Route { name: "Authenticator App Confirm", allow: POST_ONLY };
-const ONE: Route = Route { name: "Second Factor Instance", allow: "DELETE, OPTIONS" };
+const ONE: Route = Route { name: "Second Factor Instance", allow: "PATCH, DELETE, OPTIONS" };
+const PASSKEYS: Route = Route { name: "Passkey", allow: POST_ONLY };
+const PASSKEY_CONFIRM: Route = Route { name: "Passkey Confirm", allow: POST_ONLY };
+const PASSKEY_ASSERTION: Route = Route { name: "Passkey Assertion", allow: POST_ONLY };
 const RECOVERY_CODES: Route = Route { name: "Recovery Codes", allow: POST_ONLY };
 const RESET: Route = Route { name: "Second Factor Reset", allow: "DELETE, OPTIONS" };
 
@@ -59,7 +65,8 @@ pub async fn confirm(request: HttpRequest, payload: web::Payload, state: web::Da
     .await
 }
 
-/// `DELETE users/me/mfa/{id}/`: `current_password`.
+/// `PATCH users/me/mfa/{id}/`: `name`; `DELETE`: one of `current_password`, `code` and
+/// `passkey`.
 pub async fn one(
     request: HttpRequest,
     payload: web::Payload,
@@ -68,30 +75,114 @@ pub async fn one(
 ) -> HttpResponse {
     serve(&ONE, &request, async {
         let user = signed_in(&request, &state).await?;
-        match *request.method() {
-            Method::DELETE => {}
+        let renaming = match *request.method() {
+            Method::PATCH => true,
+            Method::DELETE => false,
             Method::OPTIONS => return Ok(metadata(&ONE)),
             _ => return Err(not_allowed(&request)),
-        }
+        };
         let input = input(&request, payload, &state).await?;
         let mut form = Form::new(&input);
-        let current_password = form.text("current_password", REQUIRED);
-        form.finish()?;
-        mfa::remove(&state, &user, &path, current_password.unwrap_or_default()).await?;
+        if renaming {
+            let name = form.text("name", NAME);
+            form.finish()?;
+            return Ok(json::ok(&mfa::rename(&state, &user, &path, &name.unwrap_or_default()).await?));
+        }
+        let proof = reauthentication(form)?;
+        mfa::remove(&state, &user, &path, proof).await?;
         Ok(json::no_content())
     })
     .await
 }
 
-/// `POST users/me/mfa/recovery_codes/`: `current_password`.
+/// A factor's name: required, at most 64 characters.
+const NAME: crate::http::fields::Spec = crate::http::fields::Spec {
+    required: true,
+    allow_blank: false,
+    max_length: Some(crate::messages::FACTOR_NAME_MAX),
+};
+
+/// How the requester confirms a change: `current_password`, or a fresh `code` or `passkey`.
+fn reauthentication(mut form: Form<'_>) -> Result<Reauthentication, ApiError> {
+    let current_password = form.text("current_password", OPTIONAL);
+    let code = form.text("code", OPTIONAL);
+    let passkey = form.object("passkey", false).map(|passkey| nested_assertion(&passkey));
+    form.finish()?;
+    let passkey = passkey.transpose()?;
+    Reauthentication::of(current_password, code, passkey)
+}
+
+/// The `{"id": …, "credential": {…}}` of a passkey's answer.
+pub fn assertion_in(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Assertion, ApiError> {
+    let input = crate::http::body::Input::from_map(fields.clone());
+    let mut form = Form::new(&input);
+    let id = form.text("id", REQUIRED);
+    let credential = form.object("credential", true);
+    form.finish()?;
+    Ok(Assertion { id: id.unwrap_or_default(), credential: serde_json::Value::Object(credential.unwrap_or_default()) })
+}
+
+/// The same, inside a `passkey` field: any problem is the field's.
+pub fn nested_assertion(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Assertion, ApiError> {
+    assertion_in(fields).map_err(|_| ApiError::field("passkey", crate::messages::PASSKEY_ANSWER_SHAPE))
+}
+
+/// `POST users/me/mfa/recovery_codes/`: one of `current_password`, `code` and `passkey`.
 pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&RECOVERY_CODES, &request, payload, &state, None, async |requester, input| {
         let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+        let proof = reauthentication(Form::new(&input))?;
+        let mut response = json::ok(&mfa::replace_recovery_codes(&state, &user, proof).await?);
+        no_store(&mut response);
+        Ok(response)
+    })
+    .await
+}
+
+/// `POST users/me/mfa/passkeys/`: the options of a new passkey.
+pub async fn passkeys(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    action(&PASSKEYS, &request, payload, &state, None, async |requester, _| {
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+        let options = passkeys::begin_registration(&state, &user).await?;
+        let mut response = json::respond(actix_web::http::StatusCode::CREATED, &options);
+        no_store(&mut response);
+        Ok(response)
+    })
+    .await
+}
+
+/// `POST users/me/mfa/passkeys/confirm/`: `id`, `credential` and an optional `name`.
+pub async fn passkey_confirm(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    action(&PASSKEY_CONFIRM, &request, payload, &state, None, async |requester, input| {
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let mut form = Form::new(&input);
-        let current_password = form.text("current_password", REQUIRED);
+        let id = form.text("id", REQUIRED);
+        let credential = form.object("credential", true);
+        let name = form.text("name", optional_blank(crate::messages::FACTOR_NAME_MAX));
         form.finish()?;
-        let mut response =
-            json::ok(&mfa::replace_recovery_codes(&state, &user, current_password.unwrap_or_default()).await?);
+        let answer = Assertion {
+            id: id.unwrap_or_default(),
+            credential: serde_json::Value::Object(credential.unwrap_or_default()),
+        };
+        let mut response = json::respond(
+            actix_web::http::StatusCode::CREATED,
+            &passkeys::confirm_registration(&state, &user, answer, name).await?,
+        );
+        no_store(&mut response);
+        Ok(response)
+    })
+    .await
+}
+
+/// `POST users/me/mfa/passkeys/assertion/`: the options of confirming a change by passkey.
+pub async fn passkey_assertion(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    action(&PASSKEY_ASSERTION, &request, payload, &state, None, async |requester, _| {
+        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+        let mut response = json::ok(&passkeys::begin_reauthentication(&state, &user).await?);
         no_store(&mut response);
         Ok(response)
     })
@@ -115,7 +206,7 @@ pub async fn reset(request: HttpRequest, state: web::Data<AppState>, id: web::Pa
 }
 
 /// Keys and recovery codes must not be kept by any cache.
-fn no_store(response: &mut HttpResponse) {
+pub(crate) fn no_store(response: &mut HttpResponse) {
     use actix_web::http::header;
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 }

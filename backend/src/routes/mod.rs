@@ -36,6 +36,8 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/jwt/verify/", jwt::verify);
     endpoint(cfg, "/jwt/blacklist/", jwt::blacklist);
     endpoint(cfg, "/jwt/mfa/", jwt::mfa);
+    endpoint(cfg, "/jwt/passkey/options/", jwt::passkey_options);
+    endpoint(cfg, "/jwt/passkey/", jwt::passkey);
     endpoint(cfg, "/token/login/", api_tokens::login);
     endpoint(cfg, "/token/logout/", api_tokens::logout);
     endpoint(cfg, "/users/", users::collection);
@@ -47,6 +49,9 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/me/mfa/totp/", mfa::totp);
     endpoint(cfg, "/users/me/mfa/totp/confirm/", mfa::confirm);
     endpoint(cfg, "/users/me/mfa/recovery_codes/", mfa::recovery_codes);
+    endpoint(cfg, "/users/me/mfa/passkeys/", mfa::passkeys);
+    endpoint(cfg, "/users/me/mfa/passkeys/confirm/", mfa::passkey_confirm);
+    endpoint(cfg, "/users/me/mfa/passkeys/assertion/", mfa::passkey_assertion);
     endpoint(cfg, "/users/me/mfa/{factor:[^/.]+}/", mfa::one);
     endpoint(cfg, "/users/activation/", account::activation);
     endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
@@ -73,6 +78,8 @@ pub const PATHS: &[&str] = &[
     "/auth/jwt/verify/",
     "/auth/jwt/blacklist/",
     "/auth/jwt/mfa/",
+    "/auth/jwt/passkey/options/",
+    "/auth/jwt/passkey/",
     "/auth/token/login/",
     "/auth/token/logout/",
     "/auth/users/",
@@ -84,6 +91,9 @@ pub const PATHS: &[&str] = &[
     "/auth/users/me/mfa/totp/",
     "/auth/users/me/mfa/totp/confirm/",
     "/auth/users/me/mfa/recovery_codes/",
+    "/auth/users/me/mfa/passkeys/",
+    "/auth/users/me/mfa/passkeys/confirm/",
+    "/auth/users/me/mfa/passkeys/assertion/",
     "/auth/users/me/mfa/{factor}/",
     "/auth/users/activation/",
     "/auth/users/resend_activation/",

@@ -8,7 +8,7 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::flows::{api_tokens, links, mfa, password, profile, registration, sessions, sign_in, username};
+use crate::flows::{api_tokens, links, mfa, passkeys, password, profile, registration, sessions, sign_in, username};
 use crate::http::route::{self, not_allowed, Route};
 
 const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
@@ -31,10 +31,16 @@ struct Operation {
     summary: &'static str,
     /// Whether it needs a bearer token.
     authenticated: bool,
-    /// Request body fields (all strings), in the serializer's order: the flows' own lists.
+    /// Request body fields (strings, but for `objects`), in the serializer's order: the flows'
+    /// own lists.
     fields: &'static [&'static str],
+    /// Those of the fields that are JSON objects (a passkey's credential).
+    objects: &'static [&'static str],
     /// Those a request must carry.
     required: &'static [&'static str],
+    /// Whether a request carries exactly one of the fields (a confirmation by password, code
+    /// or passkey): without any, the first is missing.
+    one_of: bool,
     success: Success,
     /// Whether the path has an `{id}` parameter.
     by_id: bool,
@@ -57,7 +63,9 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         summary,
         authenticated: false,
         fields: &[],
+        objects: &[],
         required: &[],
+        one_of: false,
         success,
         by_id: false,
         by_sid: false,
@@ -94,14 +102,32 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         fields: mfa::FINISH,
+        objects: &["passkey"],
         required: &["mfa_token"],
         throttled: true,
         ..op(
             "/auth/jwt/mfa/",
             "post",
-            "Finish a sign-in with a second factor: a code or a recovery code",
-            Success::Ok("Login"),
+            "Finish a sign-in with a second factor: a code, a recovery code or a passkey ({id, credential})",
+            Success::Ok("Tokens"),
         )
+    },
+    Operation {
+        fields: &["mfa_token"],
+        throttled: true,
+        ..op(
+            "/auth/jwt/passkey/options/",
+            "post",
+            "The options of a sign-in by passkey (with mfa_token: of a sign-in's second step)",
+            Success::Ok("PasskeyOptions"),
+        )
+    },
+    Operation {
+        fields: passkeys::ASSERTION,
+        objects: &["credential"],
+        required: passkeys::ASSERTION,
+        throttled: true,
+        ..op("/auth/jwt/passkey/", "post", "Sign in with a passkey alone", Success::Ok("Tokens"))
     },
     Operation {
         fields: api_tokens::CREDENTIALS,
@@ -193,20 +219,64 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         authenticated: true,
         fields: mfa::REAUTHENTICATE,
-        required: mfa::REAUTHENTICATE,
+        objects: &["passkey"],
+        one_of: true,
         ..op(
             "/auth/users/me/mfa/recovery_codes/",
             "post",
-            "Ten new recovery codes in place of the old ones, shown once",
+            "Ten new recovery codes in place of the old ones, shown once (confirmed by one of the fields)",
             Success::Ok("RecoveryCodes"),
         )
     },
     Operation {
         authenticated: true,
+        ..op(
+            "/auth/users/me/mfa/passkeys/",
+            "post",
+            "Start adding a passkey: the options for navigator.credentials.create()",
+            Success::Created("PasskeyOptions"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        fields: passkeys::CONFIRM,
+        objects: &["credential"],
+        required: passkeys::ASSERTION,
+        ..op(
+            "/auth/users/me/mfa/passkeys/confirm/",
+            "post",
+            "Add the passkey the authenticator made (recovery codes come with the first factor)",
+            Success::Created("Confirmed"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        ..op(
+            "/auth/users/me/mfa/passkeys/assertion/",
+            "post",
+            "The options of confirming a change with one of the user's passkeys",
+            Success::Ok("PasskeyOptions"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        by_factor: true,
+        fields: mfa::RENAME,
+        required: mfa::RENAME,
+        ..op("/auth/users/me/mfa/{factor}/", "patch", "Rename a second factor", Success::Ok("Factor"))
+    },
+    Operation {
+        authenticated: true,
         by_factor: true,
         fields: mfa::REAUTHENTICATE,
-        required: mfa::REAUTHENTICATE,
-        ..op("/auth/users/me/mfa/{factor}/", "delete", "Remove a second factor", Success::NoContent)
+        objects: &["passkey"],
+        one_of: true,
+        ..op(
+            "/auth/users/me/mfa/{factor}/",
+            "delete",
+            "Remove a second factor (confirmed by one of the fields)",
+            Success::NoContent,
+        )
     },
     Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
     Operation {
@@ -418,14 +488,23 @@ fn operation(operation: &Operation) -> Value {
             [] => json!({ "type": "string" }),
             choices => json!({ "type": "string", "enum": choices }),
         };
-        let properties: Map<String, Value> =
-            operation.fields.iter().map(|name| ((*name).to_owned(), field.clone())).collect();
+        let properties: Map<String, Value> = operation
+            .fields
+            .iter()
+            .map(|name| match operation.objects.contains(name) {
+                true => ((*name).to_owned(), json!({ "type": "object" })),
+                false => ((*name).to_owned(), field.clone()),
+            })
+            .collect();
         let required = operation.required;
+        let mut schema = json!({ "type": "object", "properties": properties, "required": required });
+        if operation.one_of {
+            let choices: Vec<Value> = operation.fields.iter().map(|field| json!({ "required": [field] })).collect();
+            schema["oneOf"] = Value::Array(choices);
+        }
         value["requestBody"] = json!({
-            "required": !required.is_empty(),
-            "content": { "application/json": { "schema": {
-                "type": "object", "properties": properties, "required": required,
-            } } }
+            "required": !required.is_empty() || operation.one_of,
+            "content": { "application/json": { "schema": schema } }
         });
     }
     value
@@ -508,28 +587,41 @@ pub fn document() -> Value {
                 "Login": { "anyOf": [reference("Tokens"), reference("SecondStep")] },
                 "Tokens": tokens,
                 "SecondStep": second_step,
+                "Factor": {
+                    "type": "object",
+                    "properties": {
+                        "id": { "type": "string" },
+                        "kind": { "type": "string", "enum": [mfa::TOTP, passkeys::PASSKEY] },
+                        "name": { "type": "string" },
+                        "created": { "type": "string", "format": "date-time" },
+                        "last_used": { "type": ["string", "null"], "format": "date-time" },
+                    },
+                    "required": ["id", "kind", "name", "created", "last_used"],
+                    "additionalProperties": false,
+                },
                 "Factors": {
                     "type": "object",
                     "properties": {
-                        "factors": { "type": "array", "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": { "type": "string" },
-                                "kind": { "type": "string" },
-                                "name": { "type": "string" },
-                                "created": { "type": "string", "format": "date-time" },
-                                "last_used": { "type": ["string", "null"], "format": "date-time" },
-                            },
-                            "required": ["id", "kind", "name", "created", "last_used"],
-                        } },
+                        "factors": { "type": "array", "items": reference("Factor") },
                         "recovery_codes_left": { "type": "integer" },
                     },
                     "required": ["factors", "recovery_codes_left"],
                 },
                 "Enrolment": {
                     "type": "object",
-                    "properties": { "id": { "type": "string" }, "uri": { "type": "string" }, "key": { "type": "string" } },
-                    "required": ["id", "uri", "key"],
+                    "properties": {
+                        "id": { "type": "string" },
+                        "uri": { "type": "string" },
+                        "key": { "type": "string" },
+                        "qr_code": { "type": "string", "pattern": "^data:image/svg\\+xml;base64," },
+                    },
+                    "required": ["id", "uri", "key", "qr_code"],
+                    "additionalProperties": false,
+                },
+                "PasskeyOptions": {
+                    "type": "object",
+                    "properties": { "id": { "type": "string" }, "options": { "type": "object" } },
+                    "required": ["id", "options"],
                     "additionalProperties": false,
                 },
                 "RecoveryCodes": {

@@ -1,6 +1,6 @@
-//! Second factors: `gatehouse_mfa_factors` (authenticator apps, by sealed key), the digests of
-//! `gatehouse_recovery_codes`, and the sign-ins waiting for a second factor in
-//! `gatehouse_mfa_challenges`.
+//! Second factors: `gatehouse_mfa_factors` (authenticator apps by sealed key, passkeys by
+//! public key: `store/passkeys.rs`), the digests of `gatehouse_recovery_codes`, and the
+//! sign-ins waiting for a second factor in `gatehouse_mfa_challenges`.
 
 use anyhow::Context;
 use sqlx::Row;
@@ -15,12 +15,19 @@ const ENROL: Write = Write::new(
     "INSERT INTO gatehouse_mfa_factors (id, user_id, kind, name, secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
 );
 const FIND: Read = Read::new(
-    "SELECT id, kind, name, secret, last_step, created_at, confirmed_at, last_used_at FROM gatehouse_mfa_factors \
-     WHERE id = $1 AND user_id = $2",
+    "SELECT id, kind, name, secret, last_step, created_at, confirmed_at, last_used_at, credential_id, user_handle \
+     FROM gatehouse_mfa_factors WHERE id = $1 AND user_id = $2",
 );
 const LIST: Read = Read::new(
-    "SELECT id, kind, name, secret, last_step, created_at, confirmed_at, last_used_at FROM gatehouse_mfa_factors \
-     WHERE user_id = $1 AND confirmed_at IS NOT NULL ORDER BY created_at, id",
+    "SELECT id, kind, name, secret, last_step, created_at, confirmed_at, last_used_at, credential_id, user_handle \
+     FROM gatehouse_mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL ORDER BY created_at, id",
+);
+pub(super) const BY_CREDENTIAL: Read = Read::new(
+    "SELECT id, kind, name, secret, last_step, created_at, confirmed_at, last_used_at, credential_id, user_handle, \
+     user_id FROM gatehouse_mfa_factors WHERE credential_id = $1 AND confirmed_at IS NOT NULL",
+);
+const RENAME: Write = Write::new(
+    "UPDATE gatehouse_mfa_factors SET name = $3 WHERE id = $1 AND user_id = $2 AND confirmed_at IS NOT NULL",
 );
 const HAS_FACTOR: Read =
     Read::new("SELECT 1 FROM gatehouse_mfa_factors WHERE user_id = $1 AND confirmed_at IS NOT NULL LIMIT 1");
@@ -36,6 +43,7 @@ pub(super) const CLEAR: &[Write] = &[
     Write::new("DELETE FROM gatehouse_mfa_factors WHERE user_id = $1"),
     Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1"),
     Write::new("DELETE FROM gatehouse_mfa_challenges WHERE user_id = $1"),
+    Write::new("DELETE FROM gatehouse_passkey_ceremonies WHERE user_id = $1"),
 ];
 const DROP_CODES: Write = Write::new("DELETE FROM gatehouse_recovery_codes WHERE user_id = $1");
 const ADD_CODE: Write = Write::new("INSERT INTO gatehouse_recovery_codes (user_id, digest) VALUES ($1, $2)");
@@ -68,9 +76,12 @@ pub struct FactorRow {
     pub created_at: i64,
     pub confirmed_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// A passkey's credential id (base64url) and the account's id on its authenticator.
+    pub credential_id: Option<String>,
+    pub user_handle: Option<String>,
 }
 
-fn factor_of(row: &sqlx::any::AnyRow) -> Result<FactorRow, sqlx::Error> {
+pub(super) fn factor_of(row: &sqlx::any::AnyRow) -> Result<FactorRow, sqlx::Error> {
     Ok(FactorRow {
         id: row.try_get("id")?,
         kind: row.try_get("kind")?,
@@ -80,6 +91,8 @@ fn factor_of(row: &sqlx::any::AnyRow) -> Result<FactorRow, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         confirmed_at: row.try_get("confirmed_at")?,
         last_used_at: row.try_get("last_used_at")?,
+        credential_id: row.try_get("credential_id")?,
+        user_handle: row.try_get("user_handle")?,
     })
 }
 
@@ -134,6 +147,13 @@ impl Store {
         let turn = self.write_turn().await;
         let done = turn.query(USE_STEP).bind(id).bind(step).bind(now).execute(&self.pool).await;
         Ok(done.context("Failed to record a code's use")?.rows_affected() == 1)
+    }
+
+    /// Renames an active factor of the user; whether it was there.
+    pub async fn rename_factor(&self, user_id: i64, id: &str, name: &str) -> anyhow::Result<bool> {
+        let turn = self.write_turn().await;
+        let done = turn.query(RENAME).bind(id).bind(user_id).bind(name).execute(&self.pool).await;
+        Ok(done.context("Failed to rename a second factor")?.rows_affected() == 1)
     }
 
     /// Removes factor `id` of the user; with the last active one, the recovery codes go too.

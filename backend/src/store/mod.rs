@@ -13,6 +13,7 @@ pub mod layout;
 pub mod links;
 pub mod mfa;
 pub mod outbox;
+pub mod passkeys;
 pub mod sessions;
 pub mod simplejwt;
 pub mod sqlite;

@@ -20,6 +20,7 @@ mod helpers;
 mod hostile;
 mod jwt;
 mod mfa;
+mod passkeys;
 mod processes;
 mod protected;
 mod reset;

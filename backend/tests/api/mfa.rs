@@ -15,6 +15,7 @@ async fn with_authenticator(app: &TestApp, user: &TestUser) -> (Authenticator, V
     let body = enrolment.json();
     let uri = body["uri"].as_str().unwrap();
     assert!(uri.starts_with("otpauth://totp/") && uri.contains(&format!(":{}?", user.username)), "{uri}");
+    assert!(body["qr_code"].as_str().unwrap().starts_with("data:image/svg+xml;base64,"), "{body}");
     let app_key = Authenticator::from_key(body["key"].as_str().unwrap(), "Gatehouse", &user.username).unwrap();
     let id = body["id"].as_str().unwrap();
     let confirmed = app
@@ -42,6 +43,18 @@ async fn first_step(app: &TestApp, user: &TestUser) -> String {
 
 async fn second_step(app: &TestApp, body: Value) -> crate::helpers::Answer {
     app.post("/auth/jwt/mfa/", body).await
+}
+
+/// Adds an authenticator app and signs in with its next code: the access token and the app's
+/// factor id.
+async fn signed_in_with_app(app: &TestApp, user: &TestUser) -> (String, String) {
+    let (key, _) = with_authenticator(app, user).await;
+    let token = first_step(app, user).await;
+    let body = second_step(app, json!({"mfa_token": token, "code": key.code_at(now() as u64 + 30)})).await.json();
+    let access = body["access"].as_str().unwrap().to_owned();
+    let id =
+        app.get_authed("/auth/users/me/mfa/", &access).await.json()["factors"][0]["id"].as_str().unwrap().to_owned();
+    (access, id)
 }
 
 #[tokio::test]
@@ -160,10 +173,10 @@ async fn an_expired_mfa_token_and_a_missing_or_double_proof_are_refused() {
 
     second_step(&app, json!({"mfa_token": token}))
         .await
-        .assert(400, json!({"non_field_errors": ["Send either a code or a recovery code."]}));
+        .assert(400, json!({"non_field_errors": ["Send one of a code, a recovery code or a passkey."]}));
     second_step(&app, json!({"mfa_token": token, "code": key.code_at(now() as u64), "recovery_code": codes[0]}))
         .await
-        .assert(400, json!({"non_field_errors": ["Send either a code or a recovery code."]}));
+        .assert(400, json!({"non_field_errors": ["Send one of a code, a recovery code or a passkey."]}));
     second_step(&app, json!({"code": "123456"})).await.assert(400, json!({"mfa_token": ["This field is required."]}));
 
     let database = app.database().await;
@@ -201,12 +214,7 @@ async fn a_password_alone_gets_no_drf_token_for_an_account_with_a_second_factor(
 async fn removing_a_factor_needs_the_password_and_takes_the_recovery_codes_with_the_last_one() {
     let app = spawn_app().await;
     let user = app.create_user("alice", true, false).await;
-    let (key, _) = with_authenticator(&app, &user).await;
-    let token = first_step(&app, &user).await;
-    let body = second_step(&app, json!({"mfa_token": token, "code": key.code_at(now() as u64 + 30)})).await.json();
-    let access = body["access"].as_str().unwrap().to_owned();
-    let id =
-        app.get_authed("/auth/users/me/mfa/", &access).await.json()["factors"][0]["id"].as_str().unwrap().to_owned();
+    let (access, id) = signed_in_with_app(&app, &user).await;
     let remove = |id: String, password: String| {
         let request = app.client.delete(app.url(&format!("/auth/users/me/mfa/{id}/"))).bearer_auth(&access);
         TestApp::read(request.json(&json!({"current_password": password})))
@@ -253,6 +261,88 @@ async fn new_recovery_codes_replace_the_old_ones_and_need_the_password() {
     second_step(&app, json!({"mfa_token": token, "recovery_code": new[0]})).await.assert_status(200);
     let subjects: Vec<String> = app.emails().await.into_iter().map(|email| email.subject).collect();
     assert!(subjects.iter().any(|subject| subject.starts_with("New recovery codes")), "{subjects:?}");
+}
+
+#[tokio::test]
+async fn a_fresh_code_confirms_a_change_in_place_of_the_password() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let (key, recovery) = with_authenticator(&app, &user).await;
+    let token = first_step(&app, &user).await;
+    let body = second_step(&app, json!({"mfa_token": token, "recovery_code": recovery[0]})).await.json();
+    let access = body["access"].as_str().unwrap().to_owned();
+    let codes = "/auth/users/me/mfa/recovery_codes/";
+    let now = now() as u64;
+
+    // The step before now was used (to confirm the app) or is older: either way, spent.
+    app.post_authed(codes, &access, json!({"code": key.code_at(now - 30)}))
+        .await
+        .assert(400, json!({"code": ["The code is not valid."]}));
+    app.post_authed(codes, &access, json!({}))
+        .await
+        .assert(400, json!({"current_password": ["This field is required."]}));
+    app.post_authed(codes, &access, json!({"current_password": user.password, "code": key.code_at(now + 30)}))
+        .await
+        .assert(
+            400,
+            json!({"non_field_errors": [
+                "Confirm with your current password, a code from your authenticator app or a passkey."
+            ]}),
+        );
+    app.post_authed(codes, &access, json!({"passkey": "yes"}))
+        .await
+        .assert(400, json!({"passkey": ["Expected a dictionary of items but got type \"str\"."]}));
+    let answer = app.post_authed(codes, &access, json!({"code": key.code_at(now + 30)})).await;
+    answer.assert_status(200);
+    assert_eq!(answer.json()["recovery_codes"].as_array().unwrap().len(), 10);
+
+    // A second app's code removes the first.
+    let second = app.post_authed("/auth/users/me/mfa/totp/", &access, json!({})).await.json();
+    let second_key = Authenticator::from_key(second["key"].as_str().unwrap(), "Gatehouse", "alice").unwrap();
+    app.post_authed(
+        "/auth/users/me/mfa/totp/confirm/",
+        &access,
+        json!({"id": second["id"], "code": second_key.code_at(crate::helpers::now() as u64)}),
+    )
+    .await
+    .assert(200, json!({}));
+    let listed = app.get_authed("/auth/users/me/mfa/", &access).await.json();
+    let first = listed["factors"].as_array().unwrap().iter().find(|factor| factor["id"] != second["id"]).unwrap();
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    let request = app.client.delete(app.url(&format!("/auth/users/me/mfa/{first_id}/"))).bearer_auth(&access);
+    TestApp::read(request.json(&json!({"code": second_key.code_at(crate::helpers::now() as u64 + 30)})))
+        .await
+        .assert_status(204);
+    let left = app.get_authed("/auth/users/me/mfa/", &access).await.json();
+    assert_eq!(left["factors"].as_array().unwrap().len(), 1);
+    assert_eq!(left["factors"][0]["id"], second["id"]);
+}
+
+#[tokio::test]
+async fn a_factor_can_be_renamed_by_its_owner_only() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let (access, id) = signed_in_with_app(&app, &user).await;
+    let rename = |id: String, access: String, body: Value| {
+        let request = app.client.patch(app.url(&format!("/auth/users/me/mfa/{id}/"))).bearer_auth(access);
+        TestApp::read(request.json(&body))
+    };
+
+    let renamed = rename(id.clone(), access.clone(), json!({"name": "  Phone  "})).await;
+    renamed.assert_status(200);
+    assert_eq!(
+        (renamed.json()["id"].as_str().unwrap(), renamed.json()["name"].as_str().unwrap()),
+        (id.as_str(), "Phone")
+    );
+    assert_eq!(app.get_authed("/auth/users/me/mfa/", &access).await.json()["factors"][0]["name"], "Phone");
+    rename(id.clone(), access.clone(), json!({"name": ""}))
+        .await
+        .assert(400, json!({"name": ["This field may not be blank."]}));
+    rename(id.clone(), access.clone(), json!({"name": "x".repeat(65)}))
+        .await
+        .assert(400, json!({"name": ["Ensure this field has no more than 64 characters."]}));
+    let (_, bob) = app.signed_in_user("bob").await;
+    rename(id, bob, json!({"name": "Mine"})).await.assert(404, json!({"detail": "Not found."}));
 }
 
 async fn reset(app: &TestApp, token: &str, id: &str) -> crate::helpers::Answer {
