@@ -87,6 +87,7 @@ fn view_of(page: Page) -> AnyView {
         Page::ChangePassword => view! { <ChangePasswordPage/> }.into_any(),
         Page::ChangeUsername => view! { <ChangeUsernamePage/> }.into_any(),
         Page::Sessions => view! { <SessionsPage/> }.into_any(),
+        Page::Security => view! { <SecurityPage/> }.into_any(),
         Page::ForgotPassword => view! { <AskForLinkPage link=Emailed::PasswordReset/> }.into_any(),
         Page::ResetPassword { uid, token } => view! { <ResetPasswordPage uid token/> }.into_any(),
         Page::ForgotUsername => view! { <AskForLinkPage link=Emailed::UsernameReset/> }.into_any(),

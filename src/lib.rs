@@ -11,6 +11,7 @@ pub mod components;
 pub mod links;
 pub mod notice;
 pub mod pages;
+pub mod passkey;
 pub mod routes;
 pub mod session;
 pub mod task;

@@ -19,6 +19,7 @@ pub enum Page {
     ChangePassword,
     ChangeUsername,
     Sessions,
+    Security,
     ForgotPassword,
     ResetPassword { uid: String, token: String },
     ForgotUsername,
@@ -44,6 +45,7 @@ impl Page {
             ["profile", "password"] => Page::ChangePassword,
             ["profile", "username"] => Page::ChangeUsername,
             ["profile", "sessions"] => Page::Sessions,
+            ["profile", "security"] => Page::Security,
             ["password", "reset"] => Page::ForgotPassword,
             ["password", "reset", "confirm", uid, token] => {
                 Page::ResetPassword { uid: uid.to_string(), token: token.to_string() }
@@ -74,6 +76,7 @@ impl Page {
             Page::ChangePassword => "/profile/password".into(),
             Page::ChangeUsername => "/profile/username".into(),
             Page::Sessions => "/profile/sessions".into(),
+            Page::Security => "/profile/security".into(),
             Page::ForgotPassword => "/password/reset".into(),
             Page::ResetPassword { uid, token } => fill(links::PASSWORD_RESET_CONFIRM, uid, token),
             Page::ForgotUsername => "/username/reset".into(),
@@ -96,6 +99,7 @@ impl Page {
             | Page::ChangePassword
             | Page::ChangeUsername
             | Page::Sessions
+            | Page::Security
             | Page::Users
             | Page::User { .. } => true,
             Page::Home
@@ -126,6 +130,7 @@ impl Page {
             Page::ChangePassword => "Change your password",
             Page::ChangeUsername => "Change your username",
             Page::Sessions => "Your sessions",
+            Page::Security => "Security",
             Page::ForgotPassword => "Reset your password",
             Page::ResetPassword { .. } => "Choose a new password",
             Page::ForgotUsername => "Reset your username",
@@ -296,6 +301,7 @@ mod tests {
             Page::ChangePassword,
             Page::ChangeUsername,
             Page::Sessions,
+            Page::Security,
             Page::ForgotPassword,
             Page::ForgotUsername,
             Page::Users,
@@ -320,6 +326,7 @@ mod tests {
         assert_eq!(Page::at("/profile/password"), Page::ChangePassword);
         assert_eq!(Page::at("/profile/username"), Page::ChangeUsername);
         assert_eq!(Page::at("/profile/sessions"), Page::Sessions);
+        assert_eq!(Page::at("/profile/security"), Page::Security);
         assert_eq!(Page::at("/password/reset"), Page::ForgotPassword);
         assert_eq!(Page::at("/username/reset"), Page::ForgotUsername);
         assert_eq!(Page::at("/users"), Page::Users);
@@ -367,7 +374,7 @@ mod tests {
     }
 
     #[test]
-    fn the_profile_password_username_sessions_users_and_user_pages_need_a_signed_in_person() {
+    fn the_profile_password_username_sessions_security_users_and_user_pages_need_a_signed_in_person() {
         let protected: Vec<Page> = every_page().into_iter().filter(Page::requires_sign_in).collect();
         assert_eq!(
             protected,
@@ -376,6 +383,7 @@ mod tests {
                 Page::ChangePassword,
                 Page::ChangeUsername,
                 Page::Sessions,
+                Page::Security,
                 Page::Users,
                 Page::User { id: Some(42) },
                 Page::User { id: Some(0) },

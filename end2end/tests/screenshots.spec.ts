@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { servers } from './support/servers';
 import { activeAccount, signIn } from './support/app';
 import { linkIn, mailAbout } from './support/mailbox';
+import { totp } from './support/totp';
 
 // Pictures of the main pages for the README, at a desktop and a phone size.
 // Run by scripts/screenshots; they are not part of the test run.
@@ -86,5 +87,29 @@ for (const size of sizes) {
 
     await page.goto('/no/such/page');
     await shot('not-found');
+
+    // Second factors: adding an authenticator app, the recovery codes, the second step.
+    const guarded = await activeAccount(request, server, `mfa${size.name}`);
+    await page.goto('/login');
+    await signIn(page, guarded.username, guarded.password);
+    await page.goto('/profile/security');
+    await page.getByRole('button', { name: 'Add an authenticator app' }).click();
+    await expect(page.getByRole('img', { name: /QR code/ })).toBeVisible();
+    await shot('security-add-app');
+    const key = (await page.getByTestId('totp-key').textContent())!.replace(/\s/g, '');
+    await field('Code from the app').fill(totp(key, Date.now() / 1000));
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await expect(page.getByRole('heading', { name: 'Your recovery codes' })).toBeVisible();
+    await shot('security-recovery-codes');
+    await page.getByRole('button', { name: 'I have kept them' }).click();
+    await expect(page.getByRole('heading', { name: 'Authenticator app', level: 3 })).toBeVisible();
+    await shot('security');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).first().click();
+    await page.goto('/login');
+    await field('Username').fill(guarded.username);
+    await field('Password').fill(guarded.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('heading', { name: 'Second step' })).toBeVisible();
+    await shot('sign-in-second-step');
   });
 }

@@ -20,11 +20,14 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 pub use error::{decode, messages, ApiError};
-pub use types::{changes_email, NewAccount, ProfileChange, SessionInfo, User};
+pub use types::{
+    changes_email, Confirmed, Factor, Factors, NewAccount, PasskeyOptions, ProfileChange, SessionInfo, TotpEnrolment,
+    User,
+};
 
 use crate::session::{storage, Access, Marker, Shared};
 use transport::{Method, Request, Transport};
-use types::AccessAnswer;
+use types::{AccessAnswer, RecoveryCodes};
 
 /// The header that puts the token endpoints in cookie mode.
 pub const TOKEN_TRANSPORT: (&str, &str) = ("X-Token-Transport", "cookie");
@@ -39,15 +42,51 @@ const ROTATION_POLL_MS: u32 = 100;
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignInStep {
     SignedIn(User),
-    /// The account has a second factor: the token that waits for it.
-    SecondFactor(String),
+    /// The account has a second factor: the token that waits for it, and what the second step
+    /// accepts (`totp`, `passkey`, `recovery_code`).
+    SecondFactor {
+        token: String,
+        methods: Vec<String>,
+    },
+}
+
+/// A passkey's answer to a ceremony: the ceremony's id and the credential as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PasskeyAnswer {
+    pub id: String,
+    pub credential: Value,
+}
+
+impl PasskeyAnswer {
+    fn json(&self) -> Value {
+        json!({ "id": self.id, "credential": self.credential })
+    }
 }
 
 /// The second step's proof.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SecondFactor {
     Code(String),
     RecoveryCode(String),
+    Passkey(PasskeyAnswer),
+}
+
+/// How a change to the second factors is confirmed: the password or a fresh second factor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Confirmation {
+    Password(String),
+    Code(String),
+    Passkey(PasskeyAnswer),
+}
+
+impl Confirmation {
+    fn json(&self) -> Value {
+        match self {
+            Confirmation::Password(password) => json!({ "current_password": password }),
+            Confirmation::Code(code) => json!({ "code": code }),
+            Confirmation::Passkey(answer) => json!({ "passkey": answer.json() }),
+        }
+    }
 }
 
 /// What happened to the session, for whoever shows it.
@@ -347,19 +386,38 @@ impl Client {
         let (status, text) = self.send(Self::token_request("jwt/create/", &body)).await?;
         let value = decode(status, &text)?;
         if let Some(token) = value.get("mfa_token").and_then(Value::as_str) {
-            return Ok(SignInStep::SecondFactor(token.to_owned()));
+            let methods = value.get("methods").cloned().and_then(|methods| serde_json::from_value(methods).ok());
+            return Ok(SignInStep::SecondFactor { token: token.to_owned(), methods: methods.unwrap_or_default() });
         }
         self.signed_in(status, value).map(SignInStep::SignedIn)
     }
 
     /// The second step of a sign-in: the token the first step gave, and a code from an
-    /// authenticator app or a recovery code.
+    /// authenticator app, a recovery code or a passkey's answer.
     pub async fn finish_sign_in(&self, mfa_token: &str, proof: SecondFactor) -> Result<User, ApiError> {
         let body = match proof {
             SecondFactor::Code(code) => json!({ "mfa_token": mfa_token, "code": code }),
             SecondFactor::RecoveryCode(code) => json!({ "mfa_token": mfa_token, "recovery_code": code }),
+            SecondFactor::Passkey(answer) => json!({ "mfa_token": mfa_token, "passkey": answer.json() }),
         };
         let (status, text) = self.send(Self::token_request("jwt/mfa/", &body)).await?;
+        let value = decode(status, &text)?;
+        self.signed_in(status, value)
+    }
+
+    /// The options of a sign-in by passkey: any of the site's passkeys, or, with the token of a
+    /// sign-in's first step, one of that account's.
+    pub async fn passkey_sign_in_options(&self, mfa_token: Option<&str>) -> Result<PasskeyOptions, ApiError> {
+        let body = match mfa_token {
+            Some(token) => json!({ "mfa_token": token }),
+            None => json!({}),
+        };
+        parse(self.public(Method::Post, "jwt/passkey/options/", body).await?)
+    }
+
+    /// Signs in with a passkey alone.
+    pub async fn sign_in_with_passkey(&self, answer: &PasskeyAnswer) -> Result<User, ApiError> {
+        let (status, text) = self.send(Self::token_request("jwt/passkey/", &answer.json())).await?;
         let value = decode(status, &text)?;
         self.signed_in(status, value)
     }
@@ -471,6 +529,54 @@ impl Client {
         parse(self.authed(Method::Get, &format!("users/{id}/"), None).await?)
     }
 
+    // ----- The signed-in person's second factors -----
+
+    pub async fn second_factors(&self) -> Result<Factors, ApiError> {
+        parse(self.authed(Method::Get, "users/me/mfa/", None).await?)
+    }
+
+    /// Starts adding an authenticator app: its key, active once a code confirms it.
+    pub async fn start_authenticator(&self) -> Result<TotpEnrolment, ApiError> {
+        parse(self.authed(Method::Post, "users/me/mfa/totp/", Some(json!({}))).await?)
+    }
+
+    pub async fn confirm_authenticator(&self, id: &str, code: &str) -> Result<Confirmed, ApiError> {
+        parse(self.authed(Method::Post, "users/me/mfa/totp/confirm/", Some(json!({ "id": id, "code": code }))).await?)
+    }
+
+    /// The options of a new passkey, for the browser to make one.
+    pub async fn start_passkey(&self) -> Result<PasskeyOptions, ApiError> {
+        parse(self.authed(Method::Post, "users/me/mfa/passkeys/", Some(json!({}))).await?)
+    }
+
+    pub async fn confirm_passkey(&self, answer: &PasskeyAnswer, name: &str) -> Result<Confirmed, ApiError> {
+        let mut body = answer.json();
+        body["name"] = json!(name);
+        parse(self.authed(Method::Post, "users/me/mfa/passkeys/confirm/", Some(body)).await?)
+    }
+
+    /// The options of confirming a change with one of the person's passkeys.
+    pub async fn passkey_confirmation_options(&self) -> Result<PasskeyOptions, ApiError> {
+        parse(self.authed(Method::Post, "users/me/mfa/passkeys/assertion/", Some(json!({}))).await?)
+    }
+
+    pub async fn rename_factor(&self, id: &str, name: &str) -> Result<Factor, ApiError> {
+        let path = format!("users/me/mfa/{}/", path_segment(id));
+        parse(self.authed(Method::Patch, &path, Some(json!({ "name": name }))).await?)
+    }
+
+    pub async fn remove_factor(&self, id: &str, confirmation: &Confirmation) -> Result<(), ApiError> {
+        let path = format!("users/me/mfa/{}/", path_segment(id));
+        self.authed(Method::Delete, &path, Some(confirmation.json())).await.map(drop)
+    }
+
+    /// Ten new recovery codes in place of the old ones.
+    pub async fn new_recovery_codes(&self, confirmation: &Confirmation) -> Result<Vec<String>, ApiError> {
+        let codes: RecoveryCodes =
+            parse(self.authed(Method::Post, "users/me/mfa/recovery_codes/", Some(confirmation.json())).await?)?;
+        Ok(codes.recovery_codes)
+    }
+
     // ----- The signed-in person's sessions -----
 
     /// Every session of the signed-in person, newest first.
@@ -480,14 +586,18 @@ impl Client {
 
     /// Ends one other session of the signed-in person, by its id.
     pub async fn end_other_session(&self, id: &str) -> Result<(), ApiError> {
-        let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
-        self.authed(Method::Delete, &format!("users/me/sessions/{id}/"), None).await.map(drop)
+        self.authed(Method::Delete, &format!("users/me/sessions/{}/", path_segment(id)), None).await.map(drop)
     }
 
     /// Ends every session of the signed-in person but this browser's.
     pub async fn end_other_sessions(&self) -> Result<(), ApiError> {
         self.authed(Method::Post, "users/me/sessions/revoke/", Some(json!({ "scope": "others" }))).await.map(drop)
     }
+}
+
+/// An id the server made, kept to the characters it makes, so it stays one path segment.
+fn path_segment(id: &str) -> String {
+    id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {

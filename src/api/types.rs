@@ -109,6 +109,70 @@ impl SessionInfo {
     }
 }
 
+/// One second factor of the signed-in person: an authenticator app or a passkey.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Factor {
+    pub id: String,
+    /// `totp` or `passkey`.
+    pub kind: String,
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    #[serde(default)]
+    pub last_used: Option<String>,
+}
+
+impl Factor {
+    pub fn is_passkey(&self) -> bool {
+        self.kind == "passkey"
+    }
+}
+
+/// The signed-in person's second factors and how many recovery codes they have left.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Factors {
+    pub factors: Vec<Factor>,
+    pub recovery_codes_left: u32,
+}
+
+/// An authenticator app being added: its key, shown once.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct TotpEnrolment {
+    pub id: String,
+    pub uri: String,
+    pub key: String,
+    /// An image (`data:` URI) of the URI's QR code.
+    pub qr_code: String,
+}
+
+impl TotpEnrolment {
+    /// The key in groups of four, as people type it into an app.
+    pub fn key_in_groups(&self) -> String {
+        let chars: Vec<char> = self.key.chars().collect();
+        chars.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// A passkey ceremony's options for the browser, and the id that finishes it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PasskeyOptions {
+    pub id: String,
+    pub options: serde_json::Value,
+}
+
+/// What adding a factor answers: the recovery codes, with the account's first factor.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Confirmed {
+    #[serde(default)]
+    pub recovery_codes: Option<Vec<String>>,
+}
+
+/// Ten new recovery codes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub(crate) struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
 /// The access token of a sign-in or a renewal. In cookie mode the refresh token never comes in
 /// a body.
 #[derive(Deserialize)]
@@ -170,6 +234,31 @@ mod tests {
         let user: User = serde_json::from_str(body).unwrap();
         let answer: AccessAnswer = serde_json::from_str(body).unwrap();
         assert_eq!((user.id, answer.access.as_str()), (7, "a"));
+    }
+
+    #[test]
+    fn an_authenticator_key_is_shown_in_groups_of_four() {
+        let enrolment = TotpEnrolment {
+            id: "1".into(),
+            uri: String::new(),
+            key: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into(),
+            qr_code: String::new(),
+        };
+        assert_eq!(enrolment.key_in_groups(), "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ");
+        let short = TotpEnrolment { key: "ABCDEF".into(), ..enrolment };
+        assert_eq!(short.key_in_groups(), "ABCD EF");
+    }
+
+    #[test]
+    fn factors_read_as_the_server_lists_them() {
+        let body = r#"{"factors":[{"id":"a","kind":"totp","name":"Authenticator app","created":"2026-12-05T10:00:00Z","last_used":null},
+                                  {"id":"b","kind":"passkey","name":"Laptop","created":"2026-12-05T11:00:00Z","last_used":"2026-12-05T11:05:00Z"}],
+                       "recovery_codes_left":9}"#;
+        let factors: Factors = serde_json::from_str(body).unwrap();
+        assert_eq!(factors.recovery_codes_left, 9);
+        assert!(!factors.factors[0].is_passkey());
+        assert!(factors.factors[1].is_passkey());
+        assert_eq!(factors.factors[1].last_used.as_deref(), Some("2026-12-05T11:05:00Z"));
     }
 
     #[test]

@@ -62,6 +62,21 @@ fn focus_first_invalid() {
     });
 }
 
+/// Moves keyboard focus to the element `id`, once the view shows it.
+pub fn focus_by_id(id: impl Into<String>) {
+    let id: String = id.into();
+    #[cfg(target_arch = "wasm32")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        let found = document().get_element_by_id(&id);
+        if let Some(element) = found.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = element.focus();
+        }
+    });
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = id;
+}
+
 /// A labelled input with the messages about it underneath.
 #[component]
 pub fn Field(
@@ -77,10 +92,10 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     /// The stem of the element ids when another field of the same name can be on the page at
     /// the same time; `field-{name}` otherwise.
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let id = id.map_or_else(|| format!("field-{name}"), str::to_owned);
+    let id = id.unwrap_or_else(|| format!("field-{name}"));
     let described = format!("{id}-errors");
     let hint_id = format!("{id}-hint");
     let describedby = if hint.is_some() { format!("{hint_id} {described}") } else { described.clone() };

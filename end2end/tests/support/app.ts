@@ -40,7 +40,7 @@ export async function signIn(page: Page, username: string, password: string) {
   if (!page.url().includes('/login')) await page.goto('/login');
   await field(page, 'Username').fill(username);
   await field(page, 'Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await expect(page.getByTestId('signed-in-as')).toContainText(username);
 }
 

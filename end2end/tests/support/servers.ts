@@ -1,17 +1,20 @@
 import * as path from 'node:path';
 
-// The servers the journeys run against: one with the default token lifetimes, and one whose
-// access tokens live six seconds, for the refresh journeys. Their data lives in
-// target/e2e/<name>/, which scripts/e2e empties before each run.
+// The servers the journeys run against: one with the default token lifetimes, one whose
+// access tokens live six seconds, for the refresh journeys, and one whose frontend is
+// http://localhost:<port>, for passkeys (browsers offer WebAuthn on a host name, never on an IP
+// address). Their data lives in target/e2e/<name>/, which scripts/e2e empties before each run.
 const root = path.resolve(__dirname, '../../..');
 const binary = process.env.GATEHOUSE_BIN ?? path.join(root, 'target/debug/gatehouse');
 
-function server(name: string, port: number, extra: Record<string, string> = {}) {
+function server(name: string, port: number, extra: Record<string, string> = {}, host = '127.0.0.1') {
   const data = path.join(root, 'target/e2e', name);
   const url = `http://127.0.0.1:${port}`;
   return {
     binary,
     url,
+    /** Where people open the app. */
+    frontend: `http://${host}:${port}`,
     outbox: path.join(data, 'outbox'),
     env: {
       GATEHOUSE_BIND: `127.0.0.1:${port}`,
@@ -21,6 +24,7 @@ function server(name: string, port: number, extra: Record<string, string> = {}) 
       GATEHOUSE_STATIC_DIR: path.join(root, 'dist'),
       GATEHOUSE_SECRET_KEY: 'end-to-end-tests-only-secret-key-0123456789',
       GATEHOUSE_LOG: 'warn',
+      GATEHOUSE_FRONTEND_URL: `http://${host}:${port}`,
       // The journeys sign in dozens of times a minute from one address.
       GATEHOUSE_THROTTLE: 'false',
       ...extra,
@@ -31,5 +35,6 @@ function server(name: string, port: number, extra: Record<string, string> = {}) 
 export const servers = {
   main: server('main', Number(process.env.E2E_PORT ?? 8311)),
   short: server('short', Number(process.env.E2E_SHORT_PORT ?? 8312), { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '6' }),
+  passkeys: server('passkeys', Number(process.env.E2E_PASSKEYS_PORT ?? 8313), {}, 'localhost'),
 };
 export type Server = (typeof servers)['main'];
