@@ -146,6 +146,7 @@ pub struct DetailBody<'a> {
 pub enum ErrorBody<'a> {
     Fields(&'a FieldErrors),
     Bare([&'static str; 1]),
+    Text(&'static str),
     Detail(DetailBody<'a>),
     None,
 }
@@ -158,6 +159,10 @@ pub enum ApiError {
     /// 400 with a bare JSON array, as djoser answers errors raised outside validation.
     #[error("{0}")]
     Bare(&'static str),
+    /// 400 with a bare JSON string, as Djoser's social view answers a `redirect_uri` it does
+    /// not allow.
+    #[error("{0}")]
+    BareText(&'static str),
     /// 400 with an empty body (resend_activation while activation is off).
     #[error("empty bad request")]
     EmptyBadRequest,
@@ -200,6 +205,10 @@ impl ApiError {
     }
     pub fn permission_denied() -> Self {
         Self::detail(StatusCode::FORBIDDEN, messages::PERMISSION_DENIED)
+    }
+    /// 404 with its own detail.
+    pub fn not_found_because(detail: String) -> Self {
+        Self::detail(StatusCode::NOT_FOUND, detail)
     }
     pub fn not_found() -> Self {
         Self::detail(StatusCode::NOT_FOUND, messages::NOT_FOUND)
@@ -264,7 +273,7 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Fields(_) | Self::Bare(_) | Self::EmptyBadRequest => StatusCode::BAD_REQUEST,
+            Self::Fields(_) | Self::Bare(_) | Self::BareText(_) | Self::EmptyBadRequest => StatusCode::BAD_REQUEST,
             Self::Detail { status, .. } => *status,
             Self::AccessTokenNotValid(_) => StatusCode::UNAUTHORIZED,
             Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -277,6 +286,7 @@ impl ApiError {
         match self {
             Self::Fields(errors) => ErrorBody::Fields(errors),
             Self::Bare(message) => ErrorBody::Bare([*message]),
+            Self::BareText(message) => ErrorBody::Text(message),
             Self::EmptyBadRequest => ErrorBody::None,
             Self::Detail { detail, code, .. } => {
                 ErrorBody::Detail(DetailBody { detail: Cow::Borrowed(detail.as_ref()), code: *code, messages: None })

@@ -12,6 +12,7 @@ pub mod flows;
 pub mod http;
 pub mod i18n;
 pub mod messages;
+pub mod providers;
 pub mod pycompat;
 pub mod revocation;
 pub mod routes;

@@ -79,6 +79,30 @@ pub const PASSKEY_NONE: &str = "This account has no passkey.";
 pub const PASSKEY_UNKNOWN: &str = "This passkey is not registered with any account here.";
 pub const FACTOR_NAME_MAX: usize = 64;
 
+// Identity providers: Djoser's social view (and python-social-auth's), then Gatehouse's own.
+pub const REDIRECT_URI_NOT_ALLOWED: &str = "redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS";
+pub fn provider_not_supported(name: &str) -> String {
+    format!("Provider '{name}' not supported")
+}
+pub const STATE_MISSING: &str = "State could not be found in request data.";
+pub const STATE_NOT_FOUND: &str = "State could not be found in server-side session data.";
+pub const STATE_INVALID: &str = "Invalid state has been provided.";
+pub const CODE_MISSING: &str = "Missing needed parameter code";
+pub fn provider_email_taken(title: &str) -> String {
+    format!(
+        "An account with this e-mail address already exists. Sign in with its password, then connect {title} \
+         from your profile."
+    )
+}
+pub fn provider_linked_elsewhere(title: &str) -> String {
+    format!("This {title} account is connected to another account.")
+}
+pub fn provider_already_linked(title: &str) -> String {
+    format!("Your account is already connected to {title}.")
+}
+pub const LAST_WAY_TO_SIGN_IN: &str =
+    "This is your only way to sign in: set a password, add a passkey or connect another provider first.";
+
 // JWT validation (SimpleJWT).
 pub const TOKEN_INVALID: &str = "Token is invalid";
 pub const TOKEN_EXPIRED: &str = "Token is expired";

@@ -54,6 +54,9 @@ impl Application {
                 "passkeys are off: browsers offer them on a host name (such as localhost), not an IP address"
             ),
         }
+        for provider in state.providers.all() {
+            tracing::info!(provider = provider.name, title = provider.title, "identity provider configured");
+        }
         spawn_housekeeping(state.clone());
         crate::revocation::spawn_polling(state.store.clone(), state.revocations.clone(), revocation_memory(&state));
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
@@ -125,6 +128,10 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             }
             if let Err(error) = state.store.purge_ceremonies(now).await {
                 tracing::warn!(error = format!("{error:#}"), "could not purge passkey ceremonies");
+            }
+            // Sign-ins sent to an identity provider live ten minutes.
+            if let Err(error) = state.store.purge_provider_states(now).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge sign-ins sent to identity providers");
             }
             // A link older than the links' lifetime no longer opens anyway.
             let expired = clock::now_seconds() - state.features().password_reset_timeout;

@@ -11,6 +11,7 @@ use crate::configuration::{Features, Settings};
 use crate::domain::password_policy::PasswordPolicy;
 use crate::email::Emails;
 use crate::i18n::Languages;
+use crate::providers::Providers;
 use crate::revocation::Revocations;
 use crate::store::Store;
 use crate::throttle::Throttle;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub factor_keys: FactorKeys,
     /// The relying party of passkeys: none when the frontend is reached by IP address.
     pub passkeys: Option<Passkeys>,
+    /// The identity providers people may sign in with.
+    pub providers: Providers,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
             languages,
             factor_keys: FactorKeys::new(settings.secret()),
             passkeys: Passkeys::for_frontend(&settings.frontend_url, &settings.site_name)?,
+            providers: Providers::new(&settings.providers.providers)?,
             jwt,
             passwords: Passwords::with_policy(hashing_slots, features.hashing),
             policy: PasswordPolicy::load(),

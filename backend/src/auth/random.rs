@@ -11,6 +11,13 @@ pub fn alphanumeric(len: usize) -> String {
     Alphanumeric.sample_string(&mut OsRng, len)
 }
 
+/// `len` decimal digits (a suffix that makes a username unique).
+pub fn digits(len: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::thread_rng();
+    (0..len).map(|_| char::from(b'0' + rng.gen_range(0..10u8))).collect()
+}
+
 /// `bytes` bytes from the operating system's generator as lowercase hex (DRF's token keys).
 pub fn hex(bytes: usize) -> String {
     let mut raw = vec![0u8; bytes];

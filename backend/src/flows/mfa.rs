@@ -16,9 +16,10 @@ use crate::clock;
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::ApiError;
-use crate::flows::passkeys::{self, Assertion, Purpose, PASSKEY};
+use crate::flows::passkeys::{self, Assertion, Purpose};
+use crate::flows::second_step;
+pub use crate::flows::second_step::{SecondStep, METHODS, RECOVERY_CODE, TOTP};
 use crate::flows::sessions::{self, Client};
-pub use crate::flows::sign_in::SecondStep;
 use crate::flows::sign_in::SignedIn;
 use crate::flows::{confirmation, password_matches};
 use crate::messages;
@@ -26,12 +27,6 @@ use crate::state::AppState;
 use crate::store::mfa::{FactorRow, NewFactor};
 use crate::throttle::Scope;
 
-/// An authenticator app (RFC 6238 codes).
-pub const TOTP: &str = "totp";
-/// Recovery codes, as the second step's methods name them.
-pub const RECOVERY_CODE: &str = "recovery_code";
-/// Every method a second step may offer, in the order offered.
-pub const METHODS: &[&str] = &[TOTP, PASSKEY, RECOVERY_CODE];
 /// The fields of `users/me/mfa/totp/confirm/`.
 pub const CONFIRM: &[&str] = &["id", "code"];
 /// The fields of `jwt/mfa/`: the token and one of a code, a recovery code or a passkey.
@@ -57,6 +52,9 @@ pub struct Enrolment {
 }
 
 /// `users/me/mfa/totp/`: a new authenticator-app key for `user`, active once confirmed.
+/// The longest name of a factor.
+pub const NAME_MAX: usize = messages::FACTOR_NAME_MAX;
+
 pub async fn enrol_totp(state: &AppState, user: &User) -> Result<Enrolment, ApiError> {
     let id = random::uuid4_hex();
     let secret = Authenticator::new_secret();
@@ -91,8 +89,20 @@ pub async fn confirm_totp(state: &AppState, user: &User, id: &str, code: &str) -
     factor_added(state, user, first).await
 }
 
+/// `users/me/mfa/passkeys/confirm/`: the authenticator's answer makes the passkey active, named
+/// `name`. With the account's first factor come ten recovery codes.
+pub async fn confirm_passkey(
+    state: &AppState,
+    user: &User,
+    answer: Assertion,
+    name: Option<String>,
+) -> Result<Confirmed, ApiError> {
+    let first = passkeys::register(state, user, answer, name).await?;
+    factor_added(state, user, first).await
+}
+
 /// After a factor is added: the recovery codes when it is the account's first, and the notice.
-pub(crate) async fn factor_added(state: &AppState, user: &User, first: bool) -> Result<Confirmed, ApiError> {
+async fn factor_added(state: &AppState, user: &User, first: bool) -> Result<Confirmed, ApiError> {
     let recovery_codes = match first {
         true => Some(new_recovery_codes(state, user.id).await?),
         false => None,
@@ -291,13 +301,6 @@ pub async fn list(state: &AppState, user: &User) -> Result<Factors, ApiError> {
     Ok(Factors { factors, recovery_codes_left: state.store.recovery_codes_left(user.id).await? })
 }
 
-/// The second step's methods for an account: its kinds of factor, then recovery codes.
-pub async fn methods(state: &AppState, user_id: i64) -> Result<Vec<&'static str>, ApiError> {
-    let factors = state.store.factors(user_id).await?;
-    let offered = |method: &&str| *method == RECOVERY_CODE || factors.iter().any(|factor| factor.kind == *method);
-    Ok(METHODS.iter().copied().filter(offered).collect())
-}
-
 /// The second step's proof.
 pub enum Proof {
     Code(String),
@@ -321,19 +324,13 @@ impl Proof {
     }
 }
 
-/// The account a live `mfa_token` waits for.
-pub(crate) async fn waiting_user(state: &AppState, mfa_token: &str) -> Result<i64, ApiError> {
-    let found = state.store.challenge_user(&digest(mfa_token), clock::now_seconds()).await?;
-    found.ok_or_else(|| ApiError::field("mfa_token", messages::MFA_TOKEN_INVALID))
-}
-
 /// `jwt/mfa/`: the sign-in `mfa_token` waits for, finished with a code of one of the account's
 /// authenticator apps, one of its unused recovery codes, or one of its passkeys.
 pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Client) -> Result<SignedIn, ApiError> {
     let token_digest = digest(mfa_token);
     let now = clock::now_seconds();
     let refused = || ApiError::field("mfa_token", messages::MFA_TOKEN_INVALID);
-    let user_id = waiting_user(state, mfa_token).await?;
+    let user_id = second_step::waiting_user(state, mfa_token).await?;
     let Some(user) = state.store.find_user(user_id).await?.filter(|user| user.is_active) else {
         return Err(refused());
     };

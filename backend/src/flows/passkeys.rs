@@ -15,20 +15,25 @@ use crate::auth::reset_tokens::digest;
 use crate::clock;
 use crate::domain::user::User;
 use crate::error::ApiError;
-use crate::flows::mfa::{self, Confirmed};
+use crate::flows::second_step;
 use crate::flows::sessions::{self, Client};
-use crate::flows::sign_in::SignedIn;
+use crate::flows::sign_in::{self, SignedIn};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::mfa::FactorRow;
 use crate::store::passkeys::{NewCeremony, NewPasskey};
 
 /// The kind of factor a passkey is.
-pub const PASSKEY: &str = "passkey";
+pub use crate::flows::second_step::PASSKEY;
 /// The fields of `users/me/mfa/passkeys/confirm/`.
 pub const CONFIRM: &[&str] = &["id", "credential", "name"];
 /// The fields of `jwt/passkey/` and of a `passkey` object elsewhere.
 pub const ASSERTION: &[&str] = &["id", "credential"];
+/// The refusal of a `field` that does not hold a passkey's answer.
+pub fn misshapen(field: &'static str) -> ApiError {
+    ApiError::field(field, messages::PASSKEY_ANSWER_SHAPE)
+}
+
 /// A passkey's name when its owner gives none.
 const DEFAULT_NAME: &str = "Passkey";
 
@@ -154,14 +159,15 @@ pub async fn begin_registration(state: &AppState, user: &User) -> Result<Options
     open(state, Some(user.id), Purpose::Register, options, kept).await
 }
 
-/// `users/me/mfa/passkeys/confirm/`: the authenticator's answer makes the passkey active, named
-/// `name`. With the account's first factor come ten recovery codes.
-pub async fn confirm_registration(
+/// The authenticator's answer to a registration makes the passkey active, named `name`
+/// (`flows::mfa::confirm_passkey`, which adds what comes with a factor). Whether it is the
+/// account's first factor.
+pub async fn register(
     state: &AppState,
     user: &User,
     answer: Assertion,
     name: Option<String>,
-) -> Result<Confirmed, ApiError> {
+) -> Result<bool, ApiError> {
     let relying_party = relying_party(state)?;
     let kept = take(state, &answer.id, Purpose::Register, Some(user.id)).await?;
     let kept: Registration = serde_json::from_str(&kept).map_err(anyhow::Error::from)?;
@@ -184,7 +190,7 @@ pub async fn confirm_registration(
         return Err(ApiError::field("credential", messages::PASSKEY_ALREADY_REGISTERED));
     }
     tracing::info!(user_id = user.id, "passkey added");
-    mfa::factor_added(state, user, first).await
+    Ok(first)
 }
 
 /// `jwt/passkey/options/`: the options of a sign-in by a passkey alone, or, with the
@@ -195,7 +201,7 @@ pub async fn begin_sign_in(state: &AppState, mfa_token: Option<&str>) -> Result<
         let (options, webauthn) = relying_party.start_discoverable()?;
         return open(state, None, Purpose::SignIn, options, webauthn).await;
     };
-    let user_id = mfa::waiting_user(state, mfa_token).await?;
+    let user_id = second_step::waiting_user(state, mfa_token).await?;
     begin_assertion(state, relying_party, user_id, Purpose::SecondStep).await
 }
 
@@ -252,5 +258,5 @@ pub async fn sign_in(state: &AppState, answer: Assertion, client: &Client) -> Re
     let Some(user) = state.store.find_user(user_id).await?.filter(|user| user.is_active) else {
         return Err(ApiError::no_active_account());
     };
-    crate::flows::sign_in::signed_in(state, user, client, sessions::BY_PASSKEY).await
+    sign_in::signed_in(state, user, client, sessions::BY_PASSKEY).await
 }

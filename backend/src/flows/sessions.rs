@@ -38,6 +38,8 @@ pub const BY_PASSWORD_AND_RECOVERY_CODE: &str = "password+recovery_code";
 /// itself).
 pub const BY_PASSWORD_AND_PASSKEY: &str = "password+passkey";
 pub const BY_PASSKEY: &str = "passkey";
+/// An identity provider, named after the prefix (`provider:google`).
+pub const BY_PROVIDER_PREFIX: &str = "provider:";
 
 /// RFC 8176's `amr` of a sign-in `method`: recorded in the tokens of a sign-in with a second
 /// factor (a password alone records nothing, as SimpleJWT's tokens do not).

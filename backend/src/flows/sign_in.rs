@@ -10,17 +10,14 @@
 //! token that replaced it; its first refresh starts a session that continues it.
 
 use secrecy::SecretString;
-use serde::Serialize;
 use serde_json::Value;
-
-use crate::auth::random;
-use crate::auth::reset_tokens::digest;
 
 use crate::auth::jwt::{Claims, Pair, TokenType};
 use crate::auth::password::Verification;
 use crate::clock;
 use crate::domain::user::User;
 use crate::error::ApiError;
+use crate::flows::second_step::{self, SecondStep};
 use crate::flows::sessions::{self, Client};
 use crate::messages;
 use crate::pycompat;
@@ -55,27 +52,6 @@ pub enum SignInOutcome {
     SecondStep(SecondStep),
 }
 
-/// How long a sign-in waits for its second factor, in seconds.
-pub const CHALLENGE_LIFETIME: i64 = 300;
-
-/// The first step's answer for an account with a second factor.
-#[derive(Debug, Serialize)]
-pub struct SecondStep {
-    pub mfa_required: bool,
-    pub mfa_token: String,
-    /// What the account's second step accepts: `totp`, `passkey`, `recovery_code`.
-    pub methods: Vec<&'static str>,
-}
-
-/// A sign-in of `user_id` that waits for its second factor.
-async fn challenge(state: &AppState, user_id: i64) -> Result<SecondStep, ApiError> {
-    let token = random::alphanumeric(43);
-    let now = clock::now_seconds();
-    state.store.open_challenge(&digest(&token), user_id, now, now + CHALLENGE_LIFETIME).await?;
-    let methods = crate::flows::mfa::methods(state, user_id).await?;
-    Ok(SecondStep { mfa_required: true, mfa_token: token, methods })
-}
-
 /// `jwt/create/`: a token pair for the user whose credentials these are. Only failed
 /// attempts count against a username, so an attacker cannot use up the owner's successful
 /// ones.
@@ -97,7 +73,7 @@ pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client
         state.store.set_password(user.id, hash).await?;
     }
     if state.store.has_factor(user.id).await? {
-        return Ok(SignInOutcome::SecondStep(challenge(state, user.id).await?));
+        return Ok(SignInOutcome::SecondStep(second_step::challenge(state, user.id).await?));
     }
     Ok(SignInOutcome::SignedIn(signed_in(state, user, client, sessions::BY_PASSWORD).await?))
 }

@@ -132,6 +132,7 @@ fn error_response_in(
             Some(translated) => json::render(&[translated]),
             None => json::render(&[message]),
         },
+        ErrorBody::Text(message) => json::render(message),
         ErrorBody::Detail(detail) if translation.is_some() => json::render(&detail.translated(translate)),
         ErrorBody::Detail(detail) => json::render(&detail),
         ErrorBody::None => return response.finish(),

@@ -2,12 +2,11 @@
 //! the cookie-mode header (`http/token_cookie.rs`), the refresh token travels in a cookie
 //! instead of the body.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use secrecy::SecretString;
 use serde::Serialize;
 
-use crate::domain::user::UserView;
 use crate::error::ApiError;
 use crate::flows::mfa::{self, Proof};
 use crate::flows::passkeys;
@@ -16,8 +15,9 @@ use crate::http::fields::{Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{Route, POST_ONLY};
 use crate::http::token_cookie;
-use crate::routes::mfa::{assertion_in, nested_assertion};
-use crate::routes::request::{client, token_view};
+use crate::routes::request::{
+    assertion_in, client, login_answer_as, nested_assertion, not_stored, set_cookie, token_view,
+};
 use crate::state::AppState;
 use crate::throttle::Scope;
 
@@ -28,22 +28,6 @@ const BLACKLIST: Route = Route { name: "Token Blacklist", allow: POST_ONLY };
 const MFA: Route = Route { name: "Second Factor", allow: POST_ONLY };
 const PASSKEY_OPTIONS: Route = Route { name: "Passkey Sign In Options", allow: POST_ONLY };
 const PASSKEY: Route = Route { name: "Passkey Sign In", allow: POST_ONLY };
-
-/// Answers that carry tokens must not be kept by any cache.
-fn not_stored(mut response: HttpResponse) -> HttpResponse {
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    response
-}
-
-#[derive(Serialize)]
-struct LoginAnswer<'a> {
-    /// In the body unless it travels in the cookie.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh: Option<&'a str>,
-    access: &'a str,
-    #[serde(flatten)]
-    user: UserView<'a>,
-}
 
 /// `POST jwt/create/`: username and password for a token pair and the user.
 pub async fn create(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
@@ -99,22 +83,8 @@ pub async fn passkey(request: HttpRequest, payload: web::Payload, state: web::Da
     .await
 }
 
-/// The answer of a finished sign-in: the token pair (the refresh token in its cookie in cookie
-/// mode) and the user.
-fn login_answer(request: &HttpRequest, state: &AppState, SignedIn { tokens, user }: SignedIn) -> HttpResponse {
-    let in_cookie = token_cookie::is_requested(request);
-    let refresh = (!in_cookie).then_some(tokens.refresh.as_str());
-    let mut response = not_stored(json::ok(&LoginAnswer { refresh, access: &tokens.access, user: user.view() }));
-    if in_cookie {
-        set_cookie(state, &mut response, Some(&tokens.refresh));
-    }
-    response
-}
-
-/// Sets (or, with `None`, removes) the refresh token's cookie.
-fn set_cookie(state: &AppState, response: &mut HttpResponse, token: Option<&str>) {
-    let secure = state.settings.frontend_url.starts_with("https://");
-    token_cookie::set(response, token, state.features().refresh_token_lifetime, secure);
+fn login_answer(request: &HttpRequest, state: &AppState, signed_in: SignedIn) -> HttpResponse {
+    login_answer_as(request, state, signed_in, StatusCode::OK, false)
 }
 
 /// The one field of refresh and blacklist; in cookie mode, the cookie stands in for it.

@@ -13,7 +13,7 @@ use crate::flows::passkeys::{self, Assertion};
 use crate::http::fields::{optional_blank, Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
-use crate::routes::request::{action, input, signed_in};
+use crate::routes::request::{action, input, nested_assertion, signed_in};
 use crate::state::AppState;
 
 const LIST: Route = Route { name: "Second Factor List", allow: "GET, HEAD, OPTIONS" };
@@ -96,11 +96,8 @@ pub async fn one(
 }
 
 /// A factor's name: required, at most 64 characters.
-const NAME: crate::http::fields::Spec = crate::http::fields::Spec {
-    required: true,
-    allow_blank: false,
-    max_length: Some(crate::messages::FACTOR_NAME_MAX),
-};
+const NAME: crate::http::fields::Spec =
+    crate::http::fields::Spec { required: true, allow_blank: false, max_length: Some(mfa::NAME_MAX) };
 
 /// How the requester confirms a change: `current_password`, or a fresh `code` or `passkey`.
 fn reauthentication(mut form: Form<'_>) -> Result<Reauthentication, ApiError> {
@@ -110,21 +107,6 @@ fn reauthentication(mut form: Form<'_>) -> Result<Reauthentication, ApiError> {
     form.finish()?;
     let passkey = passkey.transpose()?;
     Reauthentication::of(current_password, code, passkey)
-}
-
-/// The `{"id": …, "credential": {…}}` of a passkey's answer.
-pub fn assertion_in(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Assertion, ApiError> {
-    let input = crate::http::body::Input::from_map(fields.clone());
-    let mut form = Form::new(&input);
-    let id = form.text("id", REQUIRED);
-    let credential = form.object("credential", true);
-    form.finish()?;
-    Ok(Assertion { id: id.unwrap_or_default(), credential: serde_json::Value::Object(credential.unwrap_or_default()) })
-}
-
-/// The same, inside a `passkey` field: any problem is the field's.
-pub fn nested_assertion(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Assertion, ApiError> {
-    assertion_in(fields).map_err(|_| ApiError::field("passkey", crate::messages::PASSKEY_ANSWER_SHAPE))
 }
 
 /// `POST users/me/mfa/recovery_codes/`: one of `current_password`, `code` and `passkey`.
@@ -158,7 +140,7 @@ pub async fn passkey_confirm(request: HttpRequest, payload: web::Payload, state:
         let mut form = Form::new(&input);
         let id = form.text("id", REQUIRED);
         let credential = form.object("credential", true);
-        let name = form.text("name", optional_blank(crate::messages::FACTOR_NAME_MAX));
+        let name = form.text("name", optional_blank(mfa::NAME_MAX));
         form.finish()?;
         let answer = Assertion {
             id: id.unwrap_or_default(),
@@ -166,7 +148,7 @@ pub async fn passkey_confirm(request: HttpRequest, payload: web::Payload, state:
         };
         let mut response = json::respond(
             actix_web::http::StatusCode::CREATED,
-            &passkeys::confirm_registration(&state, &user, answer, name).await?,
+            &mfa::confirm_passkey(&state, &user, answer, name).await?,
         );
         no_store(&mut response);
         Ok(response)

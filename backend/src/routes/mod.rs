@@ -12,6 +12,7 @@ pub mod app;
 pub mod jwt;
 pub mod mfa;
 pub mod openapi;
+pub mod providers;
 pub mod request;
 pub mod reset;
 pub mod root;
@@ -40,6 +41,8 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/jwt/passkey/", jwt::passkey);
     endpoint(cfg, "/token/login/", api_tokens::login);
     endpoint(cfg, "/token/logout/", api_tokens::logout);
+    endpoint(cfg, "/o/", providers::list);
+    endpoint(cfg, "/o/{provider:[^/.]+}/", providers::social);
     endpoint(cfg, "/users/", users::collection);
     endpoint(cfg, "/users/me/", users::me);
     endpoint(cfg, "/users/me/sessions/", sessions::my_list);
@@ -53,6 +56,8 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/me/mfa/passkeys/confirm/", mfa::passkey_confirm);
     endpoint(cfg, "/users/me/mfa/passkeys/assertion/", mfa::passkey_assertion);
     endpoint(cfg, "/users/me/mfa/{factor:[^/.]+}/", mfa::one);
+    endpoint(cfg, "/users/me/providers/", providers::links);
+    endpoint(cfg, "/users/me/providers/{provider:[^/.]+}/", providers::link);
     endpoint(cfg, "/users/activation/", account::activation);
     endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
     endpoint(cfg, "/users/set_password/", account::set_password);
@@ -82,6 +87,8 @@ pub const PATHS: &[&str] = &[
     "/auth/jwt/passkey/",
     "/auth/token/login/",
     "/auth/token/logout/",
+    "/auth/o/",
+    "/auth/o/{provider}/",
     "/auth/users/",
     "/auth/users/me/",
     "/auth/users/me/sessions/",
@@ -95,6 +102,8 @@ pub const PATHS: &[&str] = &[
     "/auth/users/me/mfa/passkeys/confirm/",
     "/auth/users/me/mfa/passkeys/assertion/",
     "/auth/users/me/mfa/{factor}/",
+    "/auth/users/me/providers/",
+    "/auth/users/me/providers/{provider}/",
     "/auth/users/activation/",
     "/auth/users/resend_activation/",
     "/auth/users/set_password/",

@@ -8,7 +8,9 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
-use crate::flows::{api_tokens, links, mfa, passkeys, password, profile, registration, sessions, sign_in, username};
+use crate::flows::{
+    api_tokens, links, mfa, passkeys, password, profile, providers, registration, sessions, sign_in, username,
+};
 use crate::http::route::{self, not_allowed, Route};
 
 const SCHEMA: Route = Route { name: "Schema", allow: "GET, HEAD" };
@@ -38,8 +40,9 @@ struct Operation {
     objects: &'static [&'static str],
     /// Those a request must carry.
     required: &'static [&'static str],
-    /// Whether a request carries exactly one of the fields (a confirmation by password, code
-    /// or passkey): without any, the first is missing.
+    /// Whether a request carries one of the fields (a confirmation by password, code or
+    /// passkey; the server refuses two): without any, the first is missing. Written `anyOf`,
+    /// from which schema-driven generators can make bodies (they fail on such a `oneOf`).
     one_of: bool,
     success: Success,
     /// Whether the path has an `{id}` parameter.
@@ -54,6 +57,14 @@ struct Operation {
     throttled: bool,
     /// Whether a 400 may have an empty body (resend_activation with activation e-mails off).
     empty_refusal: bool,
+    /// Whether the path has a `{provider}` parameter (an identity provider's name).
+    by_provider: bool,
+    /// Query parameters (strings, optional).
+    query: &'static [&'static str],
+    /// Whether a 400 may be a bare JSON string (Djoser's social view).
+    text_refusal: bool,
+    /// A second success: 200 with this schema.
+    also_ok: Option<&'static str>,
 }
 
 const fn op(path: &'static str, method: &'static str, summary: &'static str, success: Success) -> Operation {
@@ -73,6 +84,10 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         choices: &[],
         throttled: false,
         empty_refusal: false,
+        by_provider: false,
+        query: &[],
+        text_refusal: false,
+        also_ok: None,
     }
 }
 
@@ -128,6 +143,34 @@ const OPERATIONS: &[Operation] = &[
         required: passkeys::ASSERTION,
         throttled: true,
         ..op("/auth/jwt/passkey/", "post", "Sign in with a passkey alone", Success::Ok("Tokens"))
+    },
+    Operation {
+        ..op("/auth/o/", "get", "The identity providers people may sign in with", Success::Ok("ProviderList"))
+    },
+    Operation {
+        by_provider: true,
+        query: &["redirect_uri"],
+        text_refusal: true,
+        ..op(
+            "/auth/o/{provider}/",
+            "get",
+            "Start a sign-in with an identity provider: where to send the person (redirect_uri must be allowed)",
+            Success::Ok("AuthorizationUrl"),
+        )
+    },
+    Operation {
+        by_provider: true,
+        fields: providers::FINISH,
+        query: providers::FINISH,
+        throttled: true,
+        also_ok: Some("ProviderPending"),
+        ..op(
+            "/auth/o/{provider}/",
+            "post",
+            "Finish a sign-in with an identity provider with its code and state (query string or body); 200 when \
+             a second factor is needed or a signed-in person connected the provider",
+            Success::Created("ProviderLogin"),
+        )
     },
     Operation {
         fields: api_tokens::CREDENTIALS,
@@ -275,6 +318,37 @@ const OPERATIONS: &[Operation] = &[
             "/auth/users/me/mfa/{factor}/",
             "delete",
             "Remove a second factor (confirmed by one of the fields)",
+            Success::NoContent,
+        )
+    },
+    Operation {
+        authenticated: true,
+        ..op(
+            "/auth/users/me/providers/",
+            "get",
+            "The identity providers connected to the signed-in user's account",
+            Success::Ok("ConnectedAccountList"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        by_provider: true,
+        fields: providers::LINK,
+        required: providers::LINK,
+        ..op(
+            "/auth/users/me/providers/{provider}/",
+            "post",
+            "Start connecting an identity provider to the signed-in user's account",
+            Success::Ok("AuthorizationUrl"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        by_provider: true,
+        ..op(
+            "/auth/users/me/providers/{provider}/",
+            "delete",
+            "Disconnect an identity provider (not the account's last way to sign in)",
             Success::NoContent,
         )
     },
@@ -426,6 +500,9 @@ fn operation(operation: &Operation) -> Value {
         Success::Created(schema) => responses.insert("201".into(), answer("Created", reference(schema))),
         Success::NoContent => responses.insert("204".into(), json!({ "description": "Done, no body" })),
     };
+    if let Some(schema) = operation.also_ok {
+        responses.insert("200".into(), answer("Done, without tokens yet", reference(schema)));
+    }
     let detail = || reference("Detail");
     let has_body = !operation.fields.is_empty() || operation.method != "get";
     if operation.empty_refusal {
@@ -433,6 +510,14 @@ fn operation(operation: &Operation) -> Value {
         responses.insert(
             "400".into(),
             json!({ "description": "Refused input (errors per field, as JSON), or an empty body when activation e-mails are off" }),
+        );
+    } else if operation.text_refusal {
+        responses.insert(
+            "400".into(),
+            answer(
+                "Refused: a redirect_uri off the list (a bare string), or the provider's answer in words",
+                json!({ "anyOf": [{ "type": "string" }, reference("FieldErrors")] }),
+            ),
         );
     } else if has_body || operation.by_id {
         responses.insert(
@@ -448,10 +533,11 @@ fn operation(operation: &Operation) -> Value {
     if operation.authenticated {
         responses.insert("403".into(), answer("Not allowed for this user", detail()));
     }
-    if operation.by_id || operation.authenticated {
-        let what = match (operation.by_sid, operation.by_factor) {
-            (true, _) => "No such user or session",
-            (_, true) => "No such second factor",
+    if operation.by_id || operation.authenticated || operation.by_provider {
+        let what = match (operation.by_sid, operation.by_factor, operation.by_provider) {
+            (true, _, _) => "No such user or session",
+            (_, true, _) => "No such second factor",
+            (_, _, true) => "No such identity provider, or none connected",
             _ => "No such user",
         };
         responses.insert("404".into(), answer(what, detail()));
@@ -480,6 +566,12 @@ fn operation(operation: &Operation) -> Value {
     if operation.by_factor {
         parameters.push(json!({ "name": "factor", "in": "path", "required": true, "schema": { "type": "string" } }));
     }
+    if operation.by_provider {
+        parameters.push(json!({ "name": "provider", "in": "path", "required": true, "schema": { "type": "string" } }));
+    }
+    for name in operation.query {
+        parameters.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" } }));
+    }
     if !parameters.is_empty() {
         value["parameters"] = Value::Array(parameters);
     }
@@ -500,7 +592,7 @@ fn operation(operation: &Operation) -> Value {
         let mut schema = json!({ "type": "object", "properties": properties, "required": required });
         if operation.one_of {
             let choices: Vec<Value> = operation.fields.iter().map(|field| json!({ "required": [field] })).collect();
-            schema["oneOf"] = Value::Array(choices);
+            schema["anyOf"] = Value::Array(choices);
         }
         value["requestBody"] = json!({
             "required": !required.is_empty() || operation.one_of,
@@ -551,6 +643,9 @@ pub fn document() -> Value {
     tokens["properties"]["refresh"] = json!({ "type": "string" });
     tokens["properties"]["access"] = json!({ "type": "string" });
     tokens["required"].as_array_mut().expect("a list").extend([json!("refresh"), json!("access")]);
+    let mut provider_login = tokens.clone();
+    provider_login["properties"]["user"] = json!({ "type": "string" });
+    provider_login["required"].as_array_mut().expect("a list").push(json!("user"));
     let second_step = json!({
         "type": "object",
         "properties": {
@@ -561,7 +656,7 @@ pub fn document() -> Value {
         "required": ["mfa_required", "mfa_token", "methods"],
         "additionalProperties": false,
     });
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Gatehouse",
@@ -672,7 +767,48 @@ pub fn document() -> Value {
                 "Messages": { "type": "array", "items": { "type": "string" }, "minItems": 1 },
             },
         },
-    })
+    });
+    let schemas = document["components"]["schemas"].as_object_mut().expect("the schemas");
+    schemas.extend(provider_schemas(provider_login));
+    document
+}
+
+/// The schemas of the identity providers' operations.
+fn provider_schemas(provider_login: Value) -> Map<String, Value> {
+    let schemas = json!({
+                "Provider": {
+            "type": "object",
+            "properties": { "name": { "type": "string" }, "title": { "type": "string" } },
+            "required": ["name", "title"],
+            "additionalProperties": false,
+        },
+        "ProviderList": { "type": "array", "items": reference("Provider") },
+        "AuthorizationUrl": {
+            "type": "object",
+            "properties": { "authorization_url": { "type": "string", "format": "uri" } },
+            "required": ["authorization_url"],
+            "additionalProperties": false,
+        },
+        "ProviderLogin": provider_login,
+        "ConnectedAccount": {
+            "type": "object",
+            "properties": {
+                "provider": { "type": "string" },
+                "title": { "type": "string" },
+                "email": { "type": "string" },
+                "created": { "type": "string", "format": "date-time" },
+                "last_used": { "type": ["string", "null"], "format": "date-time" },
+            },
+            "required": ["provider", "title", "email", "created", "last_used"],
+            "additionalProperties": false,
+        },
+        "ConnectedAccountList": { "type": "array", "items": reference("ConnectedAccount") },
+        "ProviderPending": { "anyOf": [reference("SecondStep"), reference("ConnectedAccount")] },
+    });
+    match schemas {
+        Value::Object(map) => map,
+        _ => unreachable!("an object"),
+    }
 }
 
 #[cfg(test)]

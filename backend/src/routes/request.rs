@@ -2,18 +2,24 @@
 //! its client address, and the two shapes of a POST-only view (a Djoser action, a SimpleJWT
 //! token view).
 
-use actix_web::http::{header, Method};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::domain::user::User;
+use serde::Serialize;
+
+use crate::domain::user::{User, UserView};
 use crate::error::ApiError;
 use crate::flows;
+use crate::flows::passkeys::{self, Assertion};
 use crate::flows::sessions::Client;
-use crate::flows::sign_in::Bearer;
+use crate::flows::sign_in::{Bearer, SignedIn};
 use crate::http::authorization::{api_token, bearer_token};
 use crate::http::body::{self, Input};
 use crate::http::client::client_address;
+use crate::http::fields::{Form, REQUIRED};
+use crate::http::json;
 use crate::http::route::{self, metadata, not_allowed, Route};
+use crate::http::token_cookie;
 use crate::state::AppState;
 use crate::throttle::Scope;
 
@@ -118,4 +124,64 @@ pub async fn token_view(
         run(input).await
     })
     .await
+}
+
+/// The `{"id": …, "credential": {…}}` of a passkey's answer.
+pub fn assertion_in(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Assertion, ApiError> {
+    let input = crate::http::body::Input::from_map(fields.clone());
+    let mut form = Form::new(&input);
+    let id = form.text("id", REQUIRED);
+    let credential = form.object("credential", true);
+    form.finish()?;
+    Ok(Assertion { id: id.unwrap_or_default(), credential: serde_json::Value::Object(credential.unwrap_or_default()) })
+}
+
+/// The same, inside a `passkey` field: any problem is the field's.
+pub fn nested_assertion(fields: &serde_json::Map<String, serde_json::Value>) -> Result<Assertion, ApiError> {
+    assertion_in(fields).map_err(|_| passkeys::misshapen("passkey"))
+}
+
+/// Answers that carry tokens must not be kept by any cache.
+pub fn not_stored(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Serialize)]
+struct LoginAnswer<'a> {
+    /// In the body unless it travels in the cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh: Option<&'a str>,
+    access: &'a str,
+    /// Djoser's social view names the user (`str(user)`, the username).
+    #[serde(rename = "user", skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    #[serde(flatten)]
+    user: UserView<'a>,
+}
+
+/// The answer of a finished sign-in: the token pair (the refresh token in its cookie in cookie
+/// mode) and the user, with `status` and, for Djoser's social view, `user` (the username).
+pub fn login_answer_as(
+    request: &HttpRequest,
+    state: &AppState,
+    SignedIn { tokens, user }: SignedIn,
+    status: StatusCode,
+    with_username: bool,
+) -> HttpResponse {
+    let in_cookie = token_cookie::is_requested(request);
+    let refresh = (!in_cookie).then_some(tokens.refresh.as_str());
+    let username = with_username.then_some(user.username.as_str());
+    let answer = LoginAnswer { refresh, access: &tokens.access, username, user: user.view() };
+    let mut response = not_stored(json::respond(status, &answer));
+    if in_cookie {
+        set_cookie(state, &mut response, Some(&tokens.refresh));
+    }
+    response
+}
+
+/// Sets (or, with `None`, removes) the refresh token's cookie.
+pub fn set_cookie(state: &AppState, response: &mut HttpResponse, token: Option<&str>) {
+    let secure = state.settings.frontend_url.starts_with("https://");
+    token_cookie::set(response, token, state.features().refresh_token_lifetime, secure);
 }

@@ -294,7 +294,7 @@ impl Sql {
             users: UserSql::new(Dialect::Gatehouse, "users", "username", "email"),
             api_tokens: ApiTokenSql::new(Dialect::Gatehouse, "gatehouse_auth_tokens"),
             simplejwt: None,
-            before_user_delete: OWN_ROWS.to_vec(),
+            before_user_delete: own_rows(),
         }
     }
 
@@ -321,7 +321,7 @@ impl Sql {
         if !present.authtoken {
             before_user_delete.push(api_tokens.delete_of_user);
         }
-        before_user_delete.extend_from_slice(OWN_ROWS);
+        before_user_delete.extend(own_rows());
         Self {
             django: true,
             users: UserSql::new(dialect, user_table, username_column, email_column),
@@ -332,8 +332,11 @@ impl Sql {
     }
 }
 
-/// Gatehouse's own rows of a user that go with the account (its second factors).
-const OWN_ROWS: &[Write] = super::mfa::CLEAR;
+/// Gatehouse's own rows of a user that go with the account (its second factors and its links
+/// to identity providers).
+fn own_rows() -> Vec<Write> {
+    [super::mfa::CLEAR, super::providers::CLEAR].concat()
+}
 
 /// What a Django project's database holds besides the user table.
 #[derive(Debug, Clone, Default)]

@@ -14,6 +14,7 @@ pub mod links;
 pub mod mfa;
 pub mod outbox;
 pub mod passkeys;
+pub mod providers;
 pub mod sessions;
 pub mod simplejwt;
 pub mod sqlite;

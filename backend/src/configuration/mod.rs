@@ -6,6 +6,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub mod providers;
+
 use anyhow::{bail, Context};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -117,6 +119,8 @@ pub struct Settings {
     pub language_code: String,
     /// Answers in the request's language, as Django's `LocaleMiddleware` picks it.
     pub use_accept_language: bool,
+    /// Identity providers people may sign in with, and where they may send people back.
+    pub providers: providers::ProviderSettings,
 }
 
 /// Looks a `GATEHOUSE_…` variable up.
@@ -126,6 +130,9 @@ type Lookup = Box<dyn Fn(&str) -> Option<String>>;
 pub struct Source {
     env: Lookup,
     file: toml::Table,
+    /// The `GATEHOUSE_…` names the environment sets, for settings named by their variables
+    /// (identity providers).
+    names: Vec<String>,
 }
 
 impl Source {
@@ -137,7 +144,8 @@ impl Source {
             None if Path::new("gatehouse.toml").exists() => read_toml(Path::new("gatehouse.toml"))?,
             None => toml::Table::new(),
         };
-        Ok(Self { env: Box::new(|name| std::env::var(name).ok()), file })
+        let names = std::env::vars_os().filter_map(|(name, _)| name.into_string().ok()).collect();
+        Ok(Self { env: Box::new(|name| std::env::var(name).ok()), file, names })
     }
 
     /// Settings from explicit values only (`GATEHOUSE_…` names), as tests and tools need.
@@ -149,10 +157,22 @@ impl Source {
     {
         let map: std::collections::HashMap<String, String> =
             pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        Self { env: Box::new(move |name| map.get(name).cloned()), file: toml::Table::new() }
+        let names = map.keys().cloned().collect();
+        Self { env: Box::new(move |name| map.get(name).cloned()), file: toml::Table::new(), names }
     }
 
-    fn get(&self, name: &str) -> Option<String> {
+    /// The setting names (without `GATEHOUSE_`) that start with `prefix`, from the environment
+    /// and the TOML file, sorted and without repeats.
+    pub(crate) fn names_starting_with(&self, prefix: &str) -> Vec<String> {
+        let from_env = self.names.iter().filter_map(|name| name.strip_prefix("GATEHOUSE_")).map(str::to_owned);
+        let from_file = self.file.keys().map(|key| key.to_ascii_uppercase());
+        let mut names: Vec<String> = from_env.chain(from_file).filter(|name| name.starts_with(prefix)).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<String> {
         let variable = format!("GATEHOUSE_{name}");
         if let Some(value) = (self.env)(&variable) {
             return Some(value);
@@ -164,7 +184,7 @@ impl Source {
         }
     }
 
-    fn text(&self, name: &str, default: &str) -> String {
+    pub(crate) fn text(&self, name: &str, default: &str) -> String {
         self.get(name).unwrap_or_else(|| default.to_owned())
     }
 
@@ -207,7 +227,7 @@ impl Source {
     }
 
     /// A comma-separated list, without blank items.
-    fn list(&self, name: &str, default: &str) -> Vec<String> {
+    pub(crate) fn list(&self, name: &str, default: &str) -> Vec<String> {
         self.text(name, default).split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_owned).collect()
     }
 }
@@ -273,6 +293,7 @@ impl Settings {
             check_production(email.backend, &frontend_url)?;
             check_production_smtp(email.smtp_url.as_ref())?;
         }
+        let providers = providers::ProviderSettings::from_source(source, &frontend_url, environment)?;
         Ok(Self {
             bind,
             database_url,
@@ -296,6 +317,7 @@ impl Settings {
             throttling,
             language_code: source.text("LANGUAGE_CODE", "en-us").trim().to_owned(),
             use_accept_language: source.flag("USE_ACCEPT_LANGUAGE", false)?,
+            providers,
         })
     }
 }

@@ -1,0 +1,118 @@
+//! Identity providers: `o/` lists them; `o/{provider}/` is Djoser's social view (GET for the
+//! authorization URL, POST with the provider's `code` and `state`); `users/me/providers/` lists
+//! the signed-in person's links, and `users/me/providers/{provider}/` starts a link (POST) or
+//! removes one (DELETE).
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::flows::providers::{self, Finished};
+use crate::http::fields::{Form, OPTIONAL, REQUIRED};
+use crate::http::json;
+use crate::http::route::{metadata, not_allowed, serve, Route};
+use crate::routes::request::{client, input, login_answer_as, not_stored, signed_in, throttle_address};
+use crate::state::AppState;
+use crate::throttle::Scope;
+
+const LIST: Route = Route { name: "Provider List", allow: "GET, HEAD, OPTIONS" };
+const SOCIAL: Route = Route { name: "Provider Auth", allow: "GET, POST, HEAD, OPTIONS" };
+const LINKS: Route = Route { name: "Connected Account List", allow: "GET, HEAD, OPTIONS" };
+const LINK: Route = Route { name: "Connected Account", allow: "POST, DELETE, OPTIONS" };
+
+pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    serve(&LIST, &request, async {
+        match *request.method() {
+            Method::GET | Method::HEAD => Ok(json::ok(&providers::list(&state))),
+            Method::OPTIONS => Ok(metadata(&LIST)),
+            _ => Err(not_allowed(&request)),
+        }
+    })
+    .await
+}
+
+/// A query string's value of `name` (the last one, as Django's `QueryDict.get`).
+fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+    pairs.into_iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
+}
+
+pub async fn social(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    serve(&SOCIAL, &request, async {
+        let name = path.as_str();
+        match *request.method() {
+            Method::GET | Method::HEAD => {
+                let redirect_uri = query_value(&request, "redirect_uri").unwrap_or_default();
+                providers::check_redirect(&state, name, &redirect_uri, None)?;
+                Ok(not_stored(json::ok(&providers::begin(&state, name, &redirect_uri, None).await?)))
+            }
+            Method::POST => {
+                let input = input(&request, payload, &state).await?;
+                throttle_address(&request, &state, Scope::LoginAddress).await?;
+                // Djoser's clients send `code` and `state` in the query string; a body works too.
+                let mut form = Form::new(&input);
+                let body_code = form.text("code", OPTIONAL);
+                let body_state = form.text("state", OPTIONAL);
+                form.finish()?;
+                let code = query_value(&request, "code").or(body_code);
+                let returned_state = query_value(&request, "state").or(body_state);
+                let client = client(&request, &state);
+                match providers::finish(&state, name, code, returned_state, &client).await? {
+                    Finished::SignedIn(signed_in) => {
+                        Ok(login_answer_as(&request, &state, signed_in, StatusCode::CREATED, true))
+                    }
+                    Finished::SecondStep(step) => Ok(not_stored(json::ok(&step))),
+                    Finished::Linked(link) => Ok(json::ok(&link)),
+                }
+            }
+            Method::OPTIONS => Ok(metadata(&SOCIAL)),
+            _ => Err(not_allowed(&request)),
+        }
+    })
+    .await
+}
+
+pub async fn links(request: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    serve(&LINKS, &request, async {
+        let user = signed_in(&request, &state).await?;
+        match *request.method() {
+            Method::GET | Method::HEAD => Ok(json::ok(&providers::linked(&state, &user).await?)),
+            Method::OPTIONS => Ok(metadata(&LINKS)),
+            _ => Err(not_allowed(&request)),
+        }
+    })
+    .await
+}
+
+pub async fn link(
+    request: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    serve(&LINK, &request, async {
+        let user = signed_in(&request, &state).await?;
+        let name = path.as_str();
+        match *request.method() {
+            Method::POST => {
+                let input = input(&request, payload, &state).await?;
+                let mut form = Form::new(&input);
+                let redirect_uri = form.text("redirect_uri", REQUIRED).unwrap_or_default();
+                form.finish()?;
+                providers::check_redirect(&state, name, &redirect_uri, Some("redirect_uri"))?;
+                Ok(not_stored(json::ok(&providers::begin(&state, name, &redirect_uri, Some(&user)).await?)))
+            }
+            Method::DELETE => {
+                providers::unlink(&state, &user, name).await?;
+                Ok(json::no_content())
+            }
+            Method::OPTIONS => Ok(metadata(&LINK)),
+            _ => Err(not_allowed(&request)),
+        }
+    })
+    .await
+}
