@@ -1,5 +1,5 @@
 import { defineConfig, devices } from '@playwright/test';
-import { servers } from './tests/support/servers';
+import { identityProvider, servers } from './tests/support/servers';
 
 // Whole journeys in Debian's Chromium against the real server (debug build) serving the
 // release build of the app. `scripts/e2e` builds both, then runs this with CHROMIUM naming the
@@ -35,13 +35,24 @@ export default defineConfig({
     { name: 'journeys', use: { ...chromium, baseURL: servers.main.url }, testIgnore: /screenshots/ },
     { name: 'screenshots', use: { ...chromium, baseURL: servers.main.url }, testMatch: /screenshots\.spec\.ts/ },
   ],
-  webServer: Object.values(servers).map((server) => ({
-    command: `${server.binary} serve`,
-    url: `${server.url}/`,
-    env: server.env,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  })),
+  webServer: [
+    ...Object.values(servers).map((server) => ({
+      command: `${server.binary} serve`,
+      url: `${server.url}/`,
+      env: server.env,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore' as const,
+      stderr: 'pipe' as const,
+    })),
+    {
+      command: identityProvider.command,
+      url: `${identityProvider.issuer}/.well-known/openid-configuration`,
+      env: identityProvider.env,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore' as const,
+      stderr: 'ignore' as const,
+    },
+  ],
 });

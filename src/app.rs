@@ -95,6 +95,7 @@ fn view_of(page: Page) -> AnyView {
         Page::RevertEmail { uid, token } => view! { <RevertEmailPage uid token/> }.into_any(),
         Page::Users => view! { <UsersPage/> }.into_any(),
         Page::User { id } => view! { <UserPage id/> }.into_any(),
+        Page::ProviderCallback { provider } => view! { <ProviderCallbackPage provider/> }.into_any(),
         Page::NotFound => view! { <NotFoundPage/> }.into_any(),
     }
 }

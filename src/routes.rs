@@ -13,7 +13,10 @@ pub enum Page {
     SignUp,
     CheckEmail,
     ResendActivation,
-    Activate { uid: String, token: String },
+    Activate {
+        uid: String,
+        token: String,
+    },
     SignIn,
     Profile,
     ChangePassword,
@@ -21,12 +24,27 @@ pub enum Page {
     Sessions,
     Security,
     ForgotPassword,
-    ResetPassword { uid: String, token: String },
+    ResetPassword {
+        uid: String,
+        token: String,
+    },
     ForgotUsername,
-    ResetUsername { uid: String, token: String },
-    RevertEmail { uid: String, token: String },
+    ResetUsername {
+        uid: String,
+        token: String,
+    },
+    RevertEmail {
+        uid: String,
+        token: String,
+    },
     Users,
-    User { id: Option<u64> },
+    User {
+        id: Option<u64>,
+    },
+    /// Where an identity provider sends the browser back.
+    ProviderCallback {
+        provider: String,
+    },
     NotFound,
 }
 
@@ -57,6 +75,7 @@ impl Page {
             ["email", "revert", uid, token] => Page::RevertEmail { uid: uid.to_string(), token: token.to_string() },
             ["users"] => Page::Users,
             ["users", id] => Page::User { id: id.parse().ok() },
+            ["o", provider, "callback"] => Page::ProviderCallback { provider: provider.to_string() },
             _ => Page::NotFound,
         }
     }
@@ -86,6 +105,7 @@ impl Page {
             Page::User { id: Some(id) } => format!("/users/{id}"),
             // Any segment that is not a number names no user.
             Page::User { id: None } => "/users/unknown".into(),
+            Page::ProviderCallback { provider } => format!("/o/{provider}/callback"),
             Page::NotFound => "/not-found".into(),
         }
     }
@@ -113,6 +133,7 @@ impl Page {
             | Page::ForgotUsername
             | Page::ResetUsername { .. }
             | Page::RevertEmail { .. }
+            | Page::ProviderCallback { .. }
             | Page::NotFound => false,
         }
     }
@@ -138,6 +159,7 @@ impl Page {
             Page::RevertEmail { .. } => "Take back the e-mail change",
             Page::Users => "Users",
             Page::User { .. } => "User",
+            Page::ProviderCallback { .. } => "Signing in",
             Page::NotFound => "Page not found",
         }
     }
@@ -308,6 +330,7 @@ mod tests {
             Page::User { id: Some(42) },
             Page::User { id: Some(0) },
             Page::User { id: None },
+            Page::ProviderCallback { provider: "google".into() },
             Page::NotFound,
         ];
         pages.extend(link_pages(UID, TOKEN));
@@ -322,6 +345,7 @@ mod tests {
         assert_eq!(Page::at("/signup/check-email"), Page::CheckEmail);
         assert_eq!(Page::at("/activate/resend"), Page::ResendActivation);
         assert_eq!(Page::at("/login"), Page::SignIn);
+        assert_eq!(Page::at("/o/github/callback"), Page::ProviderCallback { provider: "github".into() });
         assert_eq!(Page::at("/profile"), Page::Profile);
         assert_eq!(Page::at("/profile/password"), Page::ChangePassword);
         assert_eq!(Page::at("/profile/username"), Page::ChangeUsername);

@@ -186,7 +186,9 @@ async fn a_signed_out_visitor_of_a_protected_page_is_sent_to_sign_in_with_the_wa
         let expected = format!("/login?next={next}");
         until(&format!("{path} sends to sign in"), || address() == expected).await;
         until("the sign-in page is shown", || heading(&parent) == "Sign in").await;
-        assert!(api.requests().is_empty(), "{path}: nothing was asked of the API");
+        // Only the public list of identity providers, for the sign-in page's buttons.
+        until("the sign-in page asks for the providers", || !api.requests().is_empty()).await;
+        assert_eq!(api.requests(), ["o/"], "{path}: nothing else was asked of the API");
     }
 }
 

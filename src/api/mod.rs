@@ -21,13 +21,13 @@ use serde_json::{json, Value};
 
 pub use error::{decode, messages, ApiError};
 pub use types::{
-    changes_email, Confirmed, Factor, Factors, NewAccount, PasskeyOptions, ProfileChange, SessionInfo, TotpEnrolment,
-    User,
+    changes_email, Confirmed, ConnectedAccount, Factor, Factors, NewAccount, PasskeyOptions, ProfileChange, Provider,
+    SessionInfo, TotpEnrolment, User,
 };
 
 use crate::session::{storage, Access, Marker, Shared};
 use transport::{Method, Request, Transport};
-use types::{AccessAnswer, RecoveryCodes};
+use types::{AccessAnswer, AuthorizationUrl, RecoveryCodes};
 
 /// The header that puts the token endpoints in cookie mode.
 pub const TOKEN_TRANSPORT: (&str, &str) = ("X-Token-Transport", "cookie");
@@ -48,6 +48,17 @@ pub enum SignInStep {
         token: String,
         methods: Vec<String>,
     },
+}
+
+/// What a provider's answer did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProviderOutcome {
+    /// Signed in (or a new account was made).
+    SignedIn(User),
+    /// The account has a second factor: its second step, as after a password.
+    SecondFactor { token: String, methods: Vec<String> },
+    /// A signed-in person connected the provider to their account.
+    Connected(ConnectedAccount),
 }
 
 /// A passkey's answer to a ceremony: the ceremony's id and the credential as JSON.
@@ -582,6 +593,64 @@ impl Client {
     /// Every session of the signed-in person, newest first.
     pub async fn sessions(&self) -> Result<Vec<SessionInfo>, ApiError> {
         parse(self.authed(Method::Get, "users/me/sessions/", None).await?)
+    }
+
+    // ----- Identity providers -----
+
+    /// The identity providers people may sign in with.
+    pub async fn providers(&self) -> Result<Vec<Provider>, ApiError> {
+        let (status, text) = self.send(Self::request(Method::Get, "o/", None, None)).await?;
+        parse(decode(status, &text)?)
+    }
+
+    /// Where to send the browser to sign in with `provider`, to come back to `redirect_uri`.
+    pub async fn provider_sign_in_url(&self, provider: &str, redirect_uri: &str) -> Result<String, ApiError> {
+        let path = format!("o/{}/?redirect_uri={}", path_segment(provider), crate::routes::encode(redirect_uri));
+        let (status, text) = self.send(Self::request(Method::Get, &path, None, None)).await?;
+        let url: AuthorizationUrl = parse(decode(status, &text)?)?;
+        Ok(url.authorization_url)
+    }
+
+    /// Finishes a sign-in (or a connection) with the `code` and `state` the provider sent the
+    /// browser back with.
+    pub async fn finish_provider_sign_in(
+        &self,
+        provider: &str,
+        code: &str,
+        state: &str,
+    ) -> Result<ProviderOutcome, ApiError> {
+        let body = json!({ "code": code, "state": state });
+        let path = format!("o/{}/", path_segment(provider));
+        let (status, text) = self.send(Self::token_request(&path, &body)).await?;
+        let value = decode(status, &text)?;
+        if let Some(token) = value.get("mfa_token").and_then(Value::as_str) {
+            let methods = value.get("methods").cloned().and_then(|methods| serde_json::from_value(methods).ok());
+            let token = token.to_owned();
+            return Ok(ProviderOutcome::SecondFactor { token, methods: methods.unwrap_or_default() });
+        }
+        if value.get("provider").is_some() {
+            return parse(value).map(ProviderOutcome::Connected);
+        }
+        self.signed_in(status, value).map(ProviderOutcome::SignedIn)
+    }
+
+    /// The identity providers connected to the signed-in person's account.
+    pub async fn connected_accounts(&self) -> Result<Vec<ConnectedAccount>, ApiError> {
+        parse(self.authed(Method::Get, "users/me/providers/", None).await?)
+    }
+
+    /// Where to send the browser to connect `provider` to the signed-in person's account.
+    pub async fn connect_provider(&self, provider: &str, redirect_uri: &str) -> Result<String, ApiError> {
+        let path = format!("users/me/providers/{}/", path_segment(provider));
+        let body = json!({ "redirect_uri": redirect_uri });
+        let url: AuthorizationUrl = parse(self.authed(Method::Post, &path, Some(body)).await?)?;
+        Ok(url.authorization_url)
+    }
+
+    /// Disconnects `provider` from the signed-in person's account.
+    pub async fn disconnect_provider(&self, provider: &str) -> Result<(), ApiError> {
+        let path = format!("users/me/providers/{}/", path_segment(provider));
+        self.authed(Method::Delete, &path, None).await.map(drop)
     }
 
     /// Ends one other session of the signed-in person, by its id.

@@ -274,3 +274,26 @@ mod tests {
         assert!(!sessions[1].current);
     }
 }
+
+/// An identity provider people may sign in with.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Provider {
+    pub name: String,
+    pub title: String,
+}
+
+/// An identity provider connected to the signed-in person's account.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConnectedAccount {
+    pub provider: String,
+    pub title: String,
+    pub email: String,
+    pub created: String,
+    pub last_used: Option<String>,
+}
+
+/// Where to send the browser to sign in at a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AuthorizationUrl {
+    pub authorization_url: String,
+}

@@ -9,6 +9,7 @@ use crate::api::{changes_email, ProfileChange, User};
 use crate::auth::{use_api, use_auth};
 use crate::components::{Alert, Field, FormState, Notices, Submit};
 use crate::notice::Notice;
+use crate::pages::providers::ConnectedAccounts;
 use crate::routes::Page;
 use crate::task::Sending;
 use crate::validation::Problems;
@@ -22,7 +23,7 @@ pub fn ProfilePage() -> impl IntoView {
         person
             .get()
             .and_then(|_| auth.user.get_untracked())
-            .map(|user| view! { <ProfileForm user=user/> <DeleteAccount/> })
+            .map(|user| view! { <ProfileForm user=user/> <ConnectedAccounts/> <DeleteAccount/> })
     }
 }
 

@@ -8,6 +8,7 @@ use crate::api::{Client, PasskeyAnswer, SecondFactor, SignInStep, User};
 use crate::auth::use_api;
 use crate::components::{focus_by_id, Alert, Field, FormState, Notices, Submit};
 use crate::notice::Notice;
+use crate::pages::providers::{take_second_step, ProviderButtons};
 use crate::pages::security::passkey_failure;
 use crate::passkey::{self, Autofill};
 use crate::routes::{self, Page};
@@ -37,6 +38,13 @@ pub fn SignInPage() -> impl IntoView {
     let has_passkey = move || offers("passkey") && passkey::supported();
     let (code, recovery_code, use_recovery_code) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(false));
+    // A sign-in through an identity provider that still needs the second step.
+    if let Some(waiting) = take_second_step() {
+        let app = waiting.methods.iter().any(|method| method == "totp");
+        methods.set(waiting.methods);
+        mfa_token.set(Some(waiting.token));
+        use_recovery_code.set(!app);
+    }
     let sending = Sending::new();
     let done = {
         let navigate = navigate.clone();
@@ -225,6 +233,9 @@ pub fn SignInPage() -> impl IntoView {
                         "Sign in with a passkey"
                     </button>
                 </div>
+            </Show>
+            <Show when=move || mfa_token.with(Option::is_none)>
+                <ProviderButtons/>
             </Show>
             <ul class="aside links-list">
                 <li><A href=Page::ForgotPassword.path()>"Forgot password?"</A></li>

@@ -7,6 +7,7 @@ use leptos_router::NavigateOptions;
 use crate::api::NewAccount;
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Submit};
+use crate::pages::providers::ProviderButtons;
 use crate::routes::{self, Page};
 use crate::task::Sending;
 use crate::validation::Problems;
@@ -80,6 +81,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <Field label="Confirm password" name="confirm_password" kind="password" value=confirm errors=form.field("confirm_password") autocomplete="new-password" required=true/>
                 <Submit label="Sign up" busy="Creating your account…" pending=sending.pending()/>
             </form>
+            <ProviderButtons/>
             <p class="aside">"Already have an account? " <A href=Page::SignIn.path()>"Go to the sign-in page"</A></p>
         </section>
     }

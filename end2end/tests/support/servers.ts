@@ -32,9 +32,30 @@ function server(name: string, port: number, extra: Record<string, string> = {}, 
   };
 }
 
+// A real OpenID Connect provider (panva's oidc-provider, end2end/oidc-provider.mjs) that the
+// `providers` server signs people in with, as "Acme ID".
+const providerPort = Number(process.env.E2E_OIDC_PORT ?? 8315);
+const providersPort = Number(process.env.E2E_PROVIDERS_PORT ?? 8314);
+export const identityProvider = {
+  issuer: `http://127.0.0.1:${providerPort}`,
+  command: 'node oidc-provider.mjs',
+  env: {
+    OIDC_PORT: String(providerPort),
+    OIDC_REDIRECT_URIS: `http://127.0.0.1:${providersPort}/o/acme/callback`,
+    OIDC_CLIENT_ID: 'gatehouse-e2e',
+    OIDC_CLIENT_SECRET: 'gatehouse-e2e-secret',
+  },
+};
+
 export const servers = {
   main: server('main', Number(process.env.E2E_PORT ?? 8311)),
   short: server('short', Number(process.env.E2E_SHORT_PORT ?? 8312), { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '6' }),
   passkeys: server('passkeys', Number(process.env.E2E_PASSKEYS_PORT ?? 8313), {}, 'localhost'),
+  providers: server('providers', providersPort, {
+    GATEHOUSE_OIDC_ACME_ISSUER: identityProvider.issuer,
+    GATEHOUSE_OIDC_ACME_CLIENT_ID: identityProvider.env.OIDC_CLIENT_ID,
+    GATEHOUSE_OIDC_ACME_CLIENT_SECRET: identityProvider.env.OIDC_CLIENT_SECRET,
+    GATEHOUSE_OIDC_ACME_TITLE: 'Acme ID',
+  }),
 };
 export type Server = (typeof servers)['main'];
