@@ -47,7 +47,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("state", &["configuration", "store", "auth", "email", "domain", "throttle", "revocation", "i18n", "providers"]),
-    ("providers", &["configuration", "auth"]),
+    ("providers", &["configuration", "auth", "clock"]),
     ("throttle", &["store", "configuration", "error", "clock"]),
     ("revocation", &["store", "clock"]),
     ("email", &["store", "auth", "domain", "configuration", "clock", "i18n"]),

@@ -1,6 +1,7 @@
 //! Credentials: password hashes, JWTs, the tokens of e-mailed links, and second factors'
 //! codes (authenticator apps, recovery codes) with the sealing of their secrets, and passkeys.
 
+pub mod es256;
 pub mod factor_keys;
 pub mod hashers;
 pub mod jwt;

@@ -1,7 +1,8 @@
 //! The identity providers' settings: each provider is named by its variables,
 //! `GATEHOUSE_OIDC_<NAME>_CLIENT_ID`, `_CLIENT_SECRET`, `_ISSUER` (not needed by a preset),
-//! `_SCOPES` and `_TITLE`, and `GATEHOUSE_OIDC_REDIRECT_URIS` lists where people may be sent
-//! back (`{provider}` stands for the provider's name).
+//! `_SCOPES`, `_TITLE` and `_RESPONSE_MODE`, and `GATEHOUSE_OIDC_REDIRECT_URIS` lists where
+//! people may be sent back (`{provider}` stands for the provider's name). Apple takes a signing
+//! key (`_TEAM_ID`, `_KEY_ID`, `_PRIVATE_KEY`) in place of a secret.
 
 use anyhow::{bail, Context};
 use secrecy::SecretString;
@@ -26,8 +27,20 @@ pub struct Provider {
     pub title: String,
     pub protocol: Protocol,
     pub client_id: String,
-    pub client_secret: SecretString,
+    pub client_secret: ClientSecret,
     pub scopes: Vec<String>,
+    /// How the provider sends its answer back: in the query string (`None`), or posted as a
+    /// form (`form_post`, which Apple needs for names and addresses).
+    pub response_mode: Option<String>,
+}
+
+/// How the client proves itself to the provider's token endpoint.
+#[derive(Debug, Clone)]
+pub enum ClientSecret {
+    /// A secret the provider issued.
+    Static(SecretString),
+    /// Apple's: a short-lived JWT signed with the team's key (ES256), made for each request.
+    AppleKey { team_id: String, key_id: String, private_key: SecretString },
 }
 
 /// Every provider, and the redirect URIs they may send people back to.
@@ -57,11 +70,15 @@ const PRESETS: &[Preset] = &[
         issuer: Some("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"),
         scopes: OIDC_SCOPES,
     },
+    Preset { name: "apple", title: "Apple", issuer: Some(APPLE_ISSUER), scopes: "openid,email,name" },
     Preset { name: "github", title: "GitHub", issuer: None, scopes: "read:user,user:email" },
 ];
 
+/// Apple's issuer: its client secret is a signed JWT, and its answer is posted.
+pub const APPLE_ISSUER: &str = "https://appleid.apple.com";
+
 /// The names of the presets, for messages.
-const PRESET_NAMES: &str = "google, microsoft, github";
+const PRESET_NAMES: &str = "google, microsoft, apple, github";
 
 impl ProviderSettings {
     pub fn from_source(source: &Source, frontend_url: &str, environment: Environment) -> anyhow::Result<Self> {
@@ -103,7 +120,20 @@ fn provider(source: &Source, upper: &str, environment: Environment) -> anyhow::R
         }
     };
     let client_id = required("CLIENT_ID")?;
-    let client_secret = SecretString::from(required("CLIENT_SECRET")?);
+    let client_secret = if name == "apple" {
+        // The .p8 file's text; a one-line variable may write its line breaks as \n.
+        let private_key = required("PRIVATE_KEY")?.replace("\\n", "\n");
+        crate::auth::es256::SigningKey::from_pem(&private_key).map_err(|error| {
+            anyhow::anyhow!("GATEHOUSE_{}: not an ES256 private key in PEM form ({error})", setting("PRIVATE_KEY"))
+        })?;
+        ClientSecret::AppleKey {
+            team_id: required("TEAM_ID")?,
+            key_id: required("KEY_ID")?,
+            private_key: SecretString::from(private_key),
+        }
+    } else {
+        ClientSecret::Static(SecretString::from(required("CLIENT_SECRET")?))
+    };
     let protocol = match (preset, source.get(&setting("ISSUER"))) {
         (Some(preset), None) if preset.issuer.is_none() => Protocol::GitHub,
         (Some(Preset { issuer: None, .. }), Some(_)) => {
@@ -125,11 +155,17 @@ fn provider(source: &Source, upper: &str, environment: Environment) -> anyhow::R
     if matches!(protocol, Protocol::OpenIdConnect { .. }) && !scopes.iter().any(|scope| scope == "openid") {
         scopes.insert(0, "openid".to_owned());
     }
+    let default_mode = (name == "apple").then_some("form_post");
+    let response_mode = match source.get(&setting("RESPONSE_MODE")).as_deref().or(default_mode).map(str::trim) {
+        None | Some("query") => None,
+        Some("form_post") => Some("form_post".to_owned()),
+        Some(other) => bail!("GATEHOUSE_{}: expected query or form_post, got {other:?}", setting("RESPONSE_MODE")),
+    };
     let title = source.get(&setting("TITLE")).unwrap_or_else(|| match preset {
         Some(preset) => preset.title.to_owned(),
         None => capitalised(&name),
     });
-    Ok(Provider { name, title, protocol, client_id, client_secret, scopes })
+    Ok(Provider { name, title, protocol, client_id, client_secret, scopes, response_mode })
 }
 
 /// An `https://` URL, or in development an `http://` one (a provider or app on this machine).
@@ -210,6 +246,43 @@ mod tests {
         ])
         .unwrap_err();
         assert!(github.to_string().contains("is not OpenID Connect"));
+    }
+
+    /// A key made for these tests only.
+    const APPLE_KEY: &str = "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVfOOrNGUVQbEtR9O\\nKW+/nk7Bd5UtQzUwhFz4GJg1cgqhRANCAAQggmqWfqZfTr0w49IXOMg2TWKm3yY+\\n8gUHJg7wszWCsR47dhhieSnNqMpGaTanV8u37iJB4ffSYQxoSzrYRynC\\n-----END PRIVATE KEY-----";
+
+    #[test]
+    fn apple_takes_a_signing_key_in_place_of_a_secret_and_posts_its_answer() {
+        let apple = settings(&[
+            ("OIDC_APPLE_CLIENT_ID", "com.example.web"),
+            ("OIDC_APPLE_TEAM_ID", "TEAM123456"),
+            ("OIDC_APPLE_KEY_ID", "KEY1234567"),
+            ("OIDC_APPLE_PRIVATE_KEY", APPLE_KEY),
+        ])
+        .unwrap();
+        let apple = &apple.providers[0];
+        assert_eq!(apple.protocol, Protocol::OpenIdConnect { issuer: APPLE_ISSUER.into() });
+        assert!(matches!(&apple.client_secret, ClientSecret::AppleKey { team_id, .. } if team_id == "TEAM123456"));
+        assert_eq!(apple.response_mode.as_deref(), Some("form_post"));
+        assert_eq!(apple.scopes, ["openid", "email", "name"]);
+
+        let no_key =
+            settings(&[("OIDC_APPLE_CLIENT_ID", "a"), ("OIDC_APPLE_TEAM_ID", "T"), ("OIDC_APPLE_KEY_ID", "K")]);
+        assert!(no_key.unwrap_err().to_string().starts_with("GATEHOUSE_OIDC_APPLE_PRIVATE_KEY: required"));
+        let bad_key = settings(&[
+            ("OIDC_APPLE_CLIENT_ID", "a"),
+            ("OIDC_APPLE_TEAM_ID", "T"),
+            ("OIDC_APPLE_KEY_ID", "K"),
+            ("OIDC_APPLE_PRIVATE_KEY", "not a key"),
+        ]);
+        assert!(bad_key.unwrap_err().to_string().contains("not an ES256 private key"));
+        let mode = settings(&[
+            ("OIDC_ACME_CLIENT_ID", "a"),
+            ("OIDC_ACME_CLIENT_SECRET", "s"),
+            ("OIDC_ACME_ISSUER", "https://login.acme.example"),
+            ("OIDC_ACME_RESPONSE_MODE", "fragment"),
+        ]);
+        assert!(mode.unwrap_err().to_string().contains("expected query or form_post"));
     }
 
     #[test]

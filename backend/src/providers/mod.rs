@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use secrecy::ExposeSecret;
 
-use crate::configuration::providers::{Protocol, Provider as ProviderSetting};
+use crate::configuration::providers::{ClientSecret, Protocol, Provider as ProviderSetting};
 
 /// How long a request to a provider may take, and to connect.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -75,18 +75,21 @@ impl Providers {
         let providers = settings
             .iter()
             .map(|setting| {
-                let client_id = setting.client_id.clone();
-                let client_secret = setting.client_secret.expose_secret().to_owned();
                 let kind = match &setting.protocol {
-                    Protocol::OpenIdConnect { issuer } => Kind::OpenIdConnect(Box::new(oidc::OpenIdConnect::new(
-                        &setting.title,
-                        issuer,
-                        client_id,
-                        client_secret,
-                        &setting.scopes,
-                    )?)),
+                    Protocol::OpenIdConnect { issuer } => {
+                        Kind::OpenIdConnect(Box::new(oidc::OpenIdConnect::new(setting, issuer)?))
+                    }
                     Protocol::GitHub => {
-                        Kind::GitHub(github::GitHub::new(&setting.title, client_id, client_secret, &setting.scopes))
+                        let ClientSecret::Static(secret) = &setting.client_secret else {
+                            anyhow::bail!("GitHub takes a client secret");
+                        };
+                        let secret = secret.expose_secret().to_owned();
+                        Kind::GitHub(github::GitHub::new(
+                            &setting.title,
+                            setting.client_id.clone(),
+                            secret,
+                            &setting.scopes,
+                        ))
                     }
                 };
                 Ok(Provider { name: setting.name.clone(), title: setting.title.clone(), kind })

@@ -1,22 +1,30 @@
 //! An OpenID Connect provider: discovery (kept for an hour, and fetched again when an ID token
 //! is signed by a key it does not list), the authorization code flow with PKCE and a nonce, and
 //! the ID token's checks (signature, issuer, audience, expiry, nonce). The e-mail address is
-//! read from the userinfo endpoint when the ID token does not carry it.
+//! read from the userinfo endpoint when the ID token does not carry it. The client proves itself
+//! with its secret, or (Apple) with a JWT signed by the team's key for each request, in the way
+//! the provider's discovery document lists (HTTP Basic, else in the body).
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreIdTokenClaims, CoreProviderMetadata, CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreGenderClaim, CoreIdTokenClaims, CoreProviderMetadata,
+    CoreUserInfoClaims,
 };
 use openidconnect::{
-    AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, SignatureVerificationError, StandardClaims, TokenResponse,
+    AuthType, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, RequestTokenError, Scope, SignatureVerificationError, StandardClaims, TokenResponse,
 };
 use tokio::sync::RwLock;
 
+use secrecy::ExposeSecret;
+
 use super::{Begun, Identity, ProviderError};
+use crate::auth::es256::SigningKey;
+use crate::clock;
+use crate::configuration::providers::{ClientSecret as Secret, Provider as Setting, APPLE_ISSUER};
 
 /// A client made from a discovery document.
 type Client =
@@ -25,50 +33,95 @@ type Client =
 /// How long a discovery document is kept before it is fetched again.
 const DISCOVERY_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// How long Apple's client secret lives: it is made for each request.
+const APPLE_SECRET_SECONDS: i64 = 300;
+
+/// The client's proof at the token endpoint.
+enum Proof {
+    Secret(ClientSecret),
+    /// Apple's: the team, the key's id and the key.
+    AppleKey {
+        team_id: String,
+        key_id: String,
+        key: SigningKey,
+    },
+}
+
 pub struct OpenIdConnect {
     title: String,
     issuer: IssuerUrl,
     client_id: ClientId,
-    client_secret: ClientSecret,
+    proof: Proof,
     scopes: Vec<Scope>,
-    discovered: RwLock<Option<(Client, Instant)>>,
+    response_mode: Option<String>,
+    discovered: RwLock<Option<(CoreProviderMetadata, Instant)>>,
 }
 
 impl OpenIdConnect {
-    pub fn new(
-        title: &str,
-        issuer: &str,
-        client_id: String,
-        client_secret: String,
-        scopes: &[String],
-    ) -> anyhow::Result<Self> {
+    pub fn new(setting: &Setting, issuer: &str) -> anyhow::Result<Self> {
+        let proof = match &setting.client_secret {
+            Secret::Static(secret) => Proof::Secret(ClientSecret::new(secret.expose_secret().to_owned())),
+            Secret::AppleKey { team_id, key_id, private_key } => Proof::AppleKey {
+                team_id: team_id.clone(),
+                key_id: key_id.clone(),
+                key: SigningKey::from_pem(private_key.expose_secret()).map_err(anyhow::Error::msg)?,
+            },
+        };
+        let scopes = setting.scopes.iter().filter(|scope| *scope != "openid").map(|scope| Scope::new(scope.clone()));
         Ok(Self {
-            title: title.to_owned(),
+            title: setting.title.clone(),
             issuer: IssuerUrl::new(issuer.to_owned())?,
-            client_id: ClientId::new(client_id),
-            client_secret: ClientSecret::new(client_secret),
-            scopes: scopes.iter().filter(|scope| *scope != "openid").map(|scope| Scope::new(scope.clone())).collect(),
+            client_id: ClientId::new(setting.client_id.clone()),
+            proof,
+            scopes: scopes.collect(),
+            response_mode: setting.response_mode.clone(),
             discovered: RwLock::new(None),
         })
     }
 
-    /// The client of the provider's current discovery document; `fresh` fetches it again.
+    /// A client of the provider's current discovery document; `fresh` fetches it again.
     async fn client(&self, http: &reqwest::Client, fresh: bool) -> Result<Client, ProviderError> {
-        if !fresh {
-            if let Some((client, fetched)) = &*self.discovered.read().await {
-                if fetched.elapsed() < DISCOVERY_LIFETIME {
-                    return Ok(client.clone());
-                }
+        let cached = match fresh {
+            true => None,
+            false => self.discovered.read().await.clone(),
+        };
+        let metadata = match cached {
+            Some((metadata, fetched)) if fetched.elapsed() < DISCOVERY_LIFETIME => metadata,
+            _ => {
+                let found = CoreProviderMetadata::discover_async(self.issuer.clone(), http).await;
+                let metadata = found.map_err(|error| {
+                    tracing::warn!(provider = %self.title, error = %error, "an identity provider's discovery failed");
+                    self.failed("its configuration could not be read")
+                })?;
+                *self.discovered.write().await = Some((metadata.clone(), Instant::now()));
+                metadata
+            }
+        };
+        // HTTP Basic unless the provider only takes the secret in the body (Apple).
+        let methods = metadata.token_endpoint_auth_methods_supported().cloned().unwrap_or_default();
+        let in_body = !methods.is_empty()
+            && !methods.contains(&CoreClientAuthMethod::ClientSecretBasic)
+            && methods.contains(&CoreClientAuthMethod::ClientSecretPost);
+        let client = CoreClient::from_provider_metadata(metadata, self.client_id.clone(), Some(self.secret()));
+        Ok(if in_body { client.set_auth_type(AuthType::RequestBody) } else { client })
+    }
+
+    /// The client secret: the configured one, or a fresh JWT signed with Apple's key.
+    fn secret(&self) -> ClientSecret {
+        match &self.proof {
+            Proof::Secret(secret) => secret.clone(),
+            Proof::AppleKey { team_id, key_id, key } => {
+                let now = clock::now_seconds();
+                let claims = serde_json::json!({
+                    "iss": team_id,
+                    "iat": now,
+                    "exp": now + APPLE_SECRET_SECONDS,
+                    "aud": APPLE_ISSUER,
+                    "sub": self.client_id.as_str(),
+                });
+                ClientSecret::new(key.sign(&serde_json::json!({ "kid": key_id }), &claims))
             }
         }
-        let metadata = CoreProviderMetadata::discover_async(self.issuer.clone(), http).await.map_err(|error| {
-            tracing::warn!(provider = %self.title, error = %error, "an identity provider's discovery failed");
-            self.failed("its configuration could not be read")
-        })?;
-        let client =
-            CoreClient::from_provider_metadata(metadata, self.client_id.clone(), Some(self.client_secret.clone()));
-        *self.discovered.write().await = Some((client.clone(), Instant::now()));
-        Ok(client)
     }
 
     fn failed(&self, why: &str) -> ProviderError {
@@ -79,12 +132,15 @@ impl OpenIdConnect {
         let client = self.client(http, false).await?;
         let redirect = redirect_url(redirect_uri)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = client
+        let mut request = client
             .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
             .add_scopes(self.scopes.iter().cloned())
             .set_pkce_challenge(challenge)
-            .set_redirect_uri(Cow::Owned(redirect))
-            .url();
+            .set_redirect_uri(Cow::Owned(redirect));
+        if let Some(mode) = &self.response_mode {
+            request = request.add_extra_param("response_mode", mode.clone());
+        }
+        let (url, state, nonce) = request.url();
         Ok(Begun {
             authorization_url: url.into(),
             state: state.secret().clone(),
@@ -207,5 +263,50 @@ fn fill_from(identity: &mut Identity, claims: &StandardClaims<CoreGenderClaim>) 
     }
     if identity.preferred_username.is_none() {
         identity.preferred_username = claims.preferred_username().map(|name| name.as_str().to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use secrecy::SecretString;
+
+    use crate::configuration::providers::Protocol;
+
+    const KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVfOOrNGUVQbEtR9O
+KW+/nk7Bd5UtQzUwhFz4GJg1cgqhRANCAAQggmqWfqZfTr0w49IXOMg2TWKm3yY+
+8gUHJg7wszWCsR47dhhieSnNqMpGaTanV8u37iJB4ffSYQxoSzrYRynC
+-----END PRIVATE KEY-----";
+
+    #[test]
+    fn apples_client_secret_is_a_short_lived_jwt_of_the_team_for_the_client() {
+        let setting = Setting {
+            name: "apple".into(),
+            title: "Apple".into(),
+            protocol: Protocol::OpenIdConnect { issuer: APPLE_ISSUER.into() },
+            client_id: "com.example.web".into(),
+            client_secret: Secret::AppleKey {
+                team_id: "TEAM123456".into(),
+                key_id: "KEY1234567".into(),
+                private_key: SecretString::from(KEY),
+            },
+            scopes: vec!["openid".into(), "email".into()],
+            response_mode: Some("form_post".into()),
+        };
+        let apple = OpenIdConnect::new(&setting, APPLE_ISSUER).unwrap();
+        let secret = apple.secret();
+        let parts: Vec<&str> = secret.secret().split('.').collect();
+        let decode = |part: &str| -> serde_json::Value {
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+        };
+        assert_eq!(decode(parts[0]), serde_json::json!({"kid": "KEY1234567", "alg": "ES256"}));
+        let claims = decode(parts[1]);
+        assert_eq!(claims["iss"], "TEAM123456");
+        assert_eq!(claims["sub"], "com.example.web");
+        assert_eq!(claims["aud"], APPLE_ISSUER);
+        assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), APPLE_SECRET_SECONDS);
     }
 }

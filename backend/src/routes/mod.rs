@@ -26,6 +26,13 @@ use crate::http::route::error_response;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope("/auth").configure(api).default_service(web::to(not_found)));
+    // A provider that posts its answer (`form_post`, as Apple does) posts it to the app's
+    // callback page, which a browser can only load.
+    cfg.service(
+        web::resource("/o/{provider}/callback")
+            .route(web::post().to(providers::posted_answer))
+            .default_service(web::to(app::serve)),
+    );
     cfg.default_service(web::to(app::serve));
 }
 

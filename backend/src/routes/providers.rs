@@ -1,9 +1,10 @@
 //! Identity providers: `o/` lists them; `o/{provider}/` is Djoser's social view (GET for the
 //! authorization URL, POST with the provider's `code` and `state`); `users/me/providers/` lists
 //! the signed-in person's links, and `users/me/providers/{provider}/` starts a link (POST) or
-//! removes one (DELETE).
+//! removes one (DELETE). Outside `/auth/`, a provider's posted answer to the app's callback
+//! page is turned into the page's address.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::flows::providers::{self, Finished};
@@ -115,4 +116,18 @@ pub async fn link(
         }
     })
     .await
+}
+
+/// The fields of a provider's answer that the app's callback page reads.
+const ANSWER_FIELDS: &[&str] = &["code", "state", "error", "error_description"];
+
+/// `POST /o/{provider}/callback`: a provider's answer posted as a form (`response_mode=form_post`)
+/// is sent on to the app's callback page with the same fields in its query string (303).
+pub async fn posted_answer(body: web::Bytes, path: web::Path<String>) -> HttpResponse {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let kept: Vec<(String, String)> =
+        fields.into_iter().filter(|(name, _)| ANSWER_FIELDS.contains(&name.as_str())).collect();
+    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    let provider: String = path.chars().filter(char::is_ascii_alphanumeric).collect();
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/o/{provider}/callback?{query}"))).finish()
 }

@@ -70,6 +70,22 @@ impl TestProvider {
     /// Signs `login` in on the provider's pages from `authorization_url`, and consents: the
     /// address the provider sends the browser back to, with its `code` and `state`.
     pub async fn sign_in(&self, authorization_url: &str, login: &str) -> url::Url {
+        match self.answer(authorization_url, login).await {
+            Answer::Redirect(url) => url,
+            Answer::Posted { .. } => panic!("the provider posted its answer"),
+        }
+    }
+
+    /// The same, for a sign-in whose answer the provider posts (`response_mode=form_post`):
+    /// where the form goes, and its fields.
+    pub async fn sign_in_posting(&self, authorization_url: &str, login: &str) -> (url::Url, Vec<(String, String)>) {
+        match self.answer(authorization_url, login).await {
+            Answer::Posted { action, fields } => (action, fields),
+            Answer::Redirect(url) => panic!("the provider sent the browser back to {url}"),
+        }
+    }
+
+    async fn answer(&self, authorization_url: &str, login: &str) -> Answer {
         let client =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("an HTTP client");
         let mut cookies = BTreeMap::<String, String>::new();
@@ -81,6 +97,9 @@ impl TestProvider {
             let response = if response.status() == StatusCode::OK {
                 // Its login page, then its consent page: one form each.
                 let page = response.text().await.expect("a page");
+                if page.contains("<title>Submitting Callback</title>") {
+                    return posted_answer(&page);
+                }
                 let form: Vec<(&str, &str)> = if page.contains(r#"name="prompt" value="login""#) {
                     vec![("prompt", "login"), ("login", login), ("password", "any")]
                 } else if page.contains(r#"name="prompt" value="consent""#) {
@@ -99,12 +118,39 @@ impl TestProvider {
             let location = response.headers()[LOCATION].to_str().expect("a location");
             let target = url::Url::parse(&self.issuer).expect("the issuer").join(location).expect("a URL");
             if !target.as_str().starts_with(&self.issuer) {
-                return target;
+                return Answer::Redirect(target);
             }
             next = target.into();
         }
         panic!("the provider never sent the browser back");
     }
+}
+
+/// Where the provider sends the browser back, and how.
+enum Answer {
+    Redirect(url::Url),
+    /// A page whose form posts the answer (`response_mode=form_post`).
+    Posted {
+        action: url::Url,
+        fields: Vec<(String, String)>,
+    },
+}
+
+/// The form of the provider's `form_post` page: its action and hidden fields.
+fn posted_answer(page: &str) -> Answer {
+    let attribute = |text: &str, name: &str| -> Option<String> {
+        let start = text.find(&format!("{name}=\""))? + name.len() + 2;
+        let end = text[start..].find('"')? + start;
+        Some(text[start..end].replace("&#x2F;", "/").replace("&#x3A;", ":").replace("&amp;", "&"))
+    };
+    let form = &page[page.find("<form").expect("a form")..];
+    let action = url::Url::parse(&attribute(form, "action").expect("an action")).expect("a URL");
+    let fields = form
+        .split("<input ")
+        .skip(1)
+        .filter_map(|input| Some((attribute(input, "name")?, attribute(input, "value")?)))
+        .collect();
+    Answer::Posted { action, fields }
 }
 
 fn keep_cookies(cookies: &mut BTreeMap<String, String>, response: &reqwest::Response) {

@@ -354,3 +354,28 @@ async fn an_account_with_a_second_factor_takes_its_second_step_after_the_provide
     assert_eq!(body["mfa_required"], true);
     assert!(body.get("access").is_none(), "no tokens before the second step");
 }
+
+#[tokio::test]
+async fn a_provider_that_posts_its_answer_is_sent_on_to_the_apps_callback_page() {
+    let provider = provider();
+    let app = app_with(&provider, &[("OIDC_ACME_RESPONSE_MODE", "form_post")]).await;
+    let url = authorization_url(&app, "acme").await;
+    assert_eq!(query(&url::Url::parse(&url).unwrap(), "response_mode").as_deref(), Some("form_post"));
+    let (action, fields) = provider.sign_in_posting(&url, "poster").await;
+    assert_eq!(action.as_str(), callback("acme"));
+
+    // The browser posts the form to the app's callback page, which this server serves.
+    let posted = TestApp::read(app.client.post(app.url(action.path())).form(&fields)).await;
+    assert_eq!(posted.status, 303, "{}", posted.text);
+    let location = url::Url::parse(FRONTEND).unwrap().join(posted.header("location").unwrap()).unwrap();
+    assert_eq!(location.path(), "/o/acme/callback");
+    let (code, state) = (query(&location, "code").unwrap(), query(&location, "state").unwrap());
+    assert!(query(&location, "iss").is_none(), "only what the page reads");
+    let answer = finish(&app, "acme", &code, &state, None).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    assert_eq!(answer.json()["user"], "poster");
+
+    // A GET of the page is the app's, as before.
+    let page = app.request(Method::GET, "/o/acme/callback?code=a&state=b", None, None).await;
+    page.assert_status(200);
+}
