@@ -144,6 +144,26 @@ fn an_unknown_password_hasher_stops_start_up_naming_the_choices() {
     assert!(stderr.contains("GATEHOUSE_PASSWORD_HASHER: expected argon2, pbkdf2_sha256 or follow"), "{stderr}");
 }
 
+#[test]
+fn a_misconfigured_identity_provider_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |pairs: &[(&str, &str)]| {
+        let mut command = clean_command(dir.path());
+        command.envs(pairs.iter().copied());
+        let output = command.arg("migrate").output().unwrap();
+        assert!(!output.status.success(), "{pairs:?} started");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let no_secret =
+        run(&[("GATEHOUSE_OIDC_ACME_CLIENT_ID", "acme"), ("GATEHOUSE_OIDC_ACME_ISSUER", "https://a.example")]);
+    assert!(
+        no_secret.contains("GATEHOUSE_OIDC_ACME_CLIENT_SECRET: required for the identity provider \"acme\""),
+        "{no_secret}"
+    );
+    let no_issuer = run(&[("GATEHOUSE_OIDC_ACME_CLIENT_ID", "acme"), ("GATEHOUSE_OIDC_ACME_CLIENT_SECRET", "s")]);
+    assert!(no_issuer.contains("GATEHOUSE_OIDC_ACME_ISSUER: required"), "{no_issuer}");
+}
+
 /// Starts `gatehouse serve` with no configuration in `dir` on a free port; returns the process,
 /// its log from the line after the one that names the port, and the port.
 fn serve_in(dir: &std::path::Path) -> (std::process::Child, BufReader<std::process::ChildStdout>, String) {
