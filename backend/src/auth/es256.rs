@@ -27,18 +27,21 @@ impl SigningKey {
     }
 }
 
+/// A P-256 key made for the tests only.
+#[cfg(test)]
+pub(crate) const TEST_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVfOOrNGUVQbEtR9O
+KW+/nk7Bd5UtQzUwhFz4GJg1cgqhRANCAAQggmqWfqZfTr0w49IXOMg2TWKm3yY+
+8gUHJg7wszWCsR47dhhieSnNqMpGaTanV8u37iJB4ffSYQxoSzrYRynC
+-----END PRIVATE KEY-----";
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use p256::ecdsa::signature::Verifier;
     use serde_json::json;
 
-    /// A key made for this test only.
-    const KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVfOOrNGUVQbEtR9O
-KW+/nk7Bd5UtQzUwhFz4GJg1cgqhRANCAAQggmqWfqZfTr0w49IXOMg2TWKm3yY+
-8gUHJg7wszWCsR47dhhieSnNqMpGaTanV8u37iJB4ffSYQxoSzrYRynC
------END PRIVATE KEY-----";
+    const KEY: &str = TEST_KEY;
 
     #[test]
     fn a_token_is_signed_so_that_the_public_key_verifies_it() {

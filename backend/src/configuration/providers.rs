@@ -248,8 +248,10 @@ mod tests {
         assert!(github.to_string().contains("is not OpenID Connect"));
     }
 
-    /// A key made for these tests only.
-    const APPLE_KEY: &str = "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVfOOrNGUVQbEtR9O\\nKW+/nk7Bd5UtQzUwhFz4GJg1cgqhRANCAAQggmqWfqZfTr0w49IXOMg2TWKm3yY+\\n8gUHJg7wszWCsR47dhhieSnNqMpGaTanV8u37iJB4ffSYQxoSzrYRynC\\n-----END PRIVATE KEY-----";
+    /// The tests' key, on one line as a variable may hold it.
+    fn apple_key() -> String {
+        crate::auth::es256::TEST_KEY.replace('\n', "\\n")
+    }
 
     #[test]
     fn apple_takes_a_signing_key_in_place_of_a_secret_and_posts_its_answer() {
@@ -257,7 +259,7 @@ mod tests {
             ("OIDC_APPLE_CLIENT_ID", "com.example.web"),
             ("OIDC_APPLE_TEAM_ID", "TEAM123456"),
             ("OIDC_APPLE_KEY_ID", "KEY1234567"),
-            ("OIDC_APPLE_PRIVATE_KEY", APPLE_KEY),
+            ("OIDC_APPLE_PRIVATE_KEY", &apple_key()),
         ])
         .unwrap();
         let apple = &apple.providers[0];

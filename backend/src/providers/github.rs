@@ -48,10 +48,6 @@ impl GitHub {
         Self { title: title.to_owned(), client_id, client_secret, scopes: scopes.join(" ") }
     }
 
-    fn failed(&self, why: &str) -> ProviderError {
-        ProviderError(format!("Signing in with {} failed: {why}.", self.title))
-    }
-
     pub fn begin(&self, redirect_uri: &str) -> Result<Begun, ProviderError> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let state = random::alphanumeric(43);
@@ -91,8 +87,7 @@ impl GitHub {
             TokenAnswer { access_token: Some(token), .. } => token,
             TokenAnswer { error, error_description, .. } => {
                 let error = error.unwrap_or_else(|| "no token".to_owned());
-                let described = error_description.map(|text| format!(": {text}")).unwrap_or_default();
-                return Err(self.failed(&format!("it refused the code ({error}{described})")));
+                return Err(ProviderError::code_refused(&self.title, &error, error_description.as_deref()));
             }
         };
         let api = |url: &str| {

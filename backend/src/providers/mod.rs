@@ -46,6 +46,19 @@ pub struct Begun {
 #[error("{0}")]
 pub struct ProviderError(pub String);
 
+impl ProviderError {
+    /// "Signing in with {title} failed: {why}."
+    fn failed(title: &str, why: &str) -> Self {
+        Self(format!("Signing in with {title} failed: {why}."))
+    }
+
+    /// The provider refused the code: its error code and description.
+    fn code_refused(title: &str, error: &str, description: Option<&str>) -> Self {
+        let described = description.map(|text| format!(": {text}")).unwrap_or_default();
+        Self::failed(title, &format!("it refused the code ({error}{described})"))
+    }
+}
+
 /// One configured provider.
 pub struct Provider {
     pub name: String,
@@ -142,5 +155,5 @@ fn unreachable(title: &str, error: &reqwest::Error) -> ProviderError {
     } else {
         "its answer could not be read"
     };
-    ProviderError(format!("Signing in with {title} failed: {why}."))
+    ProviderError::failed(title, why)
 }

@@ -125,7 +125,7 @@ impl OpenIdConnect {
     }
 
     fn failed(&self, why: &str) -> ProviderError {
-        ProviderError(format!("Signing in with {} failed: {why}.", self.title))
+        ProviderError::failed(&self.title, why)
     }
 
     pub async fn begin(&self, http: &reqwest::Client, redirect_uri: &str) -> Result<Begun, ProviderError> {
@@ -168,8 +168,9 @@ impl OpenIdConnect {
         let tokens = match exchanged {
             Ok(tokens) => tokens,
             Err(RequestTokenError::ServerResponse(refusal)) => {
-                let described = refusal.error_description().map(|text| format!(": {text}")).unwrap_or_default();
-                return Err(self.failed(&format!("it refused the code ({}{described})", refusal.error())));
+                let error = refusal.error().to_string();
+                let description = refusal.error_description().map(String::as_str);
+                return Err(ProviderError::code_refused(&self.title, &error, description));
             }
             Err(RequestTokenError::Request(error)) => {
                 tracing::warn!(provider = %self.title, error = %error, "an identity provider's token request failed");
@@ -275,11 +276,7 @@ mod tests {
 
     use crate::configuration::providers::Protocol;
 
-    const KEY: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgVfOOrNGUVQbEtR9O
-KW+/nk7Bd5UtQzUwhFz4GJg1cgqhRANCAAQggmqWfqZfTr0w49IXOMg2TWKm3yY+
-8gUHJg7wszWCsR47dhhieSnNqMpGaTanV8u37iJB4ffSYQxoSzrYRynC
------END PRIVATE KEY-----";
+    use crate::auth::es256::TEST_KEY as KEY;
 
     #[test]
     fn apples_client_secret_is_a_short_lived_jwt_of_the_team_for_the_client() {

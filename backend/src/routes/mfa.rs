@@ -13,7 +13,7 @@ use crate::flows::passkeys::{self, Assertion};
 use crate::http::fields::{optional_blank, Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
-use crate::routes::request::{action, input, nested_assertion, signed_in};
+use crate::routes::request::{action, input, nested_assertion, not_stored, signed_in};
 use crate::state::AppState;
 
 const LIST: Route = Route { name: "Second Factor List", allow: "GET, HEAD, OPTIONS" };
@@ -43,9 +43,7 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 pub async fn totp(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
     action(&TOTP, &request, payload, &state, None, async |requester, _| {
         let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
-        let mut response = json::respond(actix_web::http::StatusCode::CREATED, &mfa::enrol_totp(&state, &user).await?);
-        no_store(&mut response);
-        Ok(response)
+        Ok(not_stored(json::respond(actix_web::http::StatusCode::CREATED, &mfa::enrol_totp(&state, &user).await?)))
     })
     .await
 }
@@ -58,9 +56,7 @@ pub async fn confirm(request: HttpRequest, payload: web::Payload, state: web::Da
         let id = form.text("id", REQUIRED).unwrap_or_default();
         let code = form.text("code", REQUIRED).unwrap_or_default();
         form.finish()?;
-        let mut response = json::ok(&mfa::confirm_totp(&state, &user, &id, &code).await?);
-        no_store(&mut response);
-        Ok(response)
+        Ok(not_stored(json::ok(&mfa::confirm_totp(&state, &user, &id, &code).await?)))
     })
     .await
 }
@@ -114,9 +110,7 @@ pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: 
     action(&RECOVERY_CODES, &request, payload, &state, None, async |requester, input| {
         let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let proof = reauthentication(Form::new(&input))?;
-        let mut response = json::ok(&mfa::replace_recovery_codes(&state, &user, proof).await?);
-        no_store(&mut response);
-        Ok(response)
+        Ok(not_stored(json::ok(&mfa::replace_recovery_codes(&state, &user, proof).await?)))
     })
     .await
 }
@@ -126,9 +120,7 @@ pub async fn passkeys(request: HttpRequest, payload: web::Payload, state: web::D
     action(&PASSKEYS, &request, payload, &state, None, async |requester, _| {
         let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
         let options = passkeys::begin_registration(&state, &user).await?;
-        let mut response = json::respond(actix_web::http::StatusCode::CREATED, &options);
-        no_store(&mut response);
-        Ok(response)
+        Ok(not_stored(json::respond(actix_web::http::StatusCode::CREATED, &options)))
     })
     .await
 }
@@ -146,12 +138,10 @@ pub async fn passkey_confirm(request: HttpRequest, payload: web::Payload, state:
             id: id.unwrap_or_default(),
             credential: serde_json::Value::Object(credential.unwrap_or_default()),
         };
-        let mut response = json::respond(
+        Ok(not_stored(json::respond(
             actix_web::http::StatusCode::CREATED,
             &mfa::confirm_passkey(&state, &user, answer, name).await?,
-        );
-        no_store(&mut response);
-        Ok(response)
+        )))
     })
     .await
 }
@@ -164,9 +154,7 @@ pub async fn passkey_assertion(
 ) -> HttpResponse {
     action(&PASSKEY_ASSERTION, &request, payload, &state, None, async |requester, _| {
         let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
-        let mut response = json::ok(&passkeys::begin_reauthentication(&state, &user).await?);
-        no_store(&mut response);
-        Ok(response)
+        Ok(not_stored(json::ok(&passkeys::begin_reauthentication(&state, &user).await?)))
     })
     .await
 }
@@ -185,10 +173,4 @@ pub async fn reset(request: HttpRequest, state: web::Data<AppState>, id: web::Pa
         }
     })
     .await
-}
-
-/// Keys and recovery codes must not be kept by any cache.
-pub(crate) fn no_store(response: &mut HttpResponse) {
-    use actix_web::http::header;
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 }

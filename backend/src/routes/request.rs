@@ -141,7 +141,7 @@ pub fn nested_assertion(fields: &serde_json::Map<String, serde_json::Value>) -> 
     assertion_in(fields).map_err(|_| passkeys::misshapen("passkey"))
 }
 
-/// Answers that carry tokens must not be kept by any cache.
+/// Answers that carry tokens, keys or recovery codes must not be kept by any cache.
 pub fn not_stored(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
