@@ -8,6 +8,7 @@ use secrecy::SecretString;
 
 use crate::auth::password::Passwords;
 use crate::configuration::{Environment, Settings};
+use crate::domain::audit::{Actor, Event, Kind};
 use crate::domain::password_policy::{PasswordPolicy, UserAttributes};
 use crate::domain::{email, username};
 use crate::startup::Application;
@@ -27,8 +28,15 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
-    /// List the e-mails not delivered yet: pending (with their next attempt) and failed.
+    /// List the e-mails and webhooks not delivered yet: pending (with their next attempt) and
+    /// failed.
     Outbox,
+    /// Staff work from the shell: find accounts, deactivate or activate them, grant or remove
+    /// staff. Each change is in the audit trail, by "shell".
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
     /// Import users from a Django database's auth_user table (SQLite or PostgreSQL URL).
     ImportDjango {
         /// The Django database, e.g. sqlite:///srv/app/db.sqlite3 or postgres://user@host/app.
@@ -52,6 +60,29 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// List the accounts, 25 a page.
+    List {
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+    },
+    /// The accounts whose username, e-mail address, first or last name starts with TEXT.
+    Search {
+        text: String,
+        #[arg(long, default_value_t = 1)]
+        page: i64,
+    },
+    /// Deactivate an account and end its sessions.
+    Deactivate { username: String },
+    /// Activate an account.
+    Activate { username: String },
+    /// Make an account staff.
+    MakeStaff { username: String },
+    /// Remove an account's staff status.
+    RemoveStaff { username: String },
+}
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load() {
@@ -71,6 +102,7 @@ pub fn main() -> ExitCode {
             Command::Serve => serve(settings).await,
             Command::Migrate => migrate(&settings).await,
             Command::Outbox => outbox(&settings).await,
+            Command::Users { command } => users(settings, command).await,
             Command::ImportDjango { from } => import_django(&settings, &from).await,
             Command::MfaReset { username } => mfa_reset(&settings, &username).await,
             Command::Createsuperuser { username, email, noinput } => {
@@ -129,7 +161,7 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 async fn outbox(settings: &Settings) -> anyhow::Result<()> {
     let entries = open_store(settings).await?.unsent_emails().await?;
     if entries.is_empty() {
-        println!("No pending or failed e-mails.");
+        println!("No pending or failed e-mails or webhooks.");
         return Ok(());
     }
     println!(
@@ -162,13 +194,75 @@ fn format_micros(micros: i64) -> String {
         .unwrap_or_default()
 }
 
+async fn users(settings: Settings, command: UsersCommand) -> anyhow::Result<()> {
+    use crate::flows::console::{self, Action};
+    let store = open_store(&settings).await?;
+    let (action, username) = match command {
+        UsersCommand::List { page } => return print_users(&store, "", page).await,
+        UsersCommand::Search { text, page } => return print_users(&store, &text, page).await,
+        UsersCommand::Deactivate { username } => (Action::Deactivate, username),
+        UsersCommand::Activate { username } => (Action::Activate, username),
+        UsersCommand::MakeStaff { username } => (Action::MakeStaff, username),
+        UsersCommand::RemoveStaff { username } => (Action::RemoveStaff, username),
+    };
+    let Some(user) = store.find_user_by_username(&username).await? else {
+        bail!("No user is called {username:?}");
+    };
+    let state = crate::state::AppState::new(settings, store)?;
+    console::apply(&state, &user, action, Actor::Shell).await.map_err(|error| match error {
+        crate::error::ApiError::Unexpected(cause) => cause,
+        refused => anyhow::anyhow!("{refused:?}"),
+    })?;
+    let user = state.store.find_user(user.id).await?.context("the account vanished")?;
+    println!(
+        "{:?} (id {}): {}, {}.",
+        user.username,
+        user.id,
+        if user.is_active { "active" } else { "inactive" },
+        if user.is_staff { "staff" } else { "not staff" }
+    );
+    Ok(())
+}
+
+async fn print_users(store: &Store, text: &str, page: i64) -> anyhow::Result<()> {
+    use crate::flows::console::PAGE_SIZE;
+    if page < 1 {
+        bail!("--page starts at 1");
+    }
+    let found = store.search_users(text.trim(), PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    if found.users.is_empty() {
+        println!("No accounts found.");
+        return Ok(());
+    }
+    println!("{:>8}  {:<24}  {:<32}  {:<8}  {:<5}  joined (UTC)", "id", "username", "email", "active", "staff");
+    for user in &found.users {
+        println!(
+            "{:>8}  {:<24}  {:<32}  {:<8}  {:<5}  {}",
+            user.id,
+            user.username,
+            user.email,
+            if user.is_active { "yes" } else { "no" },
+            if user.is_staff { "yes" } else { "no" },
+            format_micros(user.date_joined)
+        );
+    }
+    let more = if found.capped { "more than " } else { "" };
+    let first = (page - 1) * PAGE_SIZE + 1;
+    let last = first + found.users.len() as i64 - 1;
+    println!("Accounts {first} to {last} of {more}{}.", found.count);
+    Ok(())
+}
+
 async fn mfa_reset(settings: &Settings, username: &str) -> anyhow::Result<()> {
     let store = open_store(settings).await?;
     let Some(user) = store.find_user_by_username(username).await? else {
         anyhow::bail!("No user is called {username:?}");
     };
     let cleared = store.clear_factors(user.id).await?;
-    if cleared > 0 {
+    let events = [Event::of(Kind::SecondFactorsCleared, &user).by(Actor::Shell)];
+    if cleared == 0 {
+        store.record_events(&events).await?;
+    } else {
         let emails = crate::email::Emails::new(
             settings,
             crate::auth::reset_tokens::TokenGenerator::new(settings.secret(), settings.features.password_reset_timeout),
@@ -177,6 +271,7 @@ async fn mfa_reset(settings: &Settings, username: &str) -> anyhow::Result<()> {
         store
             .enqueue_emails(
                 &emails.compose_all(crate::email::EmailKind::SecondFactorRemoved, std::slice::from_ref(&user)),
+                &events,
             )
             .await?;
     }

@@ -103,6 +103,14 @@ pub fn provider_already_linked(title: &str) -> String {
 pub const LAST_WAY_TO_SIGN_IN: &str =
     "This is your only way to sign in: set a password, add a passkey or connect another provider first.";
 
+// The staff console (Gatehouse's own).
+pub const NOT_ON_OWN_ACCOUNT: &str = "You cannot do this to your own account.";
+pub const ALREADY_ACTIVE: &str = "This account is already active.";
+pub const INVALID_PAGE: &str = "Invalid page.";
+pub const INVALID_DATETIME: &str =
+    "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
+pub const INVALID_INTEGER: &str = "A valid integer is required.";
+
 // JWT validation (SimpleJWT).
 pub const TOKEN_INVALID: &str = "Token is invalid";
 pub const TOKEN_EXPIRED: &str = "Token is expired";

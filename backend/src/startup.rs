@@ -10,6 +10,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
 use crate::configuration::Settings;
+use crate::http::client::TrustedProxies;
 use crate::http::route::Challenge;
 use crate::state::AppState;
 use crate::store::Store;
@@ -45,6 +46,7 @@ impl Application {
         let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);
         let languages = web::Data::new(state.languages.clone());
+        let trusted = web::Data::new(TrustedProxies(state.settings.throttling.trusted_proxies.clone()));
         match &state.passkeys {
             Some(_) => {
                 tracing::info!(frontend = state.settings.frontend_url, "passkeys are on for the frontend's host")
@@ -60,7 +62,13 @@ impl Application {
         spawn_housekeeping(state.clone());
         crate::revocation::spawn_polling(state.store.clone(), state.revocations.clone(), revocation_memory(&state));
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
-        crate::email::worker::spawn(state.store.clone(), state.emails.clone(), state.settings.delivery.clone());
+        let webhooks = std::sync::Arc::new(crate::webhooks::Webhooks::new(&state.settings.webhooks)?);
+        crate::email::worker::spawn(
+            state.store.clone(),
+            state.emails.clone(),
+            webhooks,
+            state.settings.delivery.clone(),
+        );
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
                 .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -75,6 +83,7 @@ impl Application {
                 .app_data(challenge.clone())
                 .app_data(languages.clone())
                 .app_data(link_shapes.clone())
+                .app_data(trusted.clone())
                 .configure(routes::configure)
         })
         .listen(listener)
@@ -101,7 +110,8 @@ fn revocation_memory(state: &AppState) -> i64 {
 /// Hourly: expired blacklist entries (their tokens are refused as expired anyway), sessions
 /// whose tokens have all expired, e-mails delivered more than a week ago, throttle windows
 /// older than a day, expired second-step sign-ins and passkey ceremonies, and records of
-/// e-mailed links older than the links' lifetime are forgotten.
+/// e-mailed links older than the links' lifetime are forgotten, and so are audit events older
+/// than their retention.
 fn spawn_housekeeping(state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
@@ -137,6 +147,11 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             let expired = clock::now_seconds() - state.features().password_reset_timeout;
             if let Err(error) = state.store.purge_link_tokens(expired).await {
                 tracing::warn!(error = format!("{error:#}"), "could not purge e-mailed links");
+            }
+            // GATEHOUSE_AUDIT_RETENTION_DAYS.
+            let kept_since = clock::now_micros() - state.settings.audit_retention_days * 86_400 * 1_000_000;
+            if let Err(error) = state.store.purge_audit_events(kept_since).await {
+                tracing::warn!(error = format!("{error:#}"), "could not purge old audit events");
             }
         }
     });

@@ -44,6 +44,7 @@ impl AppState {
         let reset_tokens = TokenGenerator::new(settings.secret(), features.password_reset_timeout);
         let hashing_slots = std::thread::available_parallelism().map(usize::from).unwrap_or(2);
         let languages = Languages::new(&settings.language_code, settings.use_accept_language)?;
+        let store = store.with_webhooks(settings.webhooks.subscriptions.clone());
         Ok(Self {
             emails: Arc::new(Emails::new(&settings, reset_tokens.clone(), languages.clone())?),
             languages,

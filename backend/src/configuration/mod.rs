@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub mod providers;
+pub mod webhooks;
 
 use anyhow::{bail, Context};
 use secrecy::{ExposeSecret, SecretString};
@@ -121,6 +122,10 @@ pub struct Settings {
     pub use_accept_language: bool,
     /// Identity providers people may sign in with, and where they may send people back.
     pub providers: providers::ProviderSettings,
+    /// How long the audit trail keeps an event (`AUDIT_RETENTION_DAYS`).
+    pub audit_retention_days: i64,
+    /// Where audit events are posted (`WEBHOOK_URLS`, `WEBHOOK_EVENTS`, `WEBHOOK_SECRET`).
+    pub webhooks: webhooks::WebhookSettings,
 }
 
 /// Looks a `GATEHOUSE_…` variable up.
@@ -198,7 +203,7 @@ impl Source {
     }
 
     /// The one integer parser: a whole number of `unit` of at least `min`.
-    fn integer(&self, name: &str, default: i64, min: i64, unit: &str) -> anyhow::Result<i64> {
+    pub(crate) fn integer(&self, name: &str, default: i64, min: i64, unit: &str) -> anyhow::Result<i64> {
         let Some(text) = self.get(name) else { return Ok(default) };
         match text.trim().parse::<i64>() {
             Ok(value) if value >= min => Ok(value),
@@ -213,11 +218,11 @@ impl Source {
         self.integer(name, default, 1, "seconds")
     }
 
-    fn duration_seconds(&self, name: &str, default: i64) -> anyhow::Result<Duration> {
+    pub(crate) fn duration_seconds(&self, name: &str, default: i64) -> anyhow::Result<Duration> {
         Ok(Duration::from_secs(self.seconds(name, default)? as u64))
     }
 
-    fn duration_millis(&self, name: &str, default: i64) -> anyhow::Result<Duration> {
+    pub(crate) fn duration_millis(&self, name: &str, default: i64) -> anyhow::Result<Duration> {
         Ok(Duration::from_millis(self.integer(name, default, 1, "milliseconds")? as u64))
     }
 
@@ -294,6 +299,7 @@ impl Settings {
             check_production_smtp(email.smtp_url.as_ref())?;
         }
         let providers = providers::ProviderSettings::from_source(source, &frontend_url, environment)?;
+        let webhooks = webhooks::WebhookSettings::from_source(source)?;
         Ok(Self {
             bind,
             database_url,
@@ -318,6 +324,8 @@ impl Settings {
             language_code: source.text("LANGUAGE_CODE", "en-us").trim().to_owned(),
             use_accept_language: source.flag("USE_ACCEPT_LANGUAGE", false)?,
             providers,
+            audit_retention_days: source.integer("AUDIT_RETENTION_DAYS", 90, 1, "days")?,
+            webhooks,
         })
     }
 }

@@ -1,6 +1,7 @@
-//! The delivery worker: claims due messages from the outbox, hands them to the transport, and
-//! schedules failures again with exponential backoff. Several instances can run it on one
-//! database; a claim is a lease, so a message is delivered by one of them.
+//! The delivery worker: claims due messages from the outbox, hands e-mails to the transport and
+//! webhooks to their sender, and schedules failures again with exponential backoff. Several
+//! instances can run it on one database; a claim is a lease, so a message is delivered by one
+//! of them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,17 +9,19 @@ use std::time::Duration;
 use crate::clock;
 use crate::configuration::Delivery;
 use crate::email::Emails;
+use crate::store::outbox::ClaimedEmail;
 use crate::store::Store;
+use crate::webhooks::Webhooks;
 
 const BATCH: i64 = 16;
 /// How often the outbox is looked at when nothing signals new messages (other instances).
 const POLL: Duration = Duration::from_secs(1);
 
 /// Starts the worker on the current runtime.
-pub fn spawn(store: Store, emails: Arc<Emails>, delivery: Delivery) {
+pub fn spawn(store: Store, emails: Arc<Emails>, webhooks: Arc<Webhooks>, delivery: Delivery) {
     tokio::spawn(async move {
         loop {
-            match deliver_due(&store, &emails, &delivery).await {
+            match deliver_due(&store, &emails, &webhooks, &delivery).await {
                 Ok(0) => {
                     tokio::select! {
                         _ = emails.queued().notified() => {}
@@ -41,16 +44,34 @@ pub fn backoff(delivery: &Delivery, attempts: i64) -> Duration {
     delivery.first_retry_delay.saturating_mul(factor).min(delivery.max_retry_delay)
 }
 
+/// Hands one claimed message to its transport.
+async fn send(email: &ClaimedEmail, emails: &Emails, webhooks: &Webhooks, delivery: &Delivery) -> anyhow::Result<()> {
+    if email.kind == WEBHOOK {
+        // A webhook's subject is its message id, its message the JSON body.
+        return webhooks.deliver(&email.recipient, &email.subject, &email.message).await;
+    }
+    emails
+        .transport()
+        .deliver(&email.sender, &email.recipient, email.message.as_bytes(), delivery.smtp_deadline())
+        .await
+}
+
+/// The outbox kind of webhooks.
+const WEBHOOK: &str = "webhook";
+
 /// Delivers one batch of due messages; returns how many were claimed.
-async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> anyhow::Result<usize> {
+async fn deliver_due(
+    store: &Store,
+    emails: &Emails,
+    webhooks: &Webhooks,
+    delivery: &Delivery,
+) -> anyhow::Result<usize> {
     let now = clock::now_micros();
     let lease_until = now + delivery.lease.as_micros() as i64;
     let claimed = store.claim_emails(now, lease_until, BATCH).await?;
     for email in &claimed {
-        let outcome = emails
-            .transport()
-            .deliver(&email.sender, &email.recipient, email.message.as_bytes(), delivery.smtp_deadline())
-            .await;
+        let outcome = send(email, emails, webhooks, delivery).await;
+        let max_attempts = if email.kind == WEBHOOK { webhooks.max_attempts } else { delivery.max_attempts };
         match outcome {
             Ok(()) => {
                 store.mark_email_sent(email.id, clock::now_micros()).await?;
@@ -64,7 +85,7 @@ async fn deliver_due(store: &Store, emails: &Emails, delivery: &Delivery) -> any
             }
             Err(error) => {
                 let reason = format!("{error:#}");
-                if email.attempts >= delivery.max_attempts {
+                if email.attempts >= max_attempts {
                     store.mark_email_failed(email.id, &reason).await?;
                     tracing::error!(
                         kind = %email.kind,

@@ -8,8 +8,10 @@
 use secrecy::SecretString;
 
 use crate::clock;
+use crate::domain::audit::{Event, Kind};
 use crate::domain::user::User;
 use crate::error::ApiError;
+use crate::flows::sign_in::{FAILED_CREDENTIALS, FAILED_INACTIVE, FAILED_SECOND_FACTOR};
 use crate::messages;
 use crate::state::AppState;
 use crate::throttle::Scope;
@@ -23,6 +25,9 @@ fn new_key() -> String {
     crate::auth::random::hex(20)
 }
 
+/// How the trail names a sign-in for DRF's API token.
+const TOKEN_METHOD: &str = "token";
+
 /// `token/login/`: the active user's key for a username and password; any failure, missing
 /// fields included, is Djoser's one "Unable to log in" answer. Djoser's `user_logged_in`
 /// signal sets `last_login`, as here. Failed attempts count against the username.
@@ -34,22 +39,32 @@ pub async fn log_in(state: &AppState, username: Option<String>, password: Option
     let user = state.store.find_user_by_username(&username).await?;
     let stored = user.as_ref().map(|user| user.password.clone());
     let verification = state.passwords.verify(stored, SecretString::from(password)).await?;
-    let Some(user) = user.filter(|_| verification.is_match()) else {
-        return Err(ApiError::non_field(messages::UNABLE_TO_LOG_IN));
+    let failed = |event: Event, reason: &str| {
+        let event = event.detail(format!("{TOKEN_METHOD}:{reason}"));
+        async move {
+            state.store.record_events(&[event]).await?;
+            Err(ApiError::non_field(messages::UNABLE_TO_LOG_IN))
+        }
+    };
+    let user = match user {
+        Some(user) if verification.is_match() => user,
+        Some(user) => return failed(Event::of(Kind::SignInFailed, &user), FAILED_CREDENTIALS).await,
+        None => return failed(Event::unknown_account(Kind::SignInFailed), FAILED_CREDENTIALS).await,
     };
     state.throttle.refund(attempt).await?;
     if !user.is_active {
-        return Err(ApiError::non_field(messages::UNABLE_TO_LOG_IN));
+        return failed(Event::of(Kind::SignInFailed, &user), FAILED_INACTIVE).await;
     }
     // A password alone never opens an account that has a second factor.
     if state.store.has_factor(user.id).await? {
         tracing::info!(user_id = user.id, "token login refused: the account has a second factor");
-        return Err(ApiError::non_field(messages::UNABLE_TO_LOG_IN));
+        return failed(Event::of(Kind::SignInFailed, &user), FAILED_SECOND_FACTOR).await;
     }
     if let crate::auth::password::Verification::Match { rehashed: Some(hash) } = &verification {
         state.store.set_password(user.id, hash).await?;
     }
     let key = state.store.sign_in_with_drf_token(user.id, &new_key(), clock::now_micros()).await?;
+    state.store.record_events(&[Event::of(Kind::SignedIn, &user).detail(TOKEN_METHOD)]).await?;
     tracing::info!(user_id = user.id, "signed in for an API token");
     Ok(key)
 }
@@ -57,6 +72,7 @@ pub async fn log_in(state: &AppState, username: Option<String>, password: Option
 /// `token/logout/`: deletes the user's key, whichever way the request was authenticated.
 pub async fn log_out(state: &AppState, user: &User) -> Result<(), ApiError> {
     if state.store.delete_drf_tokens(user.id).await? {
+        state.store.record_events(&[Event::of(Kind::SignedOut, user).detail(TOKEN_METHOD)]).await?;
         tracing::info!(user_id = user.id, "API token deleted");
     }
     Ok(())

@@ -71,7 +71,7 @@ pub async fn send(state: &AppState, request: Purpose, email: EmailAddress) -> Re
         state.store.rehearse_enqueue(&rehearsal).await?;
         return Ok(());
     }
-    state.store.enqueue_emails(&state.emails.compose_all(request.kind(), &users)).await?;
+    state.store.enqueue_emails(&state.emails.compose_all(request.kind(), &users), &[]).await?;
     state.emails.wake();
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::auth::recovery_codes;
 use crate::auth::reset_tokens::digest;
 use crate::auth::totp::Authenticator;
 use crate::clock;
+use crate::domain::audit::{Actor, Event, Kind};
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::ApiError;
@@ -86,7 +87,7 @@ pub async fn confirm_totp(state: &AppState, user: &User, id: &str, code: &str) -
         return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
     }
     tracing::info!(user_id = user.id, "authenticator app added");
-    factor_added(state, user, first).await
+    factor_added(state, user, first, TOTP).await
 }
 
 /// `users/me/mfa/passkeys/confirm/`: the authenticator's answer makes the passkey active, named
@@ -98,16 +99,17 @@ pub async fn confirm_passkey(
     name: Option<String>,
 ) -> Result<Confirmed, ApiError> {
     let first = passkeys::register(state, user, answer, name).await?;
-    factor_added(state, user, first).await
+    factor_added(state, user, first, passkeys::PASSKEY).await
 }
 
 /// After a factor is added: the recovery codes when it is the account's first, and the notice.
-async fn factor_added(state: &AppState, user: &User, first: bool) -> Result<Confirmed, ApiError> {
+async fn factor_added(state: &AppState, user: &User, first: bool, factor: &str) -> Result<Confirmed, ApiError> {
     let recovery_codes = match first {
         true => Some(new_recovery_codes(state, user.id).await?),
         false => None,
     };
-    notify(state, EmailKind::SecondFactorAdded, user).await?;
+    let event = Event::of(Kind::SecondFactorAdded, user).detail(factor);
+    notify(state, EmailKind::SecondFactorAdded, user, event).await?;
     Ok(Confirmed { recovery_codes })
 }
 
@@ -161,11 +163,11 @@ async fn reauthenticate(state: &AppState, user: &User, proof: Reauthentication) 
     }
 }
 
-/// Tells the account about a change to its second factors.
-pub(crate) async fn notify(state: &AppState, kind: EmailKind, user: &User) -> Result<(), ApiError> {
+/// Tells the account about a change to its second factors, and records it (`event`).
+pub(crate) async fn notify(state: &AppState, kind: EmailKind, user: &User, event: Event) -> Result<(), ApiError> {
     let emails = confirmation(state, kind, user);
+    state.store.enqueue_emails(&emails, &[event]).await?;
     if !emails.is_empty() {
-        state.store.enqueue_emails(&emails).await?;
         state.emails.wake();
     }
     Ok(())
@@ -176,11 +178,13 @@ pub(crate) async fn notify(state: &AppState, kind: EmailKind, user: &User) -> Re
 /// found.".
 pub async fn remove(state: &AppState, user: &User, id: &str, proof: Reauthentication) -> Result<(), ApiError> {
     reauthenticate(state, user, proof).await?;
+    let factor = state.store.find_factor(user.id, id).await?.ok_or_else(ApiError::not_found)?;
     if !state.store.remove_factor(user.id, id).await? {
         return Err(ApiError::not_found());
     }
     tracing::info!(user_id = user.id, "second factor removed");
-    notify(state, EmailKind::SecondFactorRemoved, user).await
+    let event = Event::of(Kind::SecondFactorRemoved, user).detail(factor.kind);
+    notify(state, EmailKind::SecondFactorRemoved, user, event).await
 }
 
 /// `DELETE users/{id}/mfa/`: staff clear a locked-out user's second factors (and recovery
@@ -194,10 +198,18 @@ pub async fn reset(state: &AppState, staff: &User, user_id: &str) -> Result<(), 
         None => None,
     };
     let Some(user) = user else { return Err(ApiError::not_found()) };
+    clear(state, &user, Actor::staff(staff)).await
+}
+
+/// Clears `user`'s second factors and recovery codes for `actor`, and tells the user.
+pub async fn clear(state: &AppState, user: &User, actor: Actor) -> Result<(), ApiError> {
     let cleared = state.store.clear_factors(user.id).await?;
-    tracing::info!(user_id = user.id, by = staff.id, cleared, "second factors cleared by staff");
+    tracing::info!(user_id = user.id, by = actor.name(), cleared, "second factors cleared");
+    let event = Event::of(Kind::SecondFactorsCleared, user).by(actor);
     if cleared > 0 {
-        notify(state, EmailKind::SecondFactorRemoved, &user).await?;
+        notify(state, EmailKind::SecondFactorRemoved, user, event).await?;
+    } else {
+        state.store.record_events(&[event]).await?;
     }
     Ok(())
 }
@@ -221,7 +233,8 @@ pub async fn replace_recovery_codes(
     }
     let recovery_codes = new_recovery_codes(state, user.id).await?;
     tracing::info!(user_id = user.id, "recovery codes replaced");
-    notify(state, EmailKind::RecoveryCodesReplaced, user).await?;
+    let event = Event::of(Kind::SecondFactorAdded, user).detail("recovery_codes");
+    notify(state, EmailKind::RecoveryCodesReplaced, user, event).await?;
     Ok(RecoveryCodes { recovery_codes })
 }
 
@@ -335,26 +348,39 @@ pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Cl
         return Err(refused());
     };
     let attempt = state.throttle.attempt(Scope::LoginUsername, &user.username).await?;
-    let method = match &proof {
-        Proof::Code(code) => {
-            if !accept_any_code(state, &user, code).await? {
-                return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
+    let checked = async {
+        Ok(match &proof {
+            Proof::Code(code) => {
+                if !accept_any_code(state, &user, code).await? {
+                    return Err(ApiError::field("code", messages::MFA_CODE_INVALID));
+                }
+                sessions::BY_PASSWORD_AND_CODE
             }
-            sessions::BY_PASSWORD_AND_CODE
-        }
-        Proof::Passkey(answer) => {
-            passkeys::verify(state, answer, Purpose::SecondStep, Some(user.id)).await?;
-            sessions::BY_PASSWORD_AND_PASSKEY
-        }
-        Proof::RecoveryCode(code) => {
-            let used = match state.factor_keys.codes.digest(code) {
-                Some(code_digest) => state.store.use_recovery_code(user.id, &code_digest, now).await?,
-                None => false,
-            };
-            if !used {
-                return Err(ApiError::field("recovery_code", messages::MFA_RECOVERY_CODE_INVALID));
+            Proof::Passkey(answer) => {
+                passkeys::verify(state, answer, Purpose::SecondStep, Some(user.id)).await?;
+                sessions::BY_PASSWORD_AND_PASSKEY
             }
-            sessions::BY_PASSWORD_AND_RECOVERY_CODE
+            Proof::RecoveryCode(code) => {
+                let used = match state.factor_keys.codes.digest(code) {
+                    Some(code_digest) => state.store.use_recovery_code(user.id, &code_digest, now).await?,
+                    None => false,
+                };
+                if !used {
+                    return Err(ApiError::field("recovery_code", messages::MFA_RECOVERY_CODE_INVALID));
+                }
+                sessions::BY_PASSWORD_AND_RECOVERY_CODE
+            }
+        })
+    }
+    .await;
+    let method = match checked {
+        Ok(method) => method,
+        Err(error) => {
+            if !matches!(error, ApiError::Unexpected(_)) {
+                let event = Event::of(Kind::SignInFailed, &user).detail(crate::flows::sign_in::FAILED_SECOND_FACTOR);
+                state.store.record_events(&[event]).await?;
+            }
+            return Err(error);
         }
     };
     state.throttle.refund(attempt).await?;

@@ -9,6 +9,8 @@
 //! in the serializer's order; the others receive finished, typed fields.
 
 pub mod api_tokens;
+pub mod audit;
+pub mod console;
 pub mod links;
 pub mod mfa;
 pub mod passkeys;

@@ -2,6 +2,7 @@
 //! from an e-mailed link.
 
 use crate::auth::reset_tokens::EmailedLink;
+use crate::domain::audit::{Event, Kind};
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
@@ -11,6 +12,7 @@ use crate::flows::{accept_new_password, attributes_of, check_current_password, c
 use crate::flows::{api_tokens, sessions};
 use crate::messages;
 use crate::state::AppState;
+use crate::store::users::Effects;
 
 /// The fields of `set_password`, in the serializer's order.
 pub const CHANGE: &[&str] = &["new_password", "re_new_password", "current_password"];
@@ -37,7 +39,8 @@ pub async fn change(
     check_retype(&re_new_password, &new_password, messages::PASSWORD_MISMATCH)?;
     let hash = state.passwords.hash_replacing(password.into_secret(), &user.password).await?;
     let emails = confirmation(state, EmailKind::PasswordChangedConfirmation, user);
-    state.store.change_password(user.id, &hash, &emails).await?;
+    let events = [Event::of(Kind::PasswordChanged, user)];
+    state.store.change_password(user.id, &hash, Effects { emails: &emails, events: &events }).await?;
     state.emails.wake();
     tracing::info!(user_id = user.id, "password changed");
     sessions::after_password_change(state, user.id, session).await?;
@@ -71,7 +74,19 @@ pub async fn reset(state: &AppState, requester: Option<&User>, reset: PasswordRe
     let hash = state.passwords.hash_replacing(password.into_secret(), &user.password).await?;
     let last_login = links::next_login_time(user.last_login);
     let emails = confirmation(state, EmailKind::PasswordChangedConfirmation, &user);
-    if !state.store.reset_password(user.id, &user.password, &hash, last_login, &emails, &token).await? {
+    let events = [Event::of(Kind::PasswordReset, &user)];
+    if !state
+        .store
+        .reset_password(
+            user.id,
+            &user.password,
+            &hash,
+            last_login,
+            Effects { emails: &emails, events: &events },
+            &token,
+        )
+        .await?
+    {
         // Another request used the same link first.
         return Err(ApiError::field("token", messages::INVALID_TOKEN));
     }

@@ -3,15 +3,18 @@
 
 use crate::auth::reset_tokens::{digest, EmailedLink};
 use crate::clock;
+use crate::domain::audit::{Event, Kind};
 use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::{ApiError, Submitted};
+use crate::flows::audit::actor_of;
 use crate::flows::check_current_password;
 use crate::flows::sessions;
 use crate::messages;
 use crate::state::AppState;
 use crate::store::links::LinkToken;
 use crate::store::sessions::EndReason;
+use crate::store::users::Effects;
 
 /// Staff see everyone; with `HIDE_USERS` others see only themselves.
 pub async fn list(state: &AppState, viewer: &User) -> Result<Vec<User>, ApiError> {
@@ -105,12 +108,40 @@ pub async fn update(
     if email_changes {
         emails.extend(state.emails.compose_email_changed(&changed, &target.email));
     }
-    let saved = state.store.update_profile(&changed, &emails).await?.ok_or_else(ApiError::not_found)?;
+    let events = update_events(requester, &target, &changed);
+    let saved = state
+        .store
+        .update_profile(&changed, Effects { emails: &emails, events: &events })
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     state.emails.wake();
     if target.is_active && !saved.is_active {
         sessions::end_all(state, saved.id, None, EndReason::AccountClosed).await?;
     }
     Ok(saved)
+}
+
+/// The trail of a profile change: `user.updated` naming the fields that changed, and
+/// `email.changed` when the address did; by staff when the requester is not the owner.
+fn update_events(requester: &User, before: &User, after: &User) -> Vec<Event> {
+    let fields: Vec<&str> = [
+        ("first_name", before.first_name != after.first_name),
+        ("last_name", before.last_name != after.last_name),
+        ("email", before.email != after.email),
+        ("is_active", before.is_active != after.is_active),
+    ]
+    .into_iter()
+    .filter_map(|(name, changed)| changed.then_some(name))
+    .collect();
+    if fields.is_empty() {
+        return Vec::new();
+    }
+    let actor = actor_of(requester, after.id);
+    let mut events = vec![Event::of(Kind::Updated, after).detail(fields.join(",")).by(actor.clone())];
+    if before.email != after.email {
+        events.push(Event::of(Kind::EmailChanged, after).by(actor));
+    }
+    events
 }
 
 /// The fields of `revert_email`, in the serializer's order.
@@ -139,8 +170,10 @@ pub async fn revert_email(state: &AppState, link: EmailedLink) -> Result<(), Api
     if !state.store.revert_email(user.id, &recorded.previous_email, &used).await? {
         return Err(invalid());
     }
-    sessions::end_all(state, user.id, None, EndReason::Revoked).await?;
-    tracing::info!(user_id = user.id, "e-mail change taken back");
+    let reverted = User { email: recorded.previous_email.clone(), ..user };
+    state.store.record_events(&[Event::of(Kind::EmailChanged, &reverted).detail("reverted")]).await?;
+    sessions::end_all(state, reverted.id, None, EndReason::Revoked).await?;
+    tracing::info!(user_id = reverted.id, "e-mail change taken back");
     Ok(())
 }
 
@@ -162,7 +195,9 @@ pub async fn delete(
     let current_password = submitted.fields.current_password.take();
     check_current_password(state, requester, &mut submitted, current_password).await?;
     submitted.finish()?;
-    state.store.delete_user(target_id).await?;
+    let target = state.store.find_user(target_id).await?.ok_or_else(ApiError::not_found)?;
+    let actor = actor_of(requester, target_id);
+    state.store.delete_user(target_id, &[Event::of(Kind::Deleted, &target).by(actor)]).await?;
     tracing::info!(user_id = target_id, by = requester.id, "account deleted");
     sessions::end_all(state, target_id, None, EndReason::AccountClosed).await?;
     Ok(())

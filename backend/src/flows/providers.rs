@@ -12,6 +12,7 @@ use crate::auth::password;
 use crate::auth::random;
 use crate::auth::reset_tokens::digest;
 use crate::clock;
+use crate::domain::audit::{Event, Kind};
 use crate::domain::email;
 use crate::domain::user::User;
 use crate::domain::username::MAX_LENGTH as USERNAME_MAX;
@@ -178,16 +179,17 @@ async fn account_for(state: &AppState, provider: &Provider, identity: &Identity)
                 if !state.store.link_identity(&provider.name, &identity.subject, holder.id, &email, now).await? {
                     return Err(ApiError::non_field(messages::provider_linked_elsewhere(&provider.title)));
                 }
+                state.store.record_events(&[Event::of(Kind::ProviderLinked, holder).detail(&provider.name)]).await?;
                 tracing::info!(user_id = holder.id, provider = %provider.name, "identity linked by e-mail");
                 return Ok(holder.clone());
             }
             _ => return Err(ApiError::non_field(messages::provider_email_taken(&provider.title))),
         }
     }
-    let user = new_account(state, identity, &email).await?;
+    let user = new_account(state, provider, identity, &email).await?;
     if !state.store.link_identity(&provider.name, &identity.subject, user.id, &email, now).await? {
         // A second sign-in of the same person made their account first: use that one.
-        state.store.delete_user(user.id).await?;
+        state.store.delete_user(user.id, &[]).await?;
         let linked = state.store.find_identity(&provider.name, &identity.subject).await?;
         let user = match linked {
             Some(user_id) => state.store.find_user(user_id).await?,
@@ -200,7 +202,12 @@ async fn account_for(state: &AppState, provider: &Provider, identity: &Identity)
 }
 
 /// A new active account without a usable password, its username made from the provider's.
-async fn new_account(state: &AppState, identity: &Identity, email: &str) -> Result<User, ApiError> {
+async fn new_account(
+    state: &AppState,
+    provider: &Provider,
+    identity: &Identity,
+    email: &str,
+) -> Result<User, ApiError> {
     let base = username_base(identity);
     let unusable = password::unusable();
     let first_name = cut(&identity.first_name, NAME_MAX);
@@ -221,7 +228,11 @@ async fn new_account(state: &AppState, identity: &Identity, email: &str) -> Resu
             is_superuser: false,
             date_joined: clock::now_micros(),
         };
-        match state.store.insert_user(&new, |_| None).await {
+        let registered = |user: &User| {
+            let event = Event::of(Kind::Registered, user).detail(format!("provider:{}", provider.name));
+            (None, vec![event])
+        };
+        match state.store.insert_user(&new, registered).await {
             Ok(user) => return Ok(user),
             Err(WriteError::UsernameTaken) => continue,
             Err(WriteError::Unexpected(error)) => return Err(error.into()),
@@ -272,6 +283,7 @@ async fn link(
             if !state.store.link_identity(&provider.name, &identity.subject, user.id, &email, now).await? {
                 return Err(ApiError::non_field(messages::provider_linked_elsewhere(&provider.title)));
             }
+            state.store.record_events(&[Event::of(Kind::ProviderLinked, &user).detail(&provider.name)]).await?;
             tracing::info!(user_id = user.id, provider = %provider.name, "identity linked");
         }
     }
@@ -310,6 +322,7 @@ pub async fn unlink(state: &AppState, user: &User, name: &str) -> Result<(), Api
         return Err(ApiError::non_field(messages::LAST_WAY_TO_SIGN_IN));
     }
     state.store.unlink_identity(user.id, name).await?;
+    state.store.record_events(&[Event::of(Kind::ProviderUnlinked, user).detail(name)]).await?;
     tracing::info!(user_id = user.id, provider = name, "identity unlinked");
     Ok(())
 }

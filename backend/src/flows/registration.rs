@@ -3,6 +3,7 @@
 
 use crate::auth::reset_tokens::EmailedLink;
 use crate::clock;
+use crate::domain::audit::{Event, Kind};
 use crate::domain::email;
 use crate::domain::password_policy::UserAttributes;
 use crate::domain::user::User;
@@ -12,6 +13,7 @@ use crate::flows::links::{self, Purpose};
 use crate::flows::{accept_new_password, accept_username, check_retype, confirmation, Retyped};
 use crate::messages;
 use crate::state::AppState;
+use crate::store::users::Effects;
 use crate::store::users::{NewUser, WriteError};
 use crate::throttle::Scope;
 
@@ -67,7 +69,9 @@ pub async fn register(state: &AppState, mut submitted: Submitted<Registration>) 
     } else {
         None
     };
-    let compose = |user: &User| welcome.and_then(|kind| state.emails.compose(kind, user));
+    let compose = |user: &User| {
+        (welcome.and_then(|kind| state.emails.compose(kind, user)), vec![Event::of(Kind::Registered, user)])
+    };
     let user = match state.store.insert_user(&new, compose).await {
         Ok(user) => user,
         Err(WriteError::UsernameTaken) => return Err(ApiError::Bare(messages::CANNOT_CREATE_USER)),
@@ -91,7 +95,8 @@ pub async fn activate(state: &AppState, link: EmailedLink) -> Result<(), ApiErro
     let token = links::usable(state, &opened, Purpose::Activation).await?;
     let user = User { is_active: true, ..opened.user };
     let emails = confirmation(state, EmailKind::Confirmation, &user);
-    if !state.store.activate(user.id, &emails, &token).await? {
+    let events = [Event::of(Kind::Activated, &user).detail("link")];
+    if !state.store.activate(user.id, Effects { emails: &emails, events: &events }, &token).await? {
         // Another request used the same link first.
         return Err(ApiError::stale_token());
     }

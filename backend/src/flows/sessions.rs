@@ -11,9 +11,11 @@ use time::OffsetDateTime;
 use crate::auth::jwt::Pair;
 use crate::auth::random;
 use crate::clock;
+use crate::domain::audit::Kind;
 use crate::domain::device;
 use crate::domain::user::User;
 use crate::error::ApiError;
+use crate::flows::audit;
 use crate::pycompat;
 use crate::state::AppState;
 use crate::store::sessions::{EndReason, NewSession, SessionRow};
@@ -53,23 +55,8 @@ fn amr_of(method: &str) -> Option<serde_json::Value> {
     }
 }
 
-/// The longest user agent a session keeps, in characters.
-pub const USER_AGENT_MAX: usize = 256;
-
 /// Where a request comes from, as a session records it.
-#[derive(Debug, Clone, Default)]
-pub struct Client {
-    pub ip: String,
-    pub user_agent: String,
-}
-
-impl Client {
-    /// `user_agent` is cut to [`USER_AGENT_MAX`] characters, without control characters.
-    pub fn new(ip: String, user_agent: &str) -> Self {
-        let user_agent = user_agent.chars().filter(|c| !c.is_control()).take(USER_AGENT_MAX).collect();
-        Self { ip, user_agent }
-    }
-}
+pub use crate::domain::audit::Origin as Client;
 
 /// Starts a session for `user_id`: its first token pair, recorded.
 pub async fn start(state: &AppState, user_id: i64, client: &Client, method: &str) -> Result<Pair, ApiError> {
@@ -177,12 +164,12 @@ pub async fn end(state: &AppState, user_id: i64, id: &str, reason: EndReason) ->
     Ok(true)
 }
 
-/// Ends one of `user_id`'s live sessions: "Not found." for any other id.
-pub async fn end_one(state: &AppState, user_id: i64, id: &str) -> Result<(), ApiError> {
-    match end(state, user_id, id, EndReason::Revoked).await? {
-        true => Ok(()),
-        false => Err(ApiError::not_found()),
+/// Ends one of `user_id`'s live sessions for `requester`: "Not found." for any other id.
+pub async fn end_one(state: &AppState, requester: &User, user_id: i64, id: &str) -> Result<(), ApiError> {
+    if !end(state, user_id, id, EndReason::Revoked).await? {
+        return Err(ApiError::not_found());
     }
+    audit::record_for(state, Kind::SessionEnded, user_id, "one", audit::actor_of(requester, user_id)).await
 }
 
 /// Ends every live session of `user_id` but `except`.
@@ -200,11 +187,18 @@ pub async fn end_all(state: &AppState, user_id: i64, except: Option<&str>, reaso
     Ok(())
 }
 
-/// `sessions/revoke/`: `scope` is one of [`SCOPES`]; "others" spares the requester's own
-/// session (when the list is the requester's).
-pub async fn revoke(state: &AppState, user_id: i64, scope: &str, current: Option<&str>) -> Result<(), ApiError> {
+/// `sessions/revoke/` for `requester`: `scope` is one of [`SCOPES`]; "others" spares the
+/// requester's own session (when the list is the requester's).
+pub async fn revoke(
+    state: &AppState,
+    requester: &User,
+    user_id: i64,
+    scope: &str,
+    current: Option<&str>,
+) -> Result<(), ApiError> {
     let except = if scope == SCOPE_OTHERS { current } else { None };
-    end_all(state, user_id, except, EndReason::Revoked).await
+    end_all(state, user_id, except, EndReason::Revoked).await?;
+    audit::record_for(state, Kind::SessionEnded, user_id, scope, audit::actor_of(requester, user_id)).await
 }
 
 /// After a password change (`current` is the session that made it, kept) or reset (none

@@ -15,8 +15,10 @@ use serde_json::Value;
 use crate::auth::jwt::{Claims, Pair, TokenType};
 use crate::auth::password::Verification;
 use crate::clock;
+use crate::domain::audit::{Actor, Event, Kind};
 use crate::domain::user::User;
 use crate::error::ApiError;
+use crate::flows::audit;
 use crate::flows::second_step::{self, SecondStep};
 use crate::flows::sessions::{self, Client};
 use crate::messages;
@@ -52,6 +54,12 @@ pub enum SignInOutcome {
     SecondStep(SecondStep),
 }
 
+/// The reason classes of a failed sign-in in the trail: the password (or the name) was wrong,
+/// the account is not active, or the second step failed.
+pub const FAILED_CREDENTIALS: &str = "bad_credentials";
+pub const FAILED_INACTIVE: &str = "inactive";
+pub const FAILED_SECOND_FACTOR: &str = "second_factor";
+
 /// `jwt/create/`: a token pair for the user whose credentials these are. Only failed
 /// attempts count against a username, so an attacker cannot use up the owner's successful
 /// ones.
@@ -61,12 +69,19 @@ pub async fn sign_in(state: &AppState, credentials: Credentials, client: &Client
     let user = state.store.find_user_by_username(&username).await?;
     let stored = user.as_ref().map(|user| user.password.clone());
     let verification = state.passwords.verify(stored, password).await?;
-    let Some(user) = user.filter(|_| verification.is_match()) else {
+    if !verification.is_match() {
+        let event = match &user {
+            Some(user) => Event::of(Kind::SignInFailed, user),
+            None => Event::unknown_account(Kind::SignInFailed),
+        };
+        state.store.record_events(&[event.detail(FAILED_CREDENTIALS)]).await?;
         return Err(ApiError::no_active_account());
-    };
+    }
+    let user = user.expect("a password matched a user's hash");
     state.throttle.refund(attempt).await?;
     // A refused sign-in changes nothing: a new hash would also end the links Django sent.
     if !user.is_active {
+        state.store.record_events(&[Event::of(Kind::SignInFailed, &user).detail(FAILED_INACTIVE)]).await?;
         return Err(ApiError::no_active_account());
     }
     if let Verification::Match { rehashed: Some(hash) } = &verification {
@@ -89,6 +104,7 @@ pub(crate) async fn signed_in(
         state.store.set_last_login(user.id, clock::now_micros()).await?;
     }
     let tokens = sessions::start(state, user.id, client, method).await?;
+    state.store.record_events(&[Event::of(Kind::SignedIn, &user).detail(method)]).await?;
     tracing::info!(user_id = user.id, method, "signed in");
     Ok(SignedIn { tokens, user })
 }
@@ -205,7 +221,7 @@ async fn refresh_without_session(state: &AppState, claims: &Claims, client: &Cli
     if features.blacklist_after_rotation {
         let successor = RefreshRecord { jti: &jti, user_id: record.user_id, expires_at };
         if let Err(error) = spend(state, record, Some(successor)).await {
-            revoke_if_reused(state, record.jti).await?;
+            revoke_if_reused(state, record.jti, record.user_id).await?;
             return Err(error);
         }
     }
@@ -281,7 +297,7 @@ pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ApiError> {
         // Ended meanwhile by another request.
         return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
     }
-    Ok(())
+    audit::record_for(state, Kind::SignedOut, session.user_id, "", Actor::Owner).await
 }
 
 /// Who an access token authenticates: the user, and the session the token belongs to (none
@@ -380,7 +396,7 @@ async fn valid_refresh_token(state: &AppState, token: &str, detect_reuse: bool) 
         None => {
             if state.store.is_blacklisted(jti).await? {
                 if detect_reuse {
-                    revoke_if_reused(state, jti).await?;
+                    revoke_if_reused(state, jti, claims.user_id().and_then(user_id_of)).await?;
                 }
                 return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
             }
@@ -423,6 +439,7 @@ async fn end_if_reused(state: &AppState, session: &SessionRow, jti: &str) -> Res
         && session.rotated_at.is_some_and(|at| now - at < features.refresh_reuse_grace);
     if !just_rotated && sessions::end(state, session.user_id, &session.id, EndReason::Reuse).await? {
         tracing::warn!(user_id = session.user_id, "a rotated refresh token was reused; its session is ended");
+        audit::record_for(state, Kind::TokenReused, session.user_id, "", Actor::Owner).await?;
     }
     Ok(())
 }
@@ -430,7 +447,7 @@ async fn end_if_reused(state: &AppState, session: &SessionRow, jti: &str) -> Res
 /// A rotated refresh token presented again is a sign that it was stolen: unless it was
 /// rotated within the grace period (two tabs refreshing at once), every token descended from
 /// it is revoked, the thief's and the owner's alike, and the owner signs in again.
-async fn revoke_if_reused(state: &AppState, jti: &str) -> Result<(), ApiError> {
+async fn revoke_if_reused(state: &AppState, jti: &str, user_id: Option<i64>) -> Result<(), ApiError> {
     let features = state.features();
     if !features.refresh_reuse_detection {
         return Ok(());
@@ -446,6 +463,9 @@ async fn revoke_if_reused(state: &AppState, jti: &str) -> Result<(), ApiError> {
                 sessions = ended.len(),
                 "a rotated refresh token was reused; its family is revoked"
             );
+            if let Some(user_id) = user_id {
+                audit::record_for(state, Kind::TokenReused, user_id, "", Actor::Owner).await?;
+            }
         }
         state.store.blacklist_sessions_for_simplejwt(&ended, clock::now_micros()).await?;
         state.revocations.note(ended, now);

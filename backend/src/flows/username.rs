@@ -3,6 +3,7 @@
 //! registration, so that `ａｄｍｉｎ` is `admin` (and taken) rather than its look-alike.
 
 use crate::auth::reset_tokens::EmailedLink;
+use crate::domain::audit::{Event, Kind};
 use crate::domain::user::User;
 use crate::domain::username::normalize;
 use crate::email::EmailKind;
@@ -11,6 +12,7 @@ use crate::flows::links::{self, Purpose};
 use crate::flows::{accept_username, check_current_password, check_retype, confirmation, Retyped};
 use crate::messages;
 use crate::state::AppState;
+use crate::store::users::Effects;
 use crate::store::users::WriteError;
 
 /// The fields of `set_username`, in the serializer's order.
@@ -35,7 +37,12 @@ pub async fn change(state: &AppState, user: &User, mut submitted: Submitted<User
 
     let user = User { username: new_username, ..user.clone() };
     let emails = confirmation(state, EmailKind::UsernameChangedConfirmation, &user);
-    state.store.set_username(user.id, &user.username, &emails).await.map_err(taken_or_unexpected)?;
+    let events = [Event::of(Kind::UsernameChanged, &user)];
+    state
+        .store
+        .set_username(user.id, &user.username, Effects { emails: &emails, events: &events })
+        .await
+        .map_err(taken_or_unexpected)?;
     state.emails.wake();
     tracing::info!(user_id = user.id, "username changed");
     Ok(())
@@ -67,9 +74,17 @@ pub async fn reset(state: &AppState, mut submitted: Submitted<UsernameReset>) ->
     let seen_last_login = user.last_login;
     let user = User { username: new_username, ..user };
     let emails = confirmation(state, EmailKind::UsernameChangedConfirmation, &user);
+    let events = [Event::of(Kind::UsernameReset, &user)];
     let applied = state
         .store
-        .reset_username(user.id, &user.username, seen_last_login, last_login, &emails, &token)
+        .reset_username(
+            user.id,
+            &user.username,
+            seen_last_login,
+            last_login,
+            Effects { emails: &emails, events: &events },
+            &token,
+        )
         .await
         .map_err(taken_or_unexpected)?;
     if !applied {

@@ -2,7 +2,21 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use actix_web::http::header;
 use actix_web::HttpRequest;
+
+use crate::domain::audit::Origin;
+
+/// The proxies whose `X-Forwarded-For` is believed (`GATEHOUSE_TRUSTED_PROXIES`), registered
+/// once as application data.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(pub Vec<IpAddr>);
+
+/// Where a request comes from: the client's address and its user agent.
+pub fn origin_of(request: &HttpRequest, trusted: &[IpAddr]) -> Origin {
+    let user_agent = request.headers().get(header::USER_AGENT).map(|value| String::from_utf8_lossy(value.as_bytes()));
+    Origin::new(client_address(request, trusted), &user_agent.unwrap_or_default())
+}
 
 /// The client's address: the socket's peer or, when the peer is a trusted proxy, the entry of
 /// `X-Forwarded-For` the last trusted proxy wrote. The header is read from the right, past

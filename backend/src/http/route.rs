@@ -8,7 +8,9 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use crate::domain::audit;
 use crate::error::{ApiError, ErrorBody};
+use crate::http::client::{origin_of, TrustedProxies};
 use crate::http::json;
 use crate::i18n::{self, Language, Languages};
 
@@ -54,6 +56,10 @@ where
     // E-mails composed while the request runs take its language; without negotiation that is
     // `LANGUAGE_CODE`'s, their default, and nothing needs keeping.
     let negotiated = languages.filter(|languages| languages.negotiates()).and(language.as_ref());
+    // Events recorded while the request runs say where it came from.
+    let trusted = request.app_data::<web::Data<TrustedProxies>>();
+    let origin = origin_of(request, trusted.map_or(&[][..], |trusted| &trusted.0));
+    let handler = audit::from(origin, handler);
     let outcome = match negotiated {
         Some(language) => i18n::speaking(language.clone(), handler).await,
         None => handler.await,

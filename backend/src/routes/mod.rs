@@ -9,6 +9,7 @@
 pub mod account;
 pub mod api_tokens;
 pub mod app;
+pub mod console;
 pub mod jwt;
 pub mod mfa;
 pub mod openapi;
@@ -65,6 +66,7 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/me/mfa/{factor:[^/.]+}/", mfa::one);
     endpoint(cfg, "/users/me/providers/", providers::links);
     endpoint(cfg, "/users/me/providers/{provider:[^/.]+}/", providers::link);
+    endpoint(cfg, "/users/me/activity/", console::activity);
     endpoint(cfg, "/users/activation/", account::activation);
     endpoint(cfg, "/users/resend_activation/", reset::resend_activation);
     endpoint(cfg, "/users/set_password/", account::set_password);
@@ -74,6 +76,10 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/reset_username/", reset::reset_username);
     endpoint(cfg, "/users/reset_username_confirm/", reset::reset_username_confirm);
     endpoint(cfg, "/users/revert_email/", account::revert_email);
+    endpoint(cfg, "/admin/users/", console::accounts);
+    endpoint(cfg, "/admin/users/{id:[^/.]+}/", console::account);
+    endpoint(cfg, "/admin/users/{id:[^/.]+}/{action:[^/.]+}/", console::action);
+    endpoint(cfg, "/admin/audit/", console::trail);
     endpoint(cfg, "/schema/", openapi::serve);
     endpoint(cfg, "/users/{id:[^/.]+}/", users::detail);
     endpoint(cfg, "/users/{id:[^/.]+}/sessions/", sessions::user_list);
@@ -111,6 +117,7 @@ pub const PATHS: &[&str] = &[
     "/auth/users/me/mfa/{factor}/",
     "/auth/users/me/providers/",
     "/auth/users/me/providers/{provider}/",
+    "/auth/users/me/activity/",
     "/auth/users/activation/",
     "/auth/users/resend_activation/",
     "/auth/users/set_password/",
@@ -120,6 +127,10 @@ pub const PATHS: &[&str] = &[
     "/auth/users/reset_username/",
     "/auth/users/reset_username_confirm/",
     "/auth/users/revert_email/",
+    "/auth/admin/users/",
+    "/auth/admin/users/{id}/",
+    "/auth/admin/users/{id}/{action}/",
+    "/auth/admin/audit/",
     "/auth/schema/",
     "/auth/users/{id}/",
     "/auth/users/{id}/sessions/",

@@ -9,7 +9,8 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 
 use crate::flows::{
-    api_tokens, links, mfa, passkeys, password, profile, providers, registration, sessions, sign_in, username,
+    api_tokens, audit, console, links, mfa, passkeys, password, profile, providers, registration, sessions, sign_in,
+    username,
 };
 use crate::http::route::{self, not_allowed, Route};
 
@@ -65,6 +66,8 @@ struct Operation {
     text_refusal: bool,
     /// A second success: 200 with this schema.
     also_ok: Option<&'static str>,
+    /// The names a `{action}` path parameter takes, when the path has one.
+    actions: &'static [&'static str],
 }
 
 const fn op(path: &'static str, method: &'static str, summary: &'static str, success: Success) -> Operation {
@@ -88,6 +91,7 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         query: &[],
         text_refusal: false,
         also_ok: None,
+        actions: &[],
     }
 }
 
@@ -352,6 +356,57 @@ const OPERATIONS: &[Operation] = &[
             Success::NoContent,
         )
     },
+    Operation {
+        authenticated: true,
+        ..op(
+            "/auth/users/me/activity/",
+            "get",
+            "The signed-in user's last 30 audit events, newest first",
+            Success::Ok("AuditEventList"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        query: console::ACCOUNTS_QUERY,
+        ..op(
+            "/auth/admin/users/",
+            "get",
+            "Staff: accounts whose username, e-mail address or names start with `search`, 25 a page",
+            Success::Ok("AccountPage"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        ..op("/auth/admin/users/{id}/", "get", "Staff: an account", Success::Ok("Account"))
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        ..op("/auth/admin/users/{id}/", "delete", "Staff: delete an account", Success::NoContent)
+    },
+    Operation {
+        authenticated: true,
+        by_id: true,
+        actions: console::ACTIONS,
+        ..op(
+            "/auth/admin/users/{id}/{action}/",
+            "post",
+            "Staff: activate, deactivate, grant or remove staff, resend the activation e-mail, send a \
+             password reset, end all sessions or clear second factors",
+            Success::Ok("Account"),
+        )
+    },
+    Operation {
+        authenticated: true,
+        query: console::TRAIL_QUERY,
+        ..op(
+            "/auth/admin/audit/",
+            "get",
+            "Staff: the audit trail, newest first, filtered by account, event and time, 25 a page",
+            Success::Ok("AuditEventPage"),
+        )
+    },
     Operation { authenticated: true, by_id: true, ..op("/auth/users/{id}/", "get", "A user", Success::Ok("User")) },
     Operation {
         authenticated: true,
@@ -519,7 +574,7 @@ fn operation(operation: &Operation) -> Value {
                 json!({ "anyOf": [{ "type": "string" }, reference("FieldErrors")] }),
             ),
         );
-    } else if has_body || operation.by_id {
+    } else if has_body || operation.by_id || !operation.query.is_empty() {
         responses.insert(
             "400".into(),
             answer(
@@ -568,6 +623,12 @@ fn operation(operation: &Operation) -> Value {
     }
     if operation.by_provider {
         parameters.push(json!({ "name": "provider", "in": "path", "required": true, "schema": { "type": "string" } }));
+    }
+    if !operation.actions.is_empty() {
+        parameters.push(json!({
+            "name": "action", "in": "path", "required": true,
+            "schema": { "type": "string", "enum": operation.actions },
+        }));
     }
     for name in operation.query {
         parameters.push(json!({ "name": name, "in": "query", "required": false, "schema": { "type": "string" } }));
@@ -770,7 +831,60 @@ pub fn document() -> Value {
     });
     let schemas = document["components"]["schemas"].as_object_mut().expect("the schemas");
     schemas.extend(provider_schemas(provider_login));
+    schemas.extend(console_schemas());
     document
+}
+
+/// An object of `fields`, each of the type `kind` gives it, all required.
+fn object_of(fields: &[&str], kind: impl Fn(&str) -> Value) -> Value {
+    let properties: Map<String, Value> = fields.iter().map(|field| ((*field).to_owned(), kind(field))).collect();
+    json!({ "type": "object", "properties": properties, "required": fields, "additionalProperties": false })
+}
+
+/// A page of `item`s, as DRF's page-number pagination answers it.
+fn page_of(item: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "count": { "type": "integer" },
+            "count_capped": { "type": "boolean" },
+            "next": { "type": ["string", "null"], "format": "uri" },
+            "previous": { "type": ["string", "null"], "format": "uri" },
+            "results": { "type": "array", "items": reference(item) },
+        },
+        "required": ["count", "count_capped", "next", "previous", "results"],
+        "additionalProperties": false,
+    })
+}
+
+/// The schemas of the audit trail's and the staff console's operations.
+fn console_schemas() -> Map<String, Value> {
+    let named = json!({
+        "type": ["object", "null"],
+        "properties": { "id": { "type": ["integer", "null"] }, "username": { "type": "string" } },
+        "required": ["id", "username"],
+        "additionalProperties": false,
+    });
+    let event = object_of(audit::FIELDS, |field| match field {
+        "id" => json!({ "type": "integer" }),
+        "at" => json!({ "type": "string", "format": "date-time" }),
+        "user" | "actor" => named.clone(),
+        _ => json!({ "type": "string" }),
+    });
+    let account = object_of(console::ACCOUNT_FIELDS, |field| match field {
+        "id" | "second_factors" => json!({ "type": "integer" }),
+        "is_active" | "is_staff" | "is_superuser" => json!({ "type": "boolean" }),
+        "date_joined" => json!({ "type": "string", "format": "date-time" }),
+        "last_login" => json!({ "type": ["string", "null"], "format": "date-time" }),
+        _ => json!({ "type": "string" }),
+    });
+    let mut schemas = Map::new();
+    schemas.insert("AuditEvent".into(), event);
+    schemas.insert("AuditEventList".into(), json!({ "type": "array", "items": reference("AuditEvent") }));
+    schemas.insert("AuditEventPage".into(), page_of("AuditEvent"));
+    schemas.insert("Account".into(), account);
+    schemas.insert("AccountPage".into(), page_of("Account"));
+    schemas
 }
 
 /// The schemas of the identity providers' operations.

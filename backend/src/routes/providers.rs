@@ -11,7 +11,7 @@ use crate::flows::providers::{self, Finished};
 use crate::http::fields::{Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route};
-use crate::routes::request::{client, input, login_answer_as, not_stored, signed_in, throttle_address};
+use crate::routes::request::{client, input, login_answer_as, not_stored, query_value, signed_in, throttle_address};
 use crate::state::AppState;
 use crate::throttle::Scope;
 
@@ -29,12 +29,6 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         }
     })
     .await
-}
-
-/// A query string's value of `name` (the last one, as Django's `QueryDict.get`).
-fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
-    pairs.into_iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
 pub async fn social(

@@ -15,7 +15,7 @@ use crate::flows::sessions::Client;
 use crate::flows::sign_in::{Bearer, SignedIn};
 use crate::http::authorization::{api_token, bearer_token};
 use crate::http::body::{self, Input};
-use crate::http::client::client_address;
+use crate::http::client::{client_address, origin_of};
 use crate::http::fields::{Form, REQUIRED};
 use crate::http::json;
 use crate::http::route::{self, metadata, not_allowed, Route};
@@ -50,8 +50,13 @@ pub async fn bearer(request: &HttpRequest, state: &AppState) -> Result<Option<Be
 
 /// Where a request comes from, for the session it starts or continues.
 pub fn client(request: &HttpRequest, state: &AppState) -> Client {
-    let user_agent = request.headers().get(header::USER_AGENT).map(|value| String::from_utf8_lossy(value.as_bytes()));
-    Client::new(client_address(request, &state.settings.throttling.trusted_proxies), &user_agent.unwrap_or_default())
+    origin_of(request, &state.settings.throttling.trusted_proxies)
+}
+
+/// A query string's value of `name` (the last one, as Django's `QueryDict.get`).
+pub fn query_value(request: &HttpRequest, name: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(request.query_string()).unwrap_or_default();
+    pairs.into_iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
 }
 
 /// The signed-in user, or 401 for an anonymous request.

@@ -48,7 +48,8 @@ async fn end_one(request: HttpRequest, state: web::Data<AppState>, id: Option<&s
         let requester = signed_in(&request, &state).await?;
         match *request.method() {
             Method::DELETE => {
-                sessions::end_one(&state, sessions::owner(&state, &requester.user, id).await?, sid).await?;
+                sessions::end_one(&state, &requester.user, sessions::owner(&state, &requester.user, id).await?, sid)
+                    .await?;
                 Ok(json::no_content())
             }
             Method::OPTIONS => Ok(metadata(&ONE)),
@@ -77,7 +78,7 @@ async fn revoke(
         let scope = form.choice("scope", sessions::SCOPES);
         form.finish()?;
         let scope = scope.expect("a finished form has its fields");
-        sessions::revoke(&state, owner, scope, current_of(&requester, owner)).await?;
+        sessions::revoke(&state, &requester.user, owner, scope, current_of(&requester, owner)).await?;
         Ok(json::no_content())
     })
     .await

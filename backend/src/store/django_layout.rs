@@ -17,11 +17,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     // The same tables as in Gatehouse's own layout, which has no foreign keys on them either.
     (2, "second factors", include_str!("../../migrations/sqlite/0011_second_factors.sql")),
     (3, "identity providers", include_str!("../../migrations/sqlite/0012_identity_providers.sql")),
+    (4, "audit trail", include_str!("../../migrations/sqlite/0013_audit_trail.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "gatehouse", include_str!("../../migrations/django/postgres/0001_gatehouse.sql")),
     (2, "second factors", include_str!("../../migrations/postgres/0011_second_factors.sql")),
     (3, "identity providers", include_str!("../../migrations/postgres/0012_identity_providers.sql")),
+    (4, "audit trail", include_str!("../../migrations/postgres/0013_audit_trail.sql")),
 ];
 
 const CREATE_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS gatehouse_migrations \

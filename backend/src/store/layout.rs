@@ -138,6 +138,53 @@ pub struct UserSql {
     pub activate: Write,
     pub delete: Write,
     pub make_superuser: Write,
+    /// Staff's switches: `is_active` and `is_staff` to `$2` (0 or 1).
+    pub set_active: Write,
+    pub set_staff: Write,
+    pub count_all: Read,
+    /// A page of every account, by id: `$1` accounts from `$2`.
+    pub page: Read,
+    /// The staff console's search on SQLite, whose LIKE ignores ASCII case.
+    pub search_sqlite: SearchSql,
+    /// The same on PostgreSQL, on lower-cased columns (the pattern is lower-cased too).
+    pub search_postgres: SearchSql,
+}
+
+/// Accounts whose username, e-mail address, first or last name starts with a LIKE pattern
+/// (`$1`, escaped with `\`).
+#[derive(Debug, Clone, Copy)]
+pub struct SearchSql {
+    /// How many match, counting at most `$2`.
+    pub count_up_to: Read,
+    /// A page of them by id (`$2` accounts from `$3`), through the columns' indexes: for a
+    /// pattern few accounts match.
+    pub few: Read,
+    /// The same, reading the table in id order until the page is full: for a pattern many
+    /// accounts match, where collecting every match to sort it would take longer.
+    pub many: Read,
+}
+
+impl SearchSql {
+    fn new(select: &str, table: &str, columns: [&str; 4], lower: bool) -> Self {
+        let matches = columns
+            .iter()
+            .map(|column| match lower {
+                true => format!("lower({column}) LIKE $1 ESCAPE '\\'"),
+                false => format!("{column} LIKE $1 ESCAPE '\\'"),
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        // SQLite's NOT INDEXED makes it read the table in id order; PostgreSQL's planner
+        // chooses by its statistics.
+        let in_id_order = if lower { String::new() } else { " NOT INDEXED".to_owned() };
+        Self {
+            count_up_to: Read::new(fixed(format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table} WHERE {matches} LIMIT $2) AS found"
+            ))),
+            few: Read::new(fixed(format!("{select} WHERE {matches} ORDER BY id LIMIT $2 OFFSET $3"))),
+            many: Read::new(fixed(format!("{select}{in_id_order} WHERE {matches} ORDER BY id LIMIT $2 OFFSET $3"))),
+        }
+    }
 }
 
 impl UserSql {
@@ -198,6 +245,12 @@ impl UserSql {
                 "UPDATE {table} SET {email} = $2, password = $3, is_active = {yes}, is_staff = {yes}, \
                  is_superuser = {yes} WHERE {username} = $1"
             )),
+            set_active: write(format!("UPDATE {table} SET is_active = {} WHERE id = $1", dialect.flag_in("$2"))),
+            set_staff: write(format!("UPDATE {table} SET is_staff = {} WHERE id = $1", dialect.flag_in("$2"))),
+            count_all: read(format!("SELECT COUNT(*) AS n FROM {table}")),
+            page: read(format!("{select} ORDER BY id LIMIT $1 OFFSET $2")),
+            search_sqlite: SearchSql::new(&select, table, [username, email, "first_name", "last_name"], false),
+            search_postgres: SearchSql::new(&select, table, [username, email, "first_name", "last_name"], true),
         }
     }
 }

@@ -5,6 +5,7 @@
 //! and nowhere else. SQLite's fast path (direct statements and the background checkpoint) is
 //! in `sqlite/`.
 
+pub mod audit;
 pub mod blacklist;
 pub mod django;
 pub mod django_layout;
@@ -49,6 +50,8 @@ pub struct Store {
     sqlite: Option<sqlite::Sqlite>,
     /// The statements of the layout in use (`layout.rs`).
     sql: std::sync::Arc<layout::Sql>,
+    /// The webhooks each audit event is queued for (`audit.rs`).
+    webhooks: std::sync::Arc<crate::domain::audit::Subscriptions>,
 }
 
 impl Store {
@@ -84,7 +87,13 @@ impl Store {
             .await
             .with_context(|| format!("Failed to open the {backend:?} database"))?;
         let sqlite = (backend == Backend::Sqlite).then(|| sqlite::Sqlite::for_url(&url));
-        Ok(Self { pool, backend, sqlite, sql: std::sync::Arc::new(layout::Sql::gatehouse()) })
+        Ok(Self {
+            pool,
+            backend,
+            sqlite,
+            sql: std::sync::Arc::new(layout::Sql::gatehouse()),
+            webhooks: std::sync::Arc::default(),
+        })
     }
 
     /// Prepares the database for `layout`: Gatehouse's migrations on its own tables, or the
@@ -97,6 +106,12 @@ impl Store {
             }
             layout::LayoutSetting::Django(names) => self.open_django_layout(names).await,
         }
+    }
+
+    /// Queues a webhook of each audit event for `subscriptions` from now on.
+    pub fn with_webhooks(mut self, subscriptions: crate::domain::audit::Subscriptions) -> Self {
+        self.webhooks = std::sync::Arc::new(subscriptions);
+        self
     }
 
     /// Whether the accounts are a Django project's (`GATEHOUSE_DATABASE_LAYOUT=django`).

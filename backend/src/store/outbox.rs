@@ -1,5 +1,6 @@
-//! The `email_outbox` table: messages written with the change that caused them, claimed by
-//! one delivery worker at a time, retried with exponential backoff.
+//! The `email_outbox` table: messages (e-mails, and webhooks of audit events) written with the
+//! change that caused them, claimed by one delivery worker at a time, retried with exponential
+//! backoff.
 
 use anyhow::Context;
 use sqlx::any::AnyRow;
@@ -59,16 +60,22 @@ const ANY_DUE: Read = Read::new(
 );
 /// Takes due messages whose lease is free and leases them. SQLite runs one writer at a time,
 /// so the statement alone is atomic there; PostgreSQL skips rows another instance has locked.
+/// Of one account's webhooks to one receiver, only the oldest pending one is taken: they
+/// arrive in order, and a receiver that is down holds back only its own.
 const CLAIM_SQLITE: Write = Write::new(
     "UPDATE gatehouse_email_outbox SET claimed_until = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM gatehouse_email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-     AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3) \
+     WHERE id IN (SELECT id FROM gatehouse_email_outbox o WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (claimed_until IS NULL OR claimed_until < $1) AND NOT (kind = 'webhook' AND EXISTS (\
+     SELECT 1 FROM gatehouse_email_outbox e WHERE e.kind = 'webhook' AND e.status = 'pending' \
+     AND e.recipient = o.recipient AND e.user_id = o.user_id AND e.id < o.id)) ORDER BY id LIMIT $3) \
      RETURNING id, kind, sender, recipient, subject, message, attempts",
 );
 const CLAIM_POSTGRES: Write = Write::new(
     "UPDATE gatehouse_email_outbox SET claimed_until = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM gatehouse_email_outbox WHERE status = 'pending' AND next_attempt_at <= $1 \
-     AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     WHERE id IN (SELECT id FROM gatehouse_email_outbox o WHERE status = 'pending' AND next_attempt_at <= $1 \
+     AND (claimed_until IS NULL OR claimed_until < $1) AND NOT (kind = 'webhook' AND EXISTS (\
+     SELECT 1 FROM gatehouse_email_outbox e WHERE e.kind = 'webhook' AND e.status = 'pending' \
+     AND e.recipient = o.recipient AND e.user_id = o.user_id AND e.id < o.id)) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING id, kind, sender, recipient, subject, message, attempts",
 );
 /// A delivered or failed message keeps what `gatehouse outbox` shows, not its body: the body
@@ -87,7 +94,9 @@ const LIST_UNSENT: Read = Read::new(
     "SELECT id, kind, recipient, status, attempts, next_attempt_at, last_error FROM gatehouse_email_outbox \
                            WHERE status <> 'sent' ORDER BY id",
 );
-const COUNT_PENDING: Read = Read::new("SELECT COUNT(*) AS n FROM gatehouse_email_outbox WHERE status = 'pending'");
+/// E-mails only: webhooks wait for their receivers, which may be down.
+const COUNT_PENDING: Read =
+    Read::new("SELECT COUNT(*) AS n FROM gatehouse_email_outbox WHERE status = 'pending' AND kind <> 'webhook'");
 const PURGE_SENT: Write = Write::new("DELETE FROM gatehouse_email_outbox WHERE status = 'sent' AND sent_at < $1");
 
 /// Writes `email` (and records its link), typically inside the transaction of the change.
@@ -127,13 +136,19 @@ fn claimed_from_row(row: &AnyRow) -> Result<ClaimedEmail, sqlx::Error> {
 }
 
 impl Store {
-    /// Queues messages that do not go with a change (resend, reset requests).
-    pub async fn enqueue_emails(&self, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+    /// Queues messages that do not go with a change (resend, reset requests), and records
+    /// the `events` of sending them.
+    pub async fn enqueue_emails(
+        &self,
+        emails: &[OutgoingEmail],
+        events: &[crate::domain::audit::Event],
+    ) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         for email in emails {
             enqueue(&turn, &mut tx, email).await?;
         }
+        super::audit::record(&turn, &mut tx, self, events).await?;
         tx.commit().await.context("Failed to queue e-mails")
     }
 

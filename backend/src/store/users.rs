@@ -9,6 +9,7 @@ use super::links::{consume, LinkToken};
 use super::outbox::{enqueue, OutgoingEmail};
 use super::statement::WriteTurn;
 use super::{is_unique_violation, Store};
+use crate::domain::audit::Event;
 use crate::domain::user::User;
 
 /// A statement ready for its parameters.
@@ -141,12 +142,13 @@ impl Store {
         Ok(row.context("Failed to check whether a username is taken")?.is_some())
     }
 
-    /// Creates a user and, in the same transaction, queues the e-mail `email` composes for it.
+    /// Creates a user and, in the same transaction, queues the e-mail and records the events
+    /// `effects` composes for it.
     #[tracing::instrument(name = "Insert a user", skip_all)]
     pub async fn insert_user(
         &self,
         new: &NewUser<'_>,
-        email: impl FnOnce(&User) -> Option<OutgoingEmail>,
+        effects: impl FnOnce(&User) -> (Option<OutgoingEmail>, Vec<Event>),
     ) -> Result<User, WriteError> {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
@@ -168,21 +170,23 @@ impl Store {
             Err(error) if is_unique_violation(&error) => return Err(WriteError::UsernameTaken),
             Err(error) => return Err(anyhow::Error::from(error).context("Failed to insert a user").into()),
         };
-        if let Some(message) = email(&user) {
+        let (email, events) = effects(&user);
+        if let Some(message) = email {
             enqueue(&turn, &mut tx, &message).await?;
         }
+        super::audit::record(&turn, &mut tx, self, &events).await?;
         tx.commit().await.context("Failed to commit a new user")?;
         Ok(user)
     }
 
-    /// Runs one statement and queues `emails` in the same transaction. Returns the rows the
+    /// Runs one statement and writes its `effects` in the same transaction. Returns the rows the
     /// statement affected (the transaction is rolled back when that is 0), or its one row.
-    async fn change_with_emails(
+    async fn change_with_effects(
         &self,
         turn: &WriteTurn<'_>,
         statement: AnyQuery<'_>,
         returning: bool,
-        emails: &[OutgoingEmail],
+        effects: Effects<'_>,
         link: Option<&LinkToken>,
     ) -> Result<(u64, Option<AnyRow>), WriteError> {
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
@@ -205,17 +209,18 @@ impl Store {
                 return Ok((0, None));
             }
         }
-        for email in emails {
+        for email in effects.emails {
             enqueue(turn, &mut tx, email).await?;
         }
+        super::audit::record(turn, &mut tx, self, effects.events).await?;
         tx.commit().await.context("Failed to commit a change to a user")?;
         Ok((affected, row))
     }
 
-    /// Saves the writable profile fields and the activation flag, queueing `emails` with them;
+    /// Saves the writable profile fields and the activation flag, with their `effects`;
     /// `None` if the user is gone.
     #[tracing::instrument(name = "Update a user's profile", skip_all, fields(user_id = user.id))]
-    pub async fn update_profile(&self, user: &User, emails: &[OutgoingEmail]) -> anyhow::Result<Option<User>> {
+    pub async fn update_profile(&self, user: &User, effects: Effects<'_>) -> anyhow::Result<Option<User>> {
         let turn = self.write_turn().await;
         let statement = turn
             .query(self.sql.users.update_profile)
@@ -224,7 +229,7 @@ impl Store {
             .bind(&user.last_name)
             .bind(&user.email)
             .bind(i64::from(user.is_active));
-        let changed = self.change_with_emails(&turn, statement, true, emails, None).await;
+        let changed = self.change_with_effects(&turn, statement, true, effects, None).await;
         let (_, row) = changed.map_err(WriteError::into_anyhow)?;
         row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
@@ -235,7 +240,7 @@ impl Store {
     pub async fn revert_email(&self, user_id: i64, previous_email: &str, link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.revert_email).bind(user_id).bind(previous_email);
-        let changed = self.change_with_emails(&turn, statement, false, &[], Some(link)).await;
+        let changed = self.change_with_effects(&turn, statement, false, Effects::NONE, Some(link)).await;
         let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
         Ok(affected == 1)
     }
@@ -243,29 +248,29 @@ impl Store {
     /// Replaces a password hash (an upgrade after a successful check).
     #[tracing::instrument(name = "Store a password hash", skip(self, hash))]
     pub async fn set_password(&self, user_id: i64, hash: &str) -> anyhow::Result<()> {
-        self.change_password(user_id, hash, &[]).await
+        self.change_password(user_id, hash, Effects::NONE).await
     }
 
     /// A new password chosen by its owner, with its confirmation e-mail.
-    #[tracing::instrument(name = "Change a password", skip(self, hash, emails))]
-    pub async fn change_password(&self, user_id: i64, hash: &str, emails: &[OutgoingEmail]) -> anyhow::Result<()> {
+    #[tracing::instrument(name = "Change a password", skip(self, hash, effects))]
+    pub async fn change_password(&self, user_id: i64, hash: &str, effects: Effects<'_>) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.set_password).bind(user_id).bind(hash);
-        self.change_with_emails(&turn, statement, false, emails, None).await.map_err(WriteError::into_anyhow)?;
+        self.change_with_effects(&turn, statement, false, effects, None).await.map_err(WriteError::into_anyhow)?;
         Ok(())
     }
 
     /// A password reset: the new hash and the login time that invalidates outstanding links.
     /// Applies only if the hash is still `seen_hash`, so one link resets once; returns whether
     /// it applied.
-    #[tracing::instrument(name = "Reset a password", skip(self, seen_hash, hash, emails))]
+    #[tracing::instrument(name = "Reset a password", skip(self, seen_hash, hash, effects))]
     pub async fn reset_password(
         &self,
         user_id: i64,
         seen_hash: &str,
         hash: &str,
         last_login: i64,
-        emails: &[OutgoingEmail],
+        effects: Effects<'_>,
         link: &LinkToken,
     ) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
@@ -275,7 +280,7 @@ impl Store {
             .bind(hash)
             .bind(last_login)
             .bind(seen_hash);
-        let changed = self.change_with_emails(&turn, statement, false, emails, Some(link)).await;
+        let changed = self.change_with_effects(&turn, statement, false, effects, Some(link)).await;
         let (affected, _) = changed.map_err(WriteError::into_anyhow)?;
         Ok(affected == 1)
     }
@@ -288,24 +293,24 @@ impl Store {
         Ok(())
     }
 
-    #[tracing::instrument(name = "Change a username", skip(self, username, emails))]
-    pub async fn set_username(&self, user_id: i64, username: &str, emails: &[OutgoingEmail]) -> Result<(), WriteError> {
+    #[tracing::instrument(name = "Change a username", skip(self, username, effects))]
+    pub async fn set_username(&self, user_id: i64, username: &str, effects: Effects<'_>) -> Result<(), WriteError> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.set_username).bind(user_id).bind(username);
-        self.change_with_emails(&turn, statement, false, emails, None).await?;
+        self.change_with_effects(&turn, statement, false, effects, None).await?;
         Ok(())
     }
 
     /// A username reset: applies only if `last_login` is still what the link was minted for,
     /// so each link works once. Returns whether it applied.
-    #[tracing::instrument(name = "Reset a username", skip(self, username, emails))]
+    #[tracing::instrument(name = "Reset a username", skip(self, username, effects))]
     pub async fn reset_username(
         &self,
         user_id: i64,
         username: &str,
         seen_last_login: Option<i64>,
         last_login: i64,
-        emails: &[OutgoingEmail],
+        effects: Effects<'_>,
         link: &LinkToken,
     ) -> Result<bool, WriteError> {
         let turn = self.write_turn().await;
@@ -315,24 +320,25 @@ impl Store {
             .bind(username)
             .bind(last_login)
             .bind(seen_last_login);
-        let (affected, _) = self.change_with_emails(&turn, statement, false, emails, Some(link)).await?;
+        let (affected, _) = self.change_with_effects(&turn, statement, false, effects, Some(link)).await?;
         Ok(affected == 1)
     }
 
     /// Activates an account from its link, using the link up; `false` if another request
     /// used it first.
-    #[tracing::instrument(name = "Activate an account", skip(self, emails, link))]
-    pub async fn activate(&self, user_id: i64, emails: &[OutgoingEmail], link: &LinkToken) -> anyhow::Result<bool> {
+    #[tracing::instrument(name = "Activate an account", skip(self, effects, link))]
+    pub async fn activate(&self, user_id: i64, effects: Effects<'_>, link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.activate).bind(user_id);
-        let changed = self.change_with_emails(&turn, statement, false, emails, Some(link)).await;
+        let changed = self.change_with_effects(&turn, statement, false, effects, Some(link)).await;
         Ok(changed.map_err(WriteError::into_anyhow)?.0 == 1)
     }
 
-    #[tracing::instrument(name = "Delete a user", skip(self))]
-    pub async fn delete_user(&self, user_id: i64) -> anyhow::Result<()> {
+    #[tracing::instrument(name = "Delete a user", skip(self, events))]
+    pub async fn delete_user(&self, user_id: i64, events: &[Event]) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
+        super::audit::record(&turn, &mut tx, self, events).await?;
         for statement in &self.sql.before_user_delete {
             turn.query(*statement).bind(user_id).execute(&mut *tx).await.context("Failed to delete a user's rows")?;
         }
@@ -370,10 +376,96 @@ impl Store {
                 date_joined: now,
             };
             return self
-                .insert_user(&new, |_| None)
+                .insert_user(&new, |_| (None, Vec::new()))
                 .await
                 .map_err(|e| anyhow::anyhow!("Failed to create the superuser: {e}"));
         }
         self.find_user_by_username(username).await?.context("the superuser vanished while being saved")
+    }
+
+    /// Staff's switch of `is_active`, recorded with `events`; `false` if the user is gone.
+    #[tracing::instrument(name = "Set whether an account is active", skip(self, events))]
+    pub async fn set_active(&self, user_id: i64, active: bool, events: &[Event]) -> anyhow::Result<bool> {
+        let turn = self.write_turn().await;
+        let statement = turn.query(self.sql.users.set_active).bind(user_id).bind(i64::from(active));
+        let changed = self.change_with_effects(&turn, statement, false, Effects { emails: &[], events }, None).await;
+        Ok(changed.map_err(WriteError::into_anyhow)?.0 == 1)
+    }
+
+    /// Staff's switch of `is_staff`, recorded with `events`; `false` if the user is gone.
+    #[tracing::instrument(name = "Set whether an account is staff", skip(self, events))]
+    pub async fn set_staff(&self, user_id: i64, staff: bool, events: &[Event]) -> anyhow::Result<bool> {
+        let turn = self.write_turn().await;
+        let statement = turn.query(self.sql.users.set_staff).bind(user_id).bind(i64::from(staff));
+        let changed = self.change_with_effects(&turn, statement, false, Effects { emails: &[], events }, None).await;
+        Ok(changed.map_err(WriteError::into_anyhow)?.0 == 1)
+    }
+
+    /// One page of the accounts whose username, e-mail address, first or last name starts with
+    /// `text` (whatever its case), by id; every account when `text` is empty. The count stops
+    /// at [`COUNT_CAP`] for a search.
+    pub async fn search_users(&self, text: &str, limit: i64, offset: i64) -> anyhow::Result<UserPage> {
+        let (rows, count, capped) = if text.is_empty() {
+            let count = self.sql.users.count_all.query().fetch_one(&self.pool).await;
+            let count: i64 = count.context("Failed to count the accounts")?.try_get("n")?;
+            let rows = self.sql.users.page.query().bind(limit).bind(offset).fetch_all(&self.pool).await;
+            (rows.context("Failed to list the accounts")?, count, false)
+        } else {
+            let (search, pattern) = match self.backend {
+                super::Backend::Sqlite => (&self.sql.users.search_sqlite, like_prefix(text)),
+                super::Backend::Postgres => (&self.sql.users.search_postgres, like_prefix(&text.to_lowercase())),
+            };
+            let count = search.count_up_to.query().bind(&pattern).bind(COUNT_CAP + 1).fetch_one(&self.pool).await;
+            let count: i64 = count.context("Failed to count the accounts found")?.try_get("n")?;
+            let statement = if count > COUNT_CAP { search.many } else { search.few };
+            let rows = statement.query().bind(&pattern).bind(limit).bind(offset).fetch_all(&self.pool).await;
+            (rows.context("Failed to search the accounts")?, count.min(COUNT_CAP), count > COUNT_CAP)
+        };
+        let users = rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")?;
+        Ok(UserPage { users, count, capped })
+    }
+}
+
+/// A search counts at most this many accounts.
+pub const COUNT_CAP: i64 = 1000;
+
+/// A page of accounts, and how many there are in all (at most [`COUNT_CAP`] when `capped`).
+#[derive(Debug, Clone)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub count: i64,
+    pub capped: bool,
+}
+
+/// What a change brings with it, written in its transaction: the e-mails it sends and the
+/// audit events it records.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Effects<'a> {
+    pub emails: &'a [OutgoingEmail],
+    pub events: &'a [Event],
+}
+
+impl Effects<'_> {
+    pub const NONE: Effects<'static> = Effects { emails: &[], events: &[] };
+}
+
+/// A LIKE pattern for what starts with `text`, its own `%`, `_` and `\` escaped.
+fn like_prefix(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod search_tests {
+    #[test]
+    fn a_search_pattern_escapes_likes_wildcards() {
+        assert_eq!(super::like_prefix("ann_b%\\"), "ann\\_b\\%\\\\%");
     }
 }

@@ -272,7 +272,7 @@ async fn the_outbox_command_lists_pending_and_failed_e_mails() {
         message: "Subject: x\r\n\r\nbody".into(),
         link: None,
     };
-    store.enqueue_emails(&[email("waiting@example.com"), email("broken@example.com")]).await.unwrap();
+    store.enqueue_emails(&[email("waiting@example.com"), email("broken@example.com")], &[]).await.unwrap();
     store.mark_email_failed(2, "connection refused").await.unwrap();
 
     let output = clean_command(dir.path()).arg("outbox").output().unwrap();

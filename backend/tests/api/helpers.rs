@@ -294,7 +294,7 @@ impl TestApp {
                     is_superuser: false,
                     date_joined: 0,
                 },
-                |_| None,
+                |_| (None, Vec::new()),
             )
             .await
             .expect("the user is inserted");

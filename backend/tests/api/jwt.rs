@@ -217,7 +217,7 @@ async fn refresh_for_an_inactive_or_deleted_user_finds_no_active_account() {
     let deleted = app.create_user("gone", true, false).await;
     let (_, inactive_refresh) = app.tokens_issued_ago(inactive.id, 0);
     let (_, deleted_refresh) = app.tokens_issued_ago(deleted.id, 0);
-    app.store.delete_user(deleted.id).await.unwrap();
+    app.store.delete_user(deleted.id, &[]).await.unwrap();
     let t = now();
     let odd_user =
         app.forge_token(json!({"token_type": "refresh", "exp": t + 60, "iat": t, "jti": "x1", "user_id": "abc"}));

@@ -7,8 +7,10 @@ mod app_files;
 /// The browser app's link shapes, as the app itself declares them.
 #[path = "../../../src/links.rs"]
 mod app_links;
+mod audit;
 mod beside_django;
 mod cli;
+mod console;
 mod conventions;
 mod cookies;
 pub mod django_import;
@@ -32,3 +34,4 @@ mod sessions;
 mod throttle;
 mod translations;
 mod users;
+mod webhooks;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{now, spawn_app, spawn_app_with, TestApp, TestUser};
 
 /// Adds and confirms an authenticator app for `user`; its codes and the recovery codes.
-async fn with_authenticator(app: &TestApp, user: &TestUser) -> (Authenticator, Vec<String>) {
+pub(crate) async fn with_authenticator(app: &TestApp, user: &TestUser) -> (Authenticator, Vec<String>) {
     let (access, _) = app.login(&user.username, &user.password).await;
     let enrolment = app.post_authed("/auth/users/me/mfa/totp/", &access, json!({})).await;
     enrolment.assert_status(201);
@@ -31,7 +31,7 @@ async fn with_authenticator(app: &TestApp, user: &TestUser) -> (Authenticator, V
 }
 
 /// The first step of a sign-in for an account with a factor: its `mfa_token`.
-async fn first_step(app: &TestApp, user: &TestUser) -> String {
+pub(crate) async fn first_step(app: &TestApp, user: &TestUser) -> String {
     let answer = app.post("/auth/jwt/create/", json!({"username": user.username, "password": user.password})).await;
     answer.assert_status(200);
     let body = answer.json();

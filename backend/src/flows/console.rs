@@ -1,0 +1,378 @@
+//! The staff console: finding accounts, one account's page, what staff may do to it, and the
+//! audit trail. Only staff reach any of it (everyone else is told "Not found."); a staff member
+//! who is not a superuser acts only on accounts that are not staff, and grants or removes staff
+//! only as a superuser. Every action is recorded with the staff member as its actor.
+
+use serde::Serialize;
+
+use crate::clock;
+use crate::domain::audit::{Actor, Event, Kind};
+use crate::domain::user::User;
+use crate::email::EmailKind;
+use crate::error::ApiError;
+use crate::flows::audit::EventView;
+use crate::flows::{mfa, sessions};
+use crate::messages;
+use crate::pycompat;
+use crate::state::AppState;
+use crate::store::audit::AuditFilter;
+use crate::store::sessions::EndReason;
+
+/// Accounts and events per page.
+pub const PAGE_SIZE: i64 = 25;
+
+/// The query parameters of the account list and of the trail.
+pub const ACCOUNTS_QUERY: &[&str] = &["search", "page"];
+pub const TRAIL_QUERY: &[&str] = &["user", "event", "since", "until", "page"];
+
+/// An account as staff see it.
+#[derive(Debug, Serialize)]
+pub struct AccountView {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    pub date_joined: String,
+    pub last_login: Option<String>,
+    /// Confirmed second factors (authenticator apps and passkeys).
+    pub second_factors: usize,
+}
+
+/// The fields of an account in the answer, in order.
+pub const ACCOUNT_FIELDS: &[&str] = &[
+    "id",
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "date_joined",
+    "last_login",
+    "second_factors",
+];
+
+async fn view(state: &AppState, user: User) -> Result<AccountView, ApiError> {
+    let factors = state.store.factors(user.id).await?;
+    Ok(AccountView {
+        id: user.id,
+        second_factors: factors.iter().filter(|factor| factor.confirmed_at.is_some()).count(),
+        date_joined: clock::iso(user.date_joined),
+        last_login: user.last_login.map(clock::iso),
+        username: user.username,
+        email: user.email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        is_active: user.is_active,
+        is_staff: user.is_staff,
+        is_superuser: user.is_superuser,
+    })
+}
+
+/// One page of a list, and where it stands in the whole.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub results: Vec<T>,
+    /// How many there are in all (at most the search's cap when `capped`).
+    pub count: i64,
+    pub capped: bool,
+    pub page: i64,
+    pub has_next: bool,
+}
+
+/// Only staff reach the console; anyone else finds nothing there.
+fn staff_only(requester: &User) -> Result<(), ApiError> {
+    match requester.is_staff {
+        true => Ok(()),
+        false => Err(ApiError::not_found()),
+    }
+}
+
+/// The offset of page `page` (from 1): "Invalid page." for anything else, as DRF says it.
+fn offset_of(page: i64) -> Result<i64, ApiError> {
+    if page < 1 {
+        return Err(ApiError::not_found_because(messages::INVALID_PAGE.to_owned()));
+    }
+    Ok((page - 1).saturating_mul(PAGE_SIZE))
+}
+
+/// A page beyond the last is "Invalid page." too, except the first page of nothing.
+fn page_of<T>(results: Vec<T>, count: i64, capped: bool, page: i64) -> Result<Page<T>, ApiError> {
+    if results.is_empty() && page > 1 {
+        return Err(ApiError::not_found_because(messages::INVALID_PAGE.to_owned()));
+    }
+    let has_next = page.saturating_mul(PAGE_SIZE) < count || (capped && results.len() as i64 == PAGE_SIZE);
+    Ok(Page { results, count, capped, page, has_next })
+}
+
+/// `GET admin/users/`: accounts whose username, e-mail address or names start with `search`.
+pub async fn search(
+    state: &AppState,
+    requester: &User,
+    search: &str,
+    page: i64,
+) -> Result<Page<AccountView>, ApiError> {
+    staff_only(requester)?;
+    let found = state.store.search_users(search.trim(), PAGE_SIZE, offset_of(page)?).await?;
+    let mut results = Vec::with_capacity(found.users.len());
+    for user in found.users {
+        results.push(view(state, user).await?);
+    }
+    page_of(results, found.count, found.capped, page)
+}
+
+/// The account `id` names, for staff.
+async fn target(state: &AppState, requester: &User, id: &str) -> Result<User, ApiError> {
+    staff_only(requester)?;
+    let user = match pycompat::parse_int(id) {
+        Some(id) => state.store.find_user(id).await?,
+        None => None,
+    };
+    user.ok_or_else(ApiError::not_found)
+}
+
+/// `GET admin/users/{id}/`.
+pub async fn account(state: &AppState, requester: &User, id: &str) -> Result<AccountView, ApiError> {
+    view(state, target(state, requester, id).await?).await
+}
+
+/// What staff may do to an account (`POST admin/users/{id}/{action}/`, and DELETE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Activate,
+    Deactivate,
+    MakeStaff,
+    RemoveStaff,
+    ResendActivation,
+    SendPasswordReset,
+    EndSessions,
+    ClearSecondFactors,
+    Delete,
+}
+
+impl Action {
+    /// The actions by their path names (DELETE is the account's own method).
+    pub const NAMED: &'static [(&'static str, Action)] = &[
+        ("activate", Action::Activate),
+        ("deactivate", Action::Deactivate),
+        ("make_staff", Action::MakeStaff),
+        ("remove_staff", Action::RemoveStaff),
+        ("resend_activation", Action::ResendActivation),
+        ("send_password_reset", Action::SendPasswordReset),
+        ("end_sessions", Action::EndSessions),
+        ("clear_second_factors", Action::ClearSecondFactors),
+    ];
+
+    pub fn named(name: &str) -> Option<Action> {
+        Action::NAMED.iter().find(|(known, _)| *known == name).map(|(_, action)| *action)
+    }
+
+    /// Whether staff may do it to their own account (never what would lock them out).
+    fn allowed_on_self(self) -> bool {
+        !matches!(self, Action::Deactivate | Action::RemoveStaff | Action::Delete)
+    }
+}
+
+/// The names of [`Action::NAMED`], as the OpenAPI document lists them.
+pub const ACTIONS: &[&str] = &[
+    "activate",
+    "deactivate",
+    "make_staff",
+    "remove_staff",
+    "resend_activation",
+    "send_password_reset",
+    "end_sessions",
+    "clear_second_factors",
+];
+
+/// Whether `requester` may do `action` to `user`: not to themselves what locks them out; to
+/// another staff account or staff status itself, only as a superuser.
+fn check_may(requester: &User, user: &User, action: Action) -> Result<(), ApiError> {
+    if user.id == requester.id {
+        return match action.allowed_on_self() {
+            true => Ok(()),
+            false => Err(ApiError::non_field(messages::NOT_ON_OWN_ACCOUNT)),
+        };
+    }
+    let needs_superuser =
+        user.is_staff || user.is_superuser || matches!(action, Action::MakeStaff | Action::RemoveStaff);
+    if needs_superuser && !requester.is_superuser {
+        return Err(ApiError::permission_denied());
+    }
+    Ok(())
+}
+
+/// Does `action` to the account `id` for staff member `requester`; the account as it is after
+/// (`None` once deleted).
+pub async fn act(
+    state: &AppState,
+    requester: &User,
+    id: &str,
+    action: Action,
+) -> Result<Option<AccountView>, ApiError> {
+    let user = target(state, requester, id).await?;
+    check_may(requester, &user, action)?;
+    let actor = Actor::staff(requester);
+    apply(state, &user, action, actor).await?;
+    if action == Action::Delete {
+        return Ok(None);
+    }
+    let user = state.store.find_user(user.id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(Some(view(state, user).await?))
+}
+
+/// Does `action` to `user` for `actor`, recording it: the console's and the shell's one way.
+pub async fn apply(state: &AppState, user: &User, action: Action, actor: Actor) -> Result<(), ApiError> {
+    let event = |kind: Kind| Event::of(kind, user).by(actor.clone());
+    match action {
+        Action::Activate if !user.is_active => {
+            state.store.set_active(user.id, true, &[event(Kind::Activated).detail("staff")]).await?;
+        }
+        Action::Deactivate if user.is_active => {
+            state.store.set_active(user.id, false, &[event(Kind::Deactivated)]).await?;
+            sessions::end_all(state, user.id, None, EndReason::AccountClosed).await?;
+        }
+        Action::MakeStaff if !user.is_staff => {
+            state.store.set_staff(user.id, true, &[event(Kind::StaffGranted)]).await?;
+        }
+        Action::RemoveStaff if user.is_staff => {
+            state.store.set_staff(user.id, false, &[event(Kind::StaffRemoved)]).await?;
+        }
+        Action::Activate | Action::Deactivate | Action::MakeStaff | Action::RemoveStaff => {}
+        Action::ResendActivation => {
+            if user.is_active {
+                return Err(ApiError::non_field(messages::ALREADY_ACTIVE));
+            }
+            send(state, EmailKind::Activation, user, event(Kind::ActivationResent)).await?;
+        }
+        Action::SendPasswordReset => {
+            send(state, EmailKind::PasswordReset, user, event(Kind::PasswordResetSent)).await?;
+        }
+        Action::EndSessions => {
+            sessions::end_all(state, user.id, None, EndReason::Revoked).await?;
+            state.store.record_events(&[event(Kind::SessionEnded).detail(sessions::SCOPE_ALL)]).await?;
+        }
+        Action::ClearSecondFactors => mfa::clear(state, user, actor.clone()).await?,
+        Action::Delete => {
+            state.store.delete_user(user.id, &[event(Kind::Deleted)]).await?;
+            sessions::end_all(state, user.id, None, EndReason::AccountClosed).await?;
+        }
+    }
+    tracing::info!(user_id = user.id, by = actor.name(), action = ?action, "staff action");
+    Ok(())
+}
+
+/// Queues the e-mail `kind` for `user` and records `event` with it.
+async fn send(state: &AppState, kind: EmailKind, user: &User, event: Event) -> Result<(), ApiError> {
+    let emails: Vec<_> = state.emails.compose(kind, user).into_iter().collect();
+    state.store.enqueue_emails(&emails, &[event]).await?;
+    state.emails.wake();
+    Ok(())
+}
+
+/// The trail's filters as sent: each `None` when absent.
+#[derive(Debug, Default)]
+pub struct TrailQuery<'a> {
+    pub user: Option<&'a str>,
+    pub event: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+}
+
+/// `GET admin/audit/`: the events the filters keep, newest first. A bad filter is its
+/// field's error, as DRF's filter forms say it.
+pub async fn trail(
+    state: &AppState,
+    requester: &User,
+    query: TrailQuery<'_>,
+    page: i64,
+) -> Result<Page<EventView>, ApiError> {
+    staff_only(requester)?;
+    let mut errors = crate::error::FieldErrors::default();
+    let user_id = query.user.filter(|text| !text.is_empty()).and_then(|text| {
+        let id = pycompat::parse_int(text);
+        if id.is_none() {
+            errors.add("user", messages::INVALID_INTEGER);
+        }
+        id
+    });
+    let kind = query.event.filter(|text| !text.is_empty()).and_then(|text| {
+        let kind = Kind::named(text);
+        if kind.is_none() {
+            errors.add("event", messages::invalid_choice(text));
+        }
+        kind.map(Kind::name)
+    });
+    let mut time = |field: &'static str, text: Option<&str>| {
+        text.filter(|text| !text.is_empty()).and_then(|text| {
+            let at = clock::parse_iso(text);
+            if at.is_none() {
+                errors.add(field, messages::INVALID_DATETIME);
+            }
+            at
+        })
+    };
+    let since = time("since", query.since);
+    let until = time("until", query.until);
+    if !errors.is_empty() {
+        return Err(ApiError::Fields(errors));
+    }
+    let filter = AuditFilter { user_id, kind, since, until };
+    let (rows, count) = state.store.audit_events(&filter, PAGE_SIZE, offset_of(page)?).await?;
+    page_of(rows.into_iter().map(EventView::from).collect(), count, false, page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(id: i64, is_staff: bool, is_superuser: bool) -> User {
+        User {
+            id,
+            username: format!("user{id}"),
+            email: String::new(),
+            first_name: String::new(),
+            last_name: String::new(),
+            password: String::new(),
+            is_active: true,
+            is_staff,
+            is_superuser,
+            date_joined: 0,
+            last_login: None,
+        }
+    }
+
+    #[test]
+    fn staff_act_on_accounts_that_are_not_staff_but_not_on_staff_status() {
+        let staff = account(1, true, false);
+        assert!(check_may(&staff, &account(2, false, false), Action::Deactivate).is_ok());
+        assert!(check_may(&staff, &account(2, true, false), Action::Deactivate).is_err());
+        assert!(check_may(&staff, &account(2, false, true), Action::EndSessions).is_err());
+        assert!(check_may(&staff, &account(2, false, false), Action::MakeStaff).is_err());
+    }
+
+    #[test]
+    fn superusers_act_on_staff_and_nobody_locks_themselves_out() {
+        let superuser = account(1, true, true);
+        assert!(check_may(&superuser, &account(2, true, false), Action::RemoveStaff).is_ok());
+        for action in [Action::Deactivate, Action::RemoveStaff, Action::Delete] {
+            assert!(check_may(&superuser, &superuser, action).is_err(), "{action:?}");
+        }
+        assert!(check_may(&superuser, &superuser, Action::EndSessions).is_ok());
+    }
+
+    #[test]
+    fn every_action_is_found_by_its_name() {
+        for (name, action) in Action::NAMED {
+            assert_eq!(Action::named(name), Some(*action));
+        }
+        assert_eq!(Action::named("delete"), None);
+        let names: Vec<&str> = Action::NAMED.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names, ACTIONS);
+    }
+}
