@@ -357,3 +357,46 @@ fn the_secret_key_and_the_database_are_readable_by_their_owner_only() {
         assert_eq!(mode & 0o077, 0, "{file} is readable by others: {mode:o}");
     }
 }
+
+#[tokio::test]
+async fn the_users_command_finds_accounts_and_deactivates_and_makes_staff_recording_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/gatehouse.db", dir.path().display());
+    let run = |args: &[&str]| {
+        let output = clean_command(dir.path()).args(args).output().unwrap();
+        (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), output.stderr)
+    };
+    for name in ["ann", "annie", "bob"] {
+        let (ok, _, stderr) = clean_command(dir.path())
+            .env("GATEHOUSE_SUPERUSER_PASSWORD", "Superpass-2026")
+            .args(["createsuperuser", "--username", name, "--email", &format!("{name}@example.com"), "--noinput"])
+            .output()
+            .map(|output| (output.status.success(), (), output.stderr))
+            .unwrap();
+        assert!(ok, "{}", String::from_utf8_lossy(&stderr));
+    }
+
+    let (ok, listing, _) = run(&["users", "search", "ANN"]);
+    assert!(ok);
+    assert!(listing.contains("ann@example.com") && listing.contains("annie@example.com"), "{listing}");
+    assert!(!listing.contains("bob@example.com"), "{listing}");
+    assert!(listing.contains("Accounts 1 to 2 of 2."), "{listing}");
+    let (_, everyone, _) = run(&["users", "list"]);
+    assert!(everyone.contains("Accounts 1 to 3 of 3."), "{everyone}");
+
+    let (ok, said, _) = run(&["users", "deactivate", "bob"]);
+    assert!(ok);
+    assert!(said.ends_with("\"bob\" (id 3): inactive, staff.\n"), "{said}");
+    let (ok, said, _) = run(&["users", "remove-staff", "bob"]);
+    assert!(ok && said.contains("not staff"), "{said}");
+    let (ok, _, stderr) = run(&["users", "activate", "nobody"]);
+    assert!(!ok && String::from_utf8_lossy(&stderr).contains("No user is called \"nobody\""));
+
+    let store = gatehouse::store::Store::connect(&url, 1).await.unwrap();
+    let bob = store.find_user_by_username("bob").await.unwrap().unwrap();
+    assert!(!bob.is_active && !bob.is_staff);
+    let trail = store.audit_events_of(bob.id, 30).await.unwrap();
+    let recorded: Vec<(&str, Option<&str>)> =
+        trail.iter().map(|event| (event.kind.as_str(), event.actor.as_deref())).collect();
+    assert_eq!(recorded, [("staff.removed", Some("shell")), ("user.deactivated", Some("shell"))]);
+}
