@@ -88,6 +88,7 @@ fn view_of(page: Page) -> AnyView {
         Page::ChangeUsername => view! { <ChangeUsernamePage/> }.into_any(),
         Page::Sessions => view! { <SessionsPage/> }.into_any(),
         Page::Security => view! { <SecurityPage/> }.into_any(),
+        Page::Activity => view! { <ActivityPage/> }.into_any(),
         Page::ForgotPassword => view! { <AskForLinkPage link=Emailed::PasswordReset/> }.into_any(),
         Page::ResetPassword { uid, token } => view! { <ResetPasswordPage uid token/> }.into_any(),
         Page::ForgotUsername => view! { <AskForLinkPage link=Emailed::UsernameReset/> }.into_any(),
@@ -95,6 +96,9 @@ fn view_of(page: Page) -> AnyView {
         Page::RevertEmail { uid, token } => view! { <RevertEmailPage uid token/> }.into_any(),
         Page::Users => view! { <UsersPage/> }.into_any(),
         Page::User { id } => view! { <UserPage id/> }.into_any(),
+        Page::Console => view! { <ConsolePage/> }.into_any(),
+        Page::ConsoleUser { id } => view! { <ConsoleUserPage id/> }.into_any(),
+        Page::Audit => view! { <AuditPage/> }.into_any(),
         Page::ProviderCallback { provider } => view! { <ProviderCallbackPage provider/> }.into_any(),
         Page::NotFound => view! { <NotFoundPage/> }.into_any(),
     }

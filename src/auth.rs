@@ -36,6 +36,9 @@ pub struct Auth {
     pub user: RwSignal<Option<User>>,
     /// Why the session ended, for the sign-in page that a protected page sends the person to.
     pub reason: RwSignal<Option<Notice>>,
+    /// Whether the signed-in person is staff, as the staff API last said: it shows them the
+    /// console's link. The console's pages decide by the API's answers themselves.
+    pub staff: RwSignal<bool>,
 }
 
 pub fn use_auth() -> Auth {
@@ -78,6 +81,7 @@ pub fn provide(client: Client) {
         status: RwSignal::new(if client.has_session() { Status::Checking } else { Status::SignedOut }),
         user: RwSignal::new(None),
         reason: RwSignal::new(None),
+        staff: RwSignal::new(false),
     };
     provide_context(api);
     provide_context(auth);
@@ -99,6 +103,29 @@ pub fn provide(client: Client) {
         auth.reload(api);
     }
     watch_other_tabs(auth, api);
+    watch_staff(auth, api);
+}
+
+/// Asks the staff API whether each person who signs in is staff. The user the API shows a
+/// person has no such field; the staff API shows staff their own account and answers
+/// "Not found." to anyone else.
+fn watch_staff(auth: Auth, api: Api) {
+    Effect::new(move |before: Option<Option<u64>>| {
+        let person = auth.user.with(|user| user.as_ref().map(|user| user.id));
+        if before.as_ref() != Some(&person) {
+            auth.staff.set(false);
+            if let Some(id) = person {
+                crate::task::spawn(async move {
+                    let staff = api.get().is_staff(id).await.unwrap_or(false);
+                    // Still the same person: another may have signed in meanwhile.
+                    if auth.user.with_untracked(|user| user.as_ref().map(|user| user.id)) == Some(id) {
+                        auth.staff.set(staff);
+                    }
+                });
+            }
+        }
+        person
+    });
 }
 
 /// What another tab's change of the shared state means here: a sign-out there signs this tab

@@ -2,12 +2,14 @@
 //!
 //! Follow a click from `routes.rs` (`Page::at` is the route table) through `app.rs` to a page in
 //! `pages/`, which calls the one API client in `api/`; the session it keeps lives in
-//! `session.rs`, and `auth.rs` shows it. Background work runs through `task.rs`.
+//! `session.rs`, and `auth.rs` shows it. Background work runs through `task.rs`. An account's
+//! events (its recent activity, the staff's audit trail) are said in words by `events.rs`.
 
 pub mod api;
 pub mod app;
 pub mod auth;
 pub mod components;
+pub mod events;
 pub mod links;
 pub mod notice;
 pub mod pages;

@@ -23,6 +23,7 @@ pub enum Page {
     ChangeUsername,
     Sessions,
     Security,
+    Activity,
     ForgotPassword,
     ResetPassword {
         uid: String,
@@ -41,6 +42,15 @@ pub enum Page {
     User {
         id: Option<u64>,
     },
+    /// The staff's console: finding accounts. Its query carries the search
+    /// ([`AccountSearch`](crate::api::AccountSearch)).
+    Console,
+    /// One account in the staff's console.
+    ConsoleUser {
+        id: Option<u64>,
+    },
+    /// The audit trail. Its query carries the filter ([`AuditFilter`](crate::api::AuditFilter)).
+    Audit,
     /// Where an identity provider sends the browser back.
     ProviderCallback {
         provider: String,
@@ -64,6 +74,7 @@ impl Page {
             ["profile", "username"] => Page::ChangeUsername,
             ["profile", "sessions"] => Page::Sessions,
             ["profile", "security"] => Page::Security,
+            ["profile", "activity"] => Page::Activity,
             ["password", "reset"] => Page::ForgotPassword,
             ["password", "reset", "confirm", uid, token] => {
                 Page::ResetPassword { uid: uid.to_string(), token: token.to_string() }
@@ -75,6 +86,9 @@ impl Page {
             ["email", "revert", uid, token] => Page::RevertEmail { uid: uid.to_string(), token: token.to_string() },
             ["users"] => Page::Users,
             ["users", id] => Page::User { id: id.parse().ok() },
+            ["console"] => Page::Console,
+            ["console", "users", id] => Page::ConsoleUser { id: id.parse().ok() },
+            ["console", "audit"] => Page::Audit,
             ["o", provider, "callback"] => Page::ProviderCallback { provider: provider.to_string() },
             _ => Page::NotFound,
         }
@@ -96,6 +110,7 @@ impl Page {
             Page::ChangeUsername => "/profile/username".into(),
             Page::Sessions => "/profile/sessions".into(),
             Page::Security => "/profile/security".into(),
+            Page::Activity => "/profile/activity".into(),
             Page::ForgotPassword => "/password/reset".into(),
             Page::ResetPassword { uid, token } => fill(links::PASSWORD_RESET_CONFIRM, uid, token),
             Page::ForgotUsername => "/username/reset".into(),
@@ -105,6 +120,10 @@ impl Page {
             Page::User { id: Some(id) } => format!("/users/{id}"),
             // Any segment that is not a number names no user.
             Page::User { id: None } => "/users/unknown".into(),
+            Page::Console => "/console".into(),
+            Page::ConsoleUser { id: Some(id) } => format!("/console/users/{id}"),
+            Page::ConsoleUser { id: None } => "/console/users/unknown".into(),
+            Page::Audit => "/console/audit".into(),
             Page::ProviderCallback { provider } => format!("/o/{provider}/callback"),
             Page::NotFound => "/not-found".into(),
         }
@@ -120,8 +139,12 @@ impl Page {
             | Page::ChangeUsername
             | Page::Sessions
             | Page::Security
+            | Page::Activity
             | Page::Users
-            | Page::User { .. } => true,
+            | Page::User { .. }
+            | Page::Console
+            | Page::ConsoleUser { .. }
+            | Page::Audit => true,
             Page::Home
             | Page::SignUp
             | Page::CheckEmail
@@ -152,6 +175,7 @@ impl Page {
             Page::ChangeUsername => "Change your username",
             Page::Sessions => "Your sessions",
             Page::Security => "Security",
+            Page::Activity => "Recent activity",
             Page::ForgotPassword => "Reset your password",
             Page::ResetPassword { .. } => "Choose a new password",
             Page::ForgotUsername => "Reset your username",
@@ -159,6 +183,9 @@ impl Page {
             Page::RevertEmail { .. } => "Take back the e-mail change",
             Page::Users => "Users",
             Page::User { .. } => "User",
+            Page::Console => "Staff console",
+            Page::ConsoleUser { .. } => "Account · Staff console",
+            Page::Audit => "Audit trail · Staff console",
             Page::ProviderCallback { .. } => "Signing in",
             Page::NotFound => "Page not found",
         }
@@ -171,6 +198,15 @@ fn fill(shape: &str, uid: &str, token: &str) -> String {
     let (before, after_uid) = shape.split_once("{uid}").unwrap_or((shape, ""));
     let (between, after) = after_uid.split_once("{token}").unwrap_or((after_uid, ""));
     format!("/{before}{uid}{between}{token}{after}")
+}
+
+/// A page's path with a query (without its `?`), when there is one.
+pub fn with_query(page: &Page, query: &str) -> String {
+    if query.is_empty() {
+        page.path()
+    } else {
+        format!("{}?{query}", page.path())
+    }
 }
 
 /// The sign-in page, returning to `next` afterwards, with an optional notice to show.
@@ -324,12 +360,17 @@ mod tests {
             Page::ChangeUsername,
             Page::Sessions,
             Page::Security,
+            Page::Activity,
             Page::ForgotPassword,
             Page::ForgotUsername,
             Page::Users,
             Page::User { id: Some(42) },
             Page::User { id: Some(0) },
             Page::User { id: None },
+            Page::Console,
+            Page::ConsoleUser { id: Some(7) },
+            Page::ConsoleUser { id: None },
+            Page::Audit,
             Page::ProviderCallback { provider: "google".into() },
             Page::NotFound,
         ];
@@ -355,6 +396,11 @@ mod tests {
         assert_eq!(Page::at("/username/reset"), Page::ForgotUsername);
         assert_eq!(Page::at("/users"), Page::Users);
         assert_eq!(Page::at("/users/42"), Page::User { id: Some(42) });
+        assert_eq!(Page::at("/profile/activity"), Page::Activity);
+        assert_eq!(Page::at("/console"), Page::Console);
+        assert_eq!(Page::at("/console/users/7"), Page::ConsoleUser { id: Some(7) });
+        assert_eq!(Page::at("/console/users/ann"), Page::ConsoleUser { id: None });
+        assert_eq!(Page::at("/console/audit"), Page::Audit);
         let [activate, reset_password, reset_username, revert_email] = link_pages(UID, TOKEN);
         assert_eq!(Page::at(&format!("/activate/{UID}/{TOKEN}")), activate);
         assert_eq!(Page::at(&format!("/password/reset/confirm/{UID}/{TOKEN}")), reset_password);
@@ -398,7 +444,7 @@ mod tests {
     }
 
     #[test]
-    fn the_profile_password_username_sessions_security_users_and_user_pages_need_a_signed_in_person() {
+    fn the_profile_password_username_sessions_security_activity_users_user_and_console_pages_need_a_signed_in_person() {
         let protected: Vec<Page> = every_page().into_iter().filter(Page::requires_sign_in).collect();
         assert_eq!(
             protected,
@@ -408,10 +454,15 @@ mod tests {
                 Page::ChangeUsername,
                 Page::Sessions,
                 Page::Security,
+                Page::Activity,
                 Page::Users,
                 Page::User { id: Some(42) },
                 Page::User { id: Some(0) },
                 Page::User { id: None },
+                Page::Console,
+                Page::ConsoleUser { id: Some(7) },
+                Page::ConsoleUser { id: None },
+                Page::Audit,
             ]
         );
     }
@@ -443,6 +494,9 @@ mod tests {
             "/email/revert/MQ",
             "/email/revert/MQ/t/extra",
             "/users/1/2",
+            "/console/users",
+            "/console/users/1/sessions",
+            "/console/audit/1",
         ] {
             assert_eq!(Page::at(path), Page::NotFound, "{path}");
         }
@@ -502,6 +556,12 @@ mod tests {
             "/login?next=/users/3%3Ftab%3D1",
             "the query is part of the way back, not of the sign-in page's address"
         );
+    }
+
+    #[test]
+    fn a_page_with_a_query_keeps_it_after_a_question_mark() {
+        assert_eq!(with_query(&Page::Audit, "user=4&page=2"), "/console/audit?user=4&page=2");
+        assert_eq!(with_query(&Page::Console, ""), "/console");
     }
 
     #[test]

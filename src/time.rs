@@ -20,9 +20,50 @@ pub fn local(rfc3339: &str) -> String {
     readable(rfc3339, local_offset(rfc3339)).unwrap_or_else(|| rfc3339.to_owned())
 }
 
+/// `rfc3339` as a `datetime-local` input holds it, `offset_minutes` east of UTC, to the
+/// minute: "2026-11-29T17:00". `None` when the text is not an RFC 3339 date and time.
+pub fn input_value(rfc3339: &str, offset_minutes: i64) -> Option<String> {
+    Some(minute_text(utc_minutes(rfc3339)? + offset_minutes))
+}
+
+/// A `datetime-local` input's value ("2026-11-29T17:00", seconds optional), taken as a time
+/// `offset_minutes` east of UTC, in RFC 3339 at UTC: "2026-11-29T16:00:00Z". `None` when it
+/// is not such a value.
+pub fn from_input(value: &str, offset_minutes: i64) -> Option<String> {
+    let value = value.trim();
+    let (minute, seconds) = match value.len() {
+        16 => (value, "00"),
+        19 if value.as_bytes()[16] == b':' => (&value[..16], &value[17..]),
+        _ => return None,
+    };
+    if !seconds.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let minutes = utc_minutes(&format!("{minute}:{seconds}Z"))? - offset_minutes;
+    Some(format!("{}:{seconds}Z", minute_text(minutes)))
+}
+
+/// [`input_value`] in this browser's time zone; empty when the text is not a time.
+pub fn local_input_value(rfc3339: &str) -> String {
+    input_value(rfc3339, local_offset(rfc3339)).unwrap_or_default()
+}
+
+/// [`from_input`] in this browser's time zone.
+pub fn from_local_input(value: &str) -> Option<String> {
+    from_input(value, local_offset(value))
+}
+
+/// Minutes since the epoch as "2026-11-29T16:00".
+fn minute_text(minutes: i64) -> String {
+    let (year, month, day) = civil_from_days(minutes.div_euclid(24 * 60));
+    let of_day = minutes.rem_euclid(24 * 60);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}", of_day / 60, of_day % 60)
+}
+
 #[cfg(target_arch = "wasm32")]
 fn local_offset(rfc3339: &str) -> i64 {
-    // `getTimezoneOffset` counts minutes west of UTC; NaN for a date it cannot read.
+    // `getTimezoneOffset` counts minutes west of UTC; NaN for a date it cannot read. A date
+    // and time without an offset is read as this browser's local time.
     let west = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(rfc3339)).get_timezone_offset();
     if west.is_finite() {
         -(west as i64)
@@ -180,6 +221,28 @@ mod tests {
         ] {
             assert_eq!(readable(text, 0), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_time_goes_into_a_time_input_in_the_browsers_time_zone_and_back_out_at_utc() {
+        assert_eq!(input_value("2026-11-29T16:00:05.123Z", 60).as_deref(), Some("2026-11-29T17:00"));
+        assert_eq!(input_value("2026-12-31T23:30:59Z", 60).as_deref(), Some("2027-01-01T00:30"));
+        assert_eq!(from_input("2026-11-29T17:00", 60).as_deref(), Some("2026-11-29T16:00:00Z"));
+        assert_eq!(from_input("2027-01-01T00:30:59", 60).as_deref(), Some("2026-12-31T23:30:59Z"));
+        assert_eq!(from_input("2026-03-01T00:15", -60).as_deref(), Some("2026-03-01T01:15:00Z"));
+        let there = from_input("2026-11-29T17:00:05", 330).unwrap();
+        assert_eq!(there, "2026-11-29T11:30:05Z");
+        assert_eq!(input_value(&there, 330).as_deref(), Some("2026-11-29T17:00"));
+    }
+
+    #[test]
+    fn what_is_not_a_time_inputs_value_is_not_read_as_one() {
+        for value in ["", "2026-11-29", "2026-11-29T17", "2026-11-29T17:00Z", "2026-11-29T17:00:5x", "2026-11-29T25:00"]
+        {
+            assert_eq!(from_input(value, 0), None, "{value}");
+        }
+        assert_eq!(input_value("soon", 0), None);
+        assert_eq!(local_input_value("soon"), "");
     }
 
     #[test]

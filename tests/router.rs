@@ -17,12 +17,14 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// The API: it knows one person, `ada`, whose refresh cookie the browser holds, and who is
-/// given the access token `access-ada`; it records every request.
+/// given the access token `access-ada`; it records every request. When `staff`, ada is staff,
+/// and the staff API knows one more account, ann's (id 4).
 #[derive(Default)]
 struct Api {
     requests: Mutex<Vec<String>>,
     /// The body of every request, by path.
     bodies: Mutex<Vec<(String, Option<String>)>>,
+    staff: bool,
 }
 
 impl Api {
@@ -47,7 +49,13 @@ impl Transport for Fake {
     fn send(&self, request: Request) -> Pending {
         self.0.requests.lock().unwrap().push(request.path.clone());
         self.0.bodies.lock().unwrap().push((request.path.clone(), request.body.clone()));
+        let staff = self.0.staff;
         Box::pin(async move {
+            if staff && request.bearer.as_deref() == Some("access-ada") {
+                if let Some(answer) = staff_api(&request) {
+                    return Ok(answer);
+                }
+            }
             Ok(match (request.path.as_str(), request.bearer.as_deref()) {
                 ("jwt/refresh/", None) => Response { status: 200, body: r#"{"access":"access-ada"}"#.into() },
                 // The link whose token is `used` was used already.
@@ -71,6 +79,15 @@ impl Transport for Fake {
                     body: r#"[{"id":"0123456789abcdef0123456789abcdef","created":"2026-11-29T16:00:00Z","last_used":"2026-11-29T16:05:00Z","ip":"127.0.0.1","user_agent":"","device":"Chrome on Linux","method":"password","current":true},
                               {"id":"fedcba9876543210fedcba9876543210","created":"2026-11-28T09:00:00Z","last_used":"2026-11-28T09:30:00Z","ip":"10.0.0.2","user_agent":"","device":"Firefox on Windows 10","method":"password","current":false}]"#.into(),
                 },
+                ("users/me/activity/", Some("access-ada")) => Response {
+                    status: 200,
+                    body: r#"[{"id":3,"event":"user.signed_in","at":"2026-12-05T16:01:33.123456Z","user":{"id":1,"username":"ada"},"actor":null,
+                               "ip":"192.0.2.4","user_agent":"","device":"Firefox on Linux","detail":"password+totp"},
+                              {"id":2,"event":"user.activated","at":"2026-12-05T16:00:00Z","user":{"id":1,"username":"ada"},"actor":{"id":9,"username":"root"},
+                               "ip":"10.0.0.9","user_agent":"","device":"Chrome on Linux","detail":"staff"},
+                              {"id":1,"event":"user.future_thing","at":"2026-12-05T15:00:00Z","user":{"id":1,"username":"ada"},"actor":null,
+                               "ip":"","user_agent":"","device":"","detail":""}]"#.into(),
+                },
                 ("users/me/", Some("access-ada")) => Response {
                     status: 200,
                     body: r#"{"id":1,"first_name":"Ada","last_name":"","username":"ada","email":"ada@example.com","is_active":true}"#.into(),
@@ -81,16 +98,45 @@ impl Transport for Fake {
     }
 }
 
+/// What the staff API answers staff: ada's own account, ann's, ann deactivated, and a page of
+/// accounts. `None` for the paths it does not hold.
+fn staff_api(request: &Request) -> Option<Response> {
+    let account = |id: u32, name: &str, active: bool, staff: bool| {
+        format!(
+            r#"{{"id":{id},"username":"{name}","email":"{name}@example.com","first_name":"","last_name":"","is_active":{active},
+                "is_staff":{staff},"is_superuser":false,"date_joined":"2026-12-01T09:00:00Z","last_login":null,"second_factors":0}}"#
+        )
+    };
+    let body = match (request.method, request.path.as_str()) {
+        (Method::Get, "admin/users/1/") => account(1, "ada", true, true),
+        (Method::Get, "admin/users/4/") => account(4, "ann", true, false),
+        (Method::Post, "admin/users/4/deactivate/") => account(4, "ann", false, false),
+        (Method::Get, "users/4/sessions/") => "[]".to_owned(),
+        (Method::Get, path) if path.starts_with("admin/users/") => format!(
+            r#"{{"count":2,"next":null,"previous":null,"results":[{},{}]}}"#,
+            account(1, "ada", true, true),
+            account(4, "ann", true, false)
+        ),
+        _ => return None,
+    };
+    Some(Response { status: 200, body })
+}
+
 /// The app's session and pages at `path`, inside the router, as `App` mounts them, with a
 /// signed-in state shared under `key` when `signed_in`.
 fn app_at(path: &str, key: &'static str, signed_in: bool) -> (web_sys::HtmlElement, Arc<Api>, impl Drop) {
+    app_with(Api::default(), path, key, signed_in)
+}
+
+/// [`app_at`] with the API `api`.
+fn app_with(api: Api, path: &str, key: &'static str, signed_in: bool) -> (web_sys::HtmlElement, Arc<Api>, impl Drop) {
     window().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(path)).unwrap();
     storage::clear(key);
     if signed_in {
         let marker = Marker { user_id: 1, username: "ada".into(), generation: 0, refreshed_at: 0.0 };
         storage::save(key, &Shared::SignedIn(marker));
     }
-    let api = Arc::new(Api::default());
+    let api = Arc::new(api);
     let fake = api.clone();
     let document = document();
     let parent = document.create_element("div").unwrap().unchecked_into::<web_sys::HtmlElement>();
@@ -213,7 +259,79 @@ async fn a_signed_in_person_sees_the_protected_page_once_the_session_is_confirme
     );
     until("the change-username page is shown", || heading(&parent) == "Change your username").await;
     assert_eq!(address(), "/profile/username");
-    assert_eq!(api.requests(), ["jwt/refresh/", "users/me/"], "an access token first, with the refresh cookie");
+    until("the staff API is asked whether ada is staff", || api.requests().len() == 3).await;
+    assert_eq!(
+        api.requests(),
+        ["jwt/refresh/", "users/me/", "admin/users/1/"],
+        "an access token first, with the refresh cookie"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_recent_activity_says_each_event_in_words_with_its_time() {
+    let (parent, _, _app) = app_at("/profile/activity", "test.router.activity", true);
+    let list = || element(&parent, "ol.events");
+    until("the events are listed", || list().is_some_and(|list| list.child_element_count() == 3)).await;
+    assert_eq!(heading(&parent), "Recent activity");
+    assert_eq!(document().title(), "Recent activity · Gatehouse");
+    let said = |n: u32| text_of(&parent, &format!("ol.events li:nth-child({n}) .event-what"));
+    assert_eq!(
+        said(1),
+        "Signed in with a password, then a code from an authenticator app from Firefox on Linux, 192.0.2.4"
+    );
+    assert_eq!(said(2), "Account activated by root");
+    assert_eq!(said(3), "user.future_thing", "an event the app does not know is shown by its name");
+    let time = element(&parent, "ol.events li:nth-child(1) time").unwrap();
+    assert_eq!(time.get_attribute("datetime").as_deref(), Some("2026-12-05T16:01:33.123456Z"));
+}
+
+#[wasm_bindgen_test]
+async fn the_console_is_not_found_by_a_person_who_is_not_staff_and_not_offered_to_them() {
+    for (path, key) in [
+        ("/console", "test.router.console-denied"),
+        ("/console/audit?user=4", "test.router.audit-denied"),
+        ("/console/users/4", "test.router.account-denied"),
+    ] {
+        let (parent, api, _app) = app_at(path, key, true);
+        until(&format!("{path} is not found"), || heading(&parent) == "Page not found").await;
+        assert_eq!(document().title(), "Page not found · Gatehouse");
+        assert!(api.requests().iter().any(|asked| asked.starts_with("admin/")), "the server was asked");
+        assert!(parent.query_selector("a[href='/console']").unwrap().is_none(), "no link to the console");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn staff_find_the_console_in_the_navigation_and_deactivate_an_account_after_confirming() {
+    let api = Api { staff: true, ..Api::default() };
+    let (parent, api, _app) = app_with(api, "/console/users/4", "test.router.console-staff", true);
+    until("ann's account is shown", || heading(&parent) == "ann").await;
+    until("the navigation links to the console", || parent.query_selector("nav a[href='/console']").unwrap().is_some())
+        .await;
+    assert_eq!(text_of(&parent, "[data-testid='account-active']"), "Yes");
+    assert_eq!(
+        element(&parent, "a[href='/console/audit?user=4']").and_then(|link| link.text_content()).as_deref(),
+        Some("Audit trail of this account")
+    );
+
+    element(&parent, "#action-deactivate").unwrap().click();
+    until("the console asks first", || text_of(&parent, "#confirm-action-heading") == "Deactivate ann?").await;
+    assert_eq!(element(&parent, "#action-deactivate").unwrap().get_attribute("aria-expanded").as_deref(), Some("true"));
+    assert!(!api.requests().contains(&"admin/users/4/deactivate/".to_owned()), "nothing is done before confirming");
+    let cancel = || element(&parent, "[role='region'] button.secondary");
+    assert_eq!(cancel().unwrap().text_content().as_deref(), Some("Cancel"));
+    cancel().unwrap().click();
+    until("the question is gone", || element(&parent, "#confirm-action-heading").is_none()).await;
+    assert!(!api.requests().contains(&"admin/users/4/deactivate/".to_owned()), "a cancelled action is not done");
+
+    element(&parent, "#action-deactivate").unwrap().click();
+    until("the console asks again", || element(&parent, "#confirm-action-heading").is_some()).await;
+    let confirm = element(&parent, "[role='region'] button").unwrap();
+    assert_eq!(confirm.text_content().as_deref(), Some("Confirm"));
+    confirm.click();
+    until("the outcome is said", || text_of(&parent, "[role='status']") == "ann was deactivated.").await;
+    assert_eq!(text_of(&parent, "[data-testid='account-active']"), "No");
+    assert!(element(&parent, "#action-activate").is_some(), "an inactive account can be activated");
+    assert_eq!(api.requests().iter().filter(|asked| *asked == "admin/users/4/deactivate/").count(), 1);
 }
 
 #[wasm_bindgen_test]

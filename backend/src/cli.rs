@@ -235,7 +235,7 @@ async fn print_users(store: &Store, text: &str, page: i64) -> anyhow::Result<()>
         return Ok(());
     }
     println!("{:>8}  {:<24}  {:<32}  {:<8}  {:<5}  joined (UTC)", "id", "username", "email", "active", "staff");
-    for user in &found.users {
+    for user in found.users.iter().map(|found| &found.user) {
         println!(
             "{:>8}  {:<24}  {:<32}  {:<8}  {:<5}  {}",
             user.id,

@@ -210,6 +210,9 @@ test.describe('accessibility', () => {
     await visit('/profile/password', () => heading('Change your password'));
     await visit('/profile/username', () => heading('Change your username'));
     await visit('/profile/sessions', () => page.getByRole('button', { name: 'Sign out of all other devices' }));
+    await visit('/profile/activity', () => page.getByRole('list', { name: 'Recent activity, newest first' }));
+    // The staff console, to someone who is not staff (console.spec.ts audits it for staff).
+    await visit('/console', () => heading('Page not found'));
     await visit('/users', () => page.getByRole('cell', { name: person.username, exact: true }));
     await page.getByRole('link', { name: person.username, exact: true }).click();
     await expect(heading(person.username)).toBeVisible();

@@ -2,6 +2,7 @@ import { test, expect, Page } from '@playwright/test';
 import * as path from 'node:path';
 import { servers } from './support/servers';
 import { activeAccount, signIn } from './support/app';
+import { staffAccount } from './support/staff';
 import { linkIn, mailAbout } from './support/mailbox';
 import { totp } from './support/totp';
 
@@ -72,6 +73,10 @@ for (const size of sizes) {
     await expect(page.getByRole('button', { name: 'Sign out of all other devices' })).toBeVisible();
     await shot('sessions');
 
+    await page.goto('/profile/activity');
+    await expect(page.getByRole('list', { name: 'Recent activity, newest first' })).toBeVisible();
+    await shot('activity');
+
     await page.getByRole('button', { name: 'Sign out', exact: true }).first().click();
     await page.goto('/password/reset');
     await field('Email').fill(person.email);
@@ -111,5 +116,21 @@ for (const size of sizes) {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('heading', { name: 'Second step' })).toBeVisible();
     await shot('sign-in-second-step');
+
+    // The staff console: the accounts, one account with its actions, and the audit trail.
+    const staff = staffAccount(server, `staff${size.name}`);
+    await page.goto('/login');
+    await signIn(page, staff.username, staff.password);
+    await page.goto(`/console?search=${person.username}`);
+    await expect(page.getByRole('link', { name: person.username, exact: true })).toBeVisible();
+    await shot('console');
+    await page.getByRole('link', { name: person.username, exact: true }).click();
+    await page.getByRole('button', { name: 'Deactivate', exact: true }).click();
+    await expect(page.getByRole('button', { name: 'Confirm' })).toBeVisible();
+    await shot('console-account');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('link', { name: 'Audit trail of this account' }).click();
+    await expect(page.getByRole('heading', { level: 2, name: /events?$/ })).toBeVisible();
+    await shot('audit-trail');
   });
 }

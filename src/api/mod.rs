@@ -7,6 +7,7 @@
 //! memory; LocalStorage tells the other tabs who is signed in and when the session was renewed
 //! (`session.rs`).
 
+mod admin;
 mod error;
 pub mod transport;
 mod types;
@@ -19,10 +20,11 @@ use std::rc::Rc;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+pub use admin::{page_count, AccountSearch, AdminAction, AuditFilter, PAGE_SIZE};
 pub use error::{decode, messages, ApiError};
 pub use types::{
-    changes_email, Confirmed, ConnectedAccount, Factor, Factors, NewAccount, PasskeyOptions, ProfileChange, Provider,
-    SessionInfo, TotpEnrolment, User,
+    changes_email, AdminUser, Confirmed, ConnectedAccount, Event, Factor, Factors, NewAccount, Paged, PasskeyOptions,
+    ProfileChange, Provider, SessionInfo, TotpEnrolment, User, Who,
 };
 
 use crate::session::{storage, Access, Marker, Shared};
@@ -593,6 +595,11 @@ impl Client {
     /// Every session of the signed-in person, newest first.
     pub async fn sessions(&self) -> Result<Vec<SessionInfo>, ApiError> {
         parse(self.authed(Method::Get, "users/me/sessions/", None).await?)
+    }
+
+    /// The signed-in person's latest events (at most thirty), newest first.
+    pub async fn activity(&self) -> Result<Vec<Event>, ApiError> {
+        parse(self.authed(Method::Get, "users/me/activity/", None).await?)
     }
 
     // ----- Identity providers -----

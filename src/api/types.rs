@@ -109,6 +109,93 @@ impl SessionInfo {
     }
 }
 
+/// Someone an event names: the account it happened to, or whoever did it. The server's shell
+/// has no id.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Who {
+    #[serde(default)]
+    pub id: Option<u64>,
+    pub username: String,
+}
+
+/// One event of an account's history: what happened, when, to whom, by whom and from where.
+/// The signed-in person's own activity and the staff's audit trail are lists of these.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Event {
+    pub id: u64,
+    /// Such as `user.signed_in`; `events.rs` says each in words.
+    pub event: String,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The account it happened to; `None` when it is gone.
+    #[serde(default)]
+    pub user: Option<Who>,
+    /// Who did it, when it was not the person themselves.
+    #[serde(default)]
+    pub actor: Option<Who>,
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub ip: String,
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub user_agent: String,
+    /// A readable browser and system, such as "Firefox on Linux", made by the server.
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub device: String,
+    /// What the event name alone does not say, such as how someone signed in; may be empty.
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub detail: String,
+}
+
+/// An account as the staff's console shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AdminUser {
+    pub id: u64,
+    pub username: String,
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub email: String,
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub first_name: String,
+    #[serde(default, deserialize_with = "blank_if_null")]
+    pub last_name: String,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    /// RFC 3339, UTC.
+    pub date_joined: String,
+    /// RFC 3339, UTC; `None` when the account never signed in.
+    #[serde(default)]
+    pub last_login: Option<String>,
+    /// How many second factors the account has.
+    #[serde(default)]
+    pub second_factors: u32,
+}
+
+impl AdminUser {
+    /// The first and last name, or empty.
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name.trim(), self.last_name.trim()).trim().to_owned()
+    }
+}
+
+/// One page of a long list, as DRF pages one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Paged<T> {
+    /// How many there are on every page together.
+    pub count: u64,
+    /// Whether the server stopped counting at `count`: there are more.
+    #[serde(default)]
+    pub count_capped: bool,
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub previous: Option<String>,
+    pub results: Vec<T>,
+}
+
+/// A text field that may come as `null`, read as empty.
+fn blank_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 /// One second factor of the signed-in person: an authenticator app or a passkey.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Factor {
@@ -259,6 +346,37 @@ mod tests {
         assert!(!factors.factors[0].is_passkey());
         assert!(factors.factors[1].is_passkey());
         assert_eq!(factors.factors[1].last_used.as_deref(), Some("2026-12-05T11:05:00Z"));
+    }
+
+    #[test]
+    fn an_event_reads_as_the_server_lists_it_with_or_without_who_did_it() {
+        let body = r#"[{"id":12,"event":"user.deactivated","at":"2026-12-05T16:01:33.123456Z","user":{"id":4,"username":"ann"},
+                        "actor":{"id":1,"username":"admin"},"ip":"192.0.2.4","user_agent":"Mozilla/5.0","device":"Firefox on Linux","detail":""},
+                       {"id":11,"event":"user.activated","at":"2026-12-05T16:00:00Z","user":null,"actor":{"id":null,"username":"shell"},
+                        "ip":null,"user_agent":"","device":"","detail":""}]"#;
+        let events: Vec<Event> = serde_json::from_str(body).unwrap();
+        assert_eq!(events[0].user, Some(Who { id: Some(4), username: "ann".into() }));
+        assert_eq!(events[0].actor.as_ref().map(|who| who.username.as_str()), Some("admin"));
+        assert_eq!((events[0].ip.as_str(), events[0].device.as_str()), ("192.0.2.4", "Firefox on Linux"));
+        assert_eq!(events[1].user, None);
+        assert_eq!(events[1].actor, Some(Who { id: None, username: "shell".into() }));
+        assert_eq!(events[1].ip, "");
+    }
+
+    #[test]
+    fn a_page_of_accounts_reads_as_the_staff_api_sends_it() {
+        let body = r#"{"count":26,"next":"http://127.0.0.1:8000/auth/admin/users/?page=2","previous":null,
+                       "results":[{"id":4,"username":"ann","email":"ann@example.com","first_name":"Ann","last_name":"Lee",
+                                   "is_active":true,"is_staff":false,"is_superuser":false,"date_joined":"2026-12-01T09:00:00Z",
+                                   "last_login":null,"second_factors":2}]}"#;
+        let page: Paged<AdminUser> = serde_json::from_str(body).unwrap();
+        assert_eq!(page.count, 26);
+        assert!(!page.count_capped, "a page without the field was counted to the end");
+        assert!(page.next.is_some() && page.previous.is_none());
+        let ann = &page.results[0];
+        assert_eq!((ann.full_name().as_str(), ann.second_factors, ann.last_login.as_deref()), ("Ann Lee", 2, None));
+        let unnamed = AdminUser { first_name: String::new(), last_name: " ".into(), ..ann.clone() };
+        assert_eq!(unnamed.full_name(), "");
     }
 
     #[test]

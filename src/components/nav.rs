@@ -1,4 +1,5 @@
-//! The header: the app's name, where one can go, and who is signed in.
+//! The header: the app's name, where one can go (the staff console too, for staff), and who is
+//! signed in.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -42,6 +43,9 @@ pub fn Nav() -> impl IntoView {
                     >
                         <A href=Page::Profile.path()>"Profile"</A>
                         <A href=Page::Users.path()>"Users"</A>
+                        <Show when=move || auth.staff.get()>
+                            <A href=Page::Console.path()>"Staff console"</A>
+                        </Show>
                         <span class="who" data-testid="signed-in-as">
                             "Signed in as "
                             <strong>{who}</strong>

@@ -107,6 +107,7 @@ fn ProfileForm(user: User) -> impl IntoView {
                 <li><A href=Page::ChangePassword.path()>"Change password"</A></li>
                 <li><A href=Page::ChangeUsername.path()>"Change username"</A></li>
                 <li><A href=Page::Sessions.path()>"Sessions"</A></li>
+                <li><A href=Page::Activity.path()>"Recent activity"</A></li>
                 <li><A href=Page::Security.path()>"Security: second factors and passkeys"</A></li>
             </ul>
         </section>

@@ -2,7 +2,9 @@
 
 mod account;
 mod activation;
+mod activity;
 mod ask_for_link;
+mod console;
 mod email_revert;
 mod home;
 pub(crate) mod providers;
@@ -15,7 +17,9 @@ mod users;
 
 pub use account::{ChangePasswordPage, ChangeUsernamePage, ProfilePage};
 pub use activation::{ActivatePage, CheckEmailPage};
+pub use activity::ActivityPage;
 pub use ask_for_link::{AskForLinkPage, Emailed};
+pub use console::{AuditPage, ConsolePage, ConsoleUserPage};
 pub use email_revert::RevertEmailPage;
 pub use home::{HomePage, NotFoundPage};
 pub use providers::ProviderCallbackPage;

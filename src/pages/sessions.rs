@@ -101,7 +101,10 @@ pub fn SessionsPage() -> impl IntoView {
                         .into_any()
                 }
             }}
-            <p class="aside"><A href=Page::Profile.path()>"Back to your profile"</A></p>
+            <ul class="aside links-list">
+                <li><A href=Page::Activity.path()>"Your recent activity"</A></li>
+                <li><A href=Page::Profile.path()>"Back to your profile"</A></li>
+            </ul>
         </section>
     }
 }

@@ -39,7 +39,7 @@ pub struct AccountView {
     pub date_joined: String,
     pub last_login: Option<String>,
     /// Confirmed second factors (authenticator apps and passkeys).
-    pub second_factors: usize,
+    pub second_factors: i64,
 }
 
 /// The fields of an account in the answer, in order.
@@ -59,9 +59,14 @@ pub const ACCOUNT_FIELDS: &[&str] = &[
 
 async fn view(state: &AppState, user: User) -> Result<AccountView, ApiError> {
     let factors = state.store.factors(user.id).await?;
-    Ok(AccountView {
+    let confirmed = factors.iter().filter(|factor| factor.confirmed_at.is_some()).count();
+    Ok(view_of(user, confirmed as i64))
+}
+
+fn view_of(user: User, second_factors: i64) -> AccountView {
+    AccountView {
         id: user.id,
-        second_factors: factors.iter().filter(|factor| factor.confirmed_at.is_some()).count(),
+        second_factors,
         date_joined: clock::iso(user.date_joined),
         last_login: user.last_login.map(clock::iso),
         username: user.username,
@@ -71,7 +76,7 @@ async fn view(state: &AppState, user: User) -> Result<AccountView, ApiError> {
         is_active: user.is_active,
         is_staff: user.is_staff,
         is_superuser: user.is_superuser,
-    })
+    }
 }
 
 /// One page of a list, and where it stands in the whole.
@@ -119,10 +124,7 @@ pub async fn search(
 ) -> Result<Page<AccountView>, ApiError> {
     staff_only(requester)?;
     let found = state.store.search_users(search.trim(), PAGE_SIZE, offset_of(page)?).await?;
-    let mut results = Vec::with_capacity(found.users.len());
-    for user in found.users {
-        results.push(view(state, user).await?);
-    }
+    let results = found.users.into_iter().map(|found| view_of(found.user, found.second_factors)).collect();
     page_of(results, found.count, found.capped, page)
 }
 

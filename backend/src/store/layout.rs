@@ -142,7 +142,8 @@ pub struct UserSql {
     pub set_active: Write,
     pub set_staff: Write,
     pub count_all: Read,
-    /// A page of every account, by id: `$1` accounts from `$2`.
+    /// A page of every account, by id: `$1` accounts from `$2`; each row is a user's columns and
+    /// its count of confirmed second factors.
     pub page: Read,
     /// The staff console's search on SQLite, whose LIKE ignores ASCII case.
     pub search_sqlite: SearchSql,
@@ -151,7 +152,8 @@ pub struct UserSql {
 }
 
 /// Accounts whose username, e-mail address, first or last name starts with a LIKE pattern
-/// (`$1`, escaped with `\`).
+/// (`$1`, escaped with `\`); each row is a user's columns and its count of confirmed second
+/// factors.
 #[derive(Debug, Clone, Copy)]
 pub struct SearchSql {
     /// How many match, counting at most `$2`.
@@ -204,6 +206,10 @@ impl UserSql {
     pub fn new(dialect: Dialect, table: &str, username: &str, email: &str) -> Self {
         let columns = Self::columns(dialect, username, email);
         let select = format!("SELECT {columns} FROM {table}");
+        let with_factors = format!(
+            "SELECT {columns}, (SELECT COUNT(*) FROM gatehouse_mfa_factors f WHERE f.user_id = {table}.id \
+             AND f.confirmed_at IS NOT NULL) AS second_factors FROM {table}"
+        );
         let (yes, no) = (dialect.truth(true), dialect.truth(false));
         let read = |text: String| Read::new(fixed(text));
         let write = |text: String| Write::new(fixed(text));
@@ -248,9 +254,9 @@ impl UserSql {
             set_active: write(format!("UPDATE {table} SET is_active = {} WHERE id = $1", dialect.flag_in("$2"))),
             set_staff: write(format!("UPDATE {table} SET is_staff = {} WHERE id = $1", dialect.flag_in("$2"))),
             count_all: read(format!("SELECT COUNT(*) AS n FROM {table}")),
-            page: read(format!("{select} ORDER BY id LIMIT $1 OFFSET $2")),
-            search_sqlite: SearchSql::new(&select, table, [username, email, "first_name", "last_name"], false),
-            search_postgres: SearchSql::new(&select, table, [username, email, "first_name", "last_name"], true),
+            page: read(format!("{with_factors} ORDER BY id LIMIT $1 OFFSET $2")),
+            search_sqlite: SearchSql::new(&with_factors, table, [username, email, "first_name", "last_name"], false),
+            search_postgres: SearchSql::new(&with_factors, table, [username, email, "first_name", "last_name"], true),
         }
     }
 }

@@ -421,7 +421,9 @@ impl Store {
             let rows = statement.query().bind(&pattern).bind(limit).bind(offset).fetch_all(&self.pool).await;
             (rows.context("Failed to search the accounts")?, count.min(COUNT_CAP), count > COUNT_CAP)
         };
-        let users = rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")?;
+        let found =
+            |row: &AnyRow| Ok::<_, sqlx::Error>(Found { user: user_of(row)?, second_factors: row.try_get(11)? });
+        let users = rows.iter().map(found).collect::<Result<_, _>>().context("Failed to read a user row")?;
         Ok(UserPage { users, count, capped })
     }
 }
@@ -429,10 +431,17 @@ impl Store {
 /// A search counts at most this many accounts.
 pub const COUNT_CAP: i64 = 1000;
 
+/// An account a search found, with its count of confirmed second factors.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub user: User,
+    pub second_factors: i64,
+}
+
 /// A page of accounts, and how many there are in all (at most [`COUNT_CAP`] when `capped`).
 #[derive(Debug, Clone)]
 pub struct UserPage {
-    pub users: Vec<User>,
+    pub users: Vec<Found>,
     pub count: i64,
     pub capped: bool,
 }

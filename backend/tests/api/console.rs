@@ -148,6 +148,8 @@ async fn staff_send_activation_and_reset_e_mails_and_end_sessions_and_second_fac
     let ann = app.create_user("ann", true, false).await;
     crate::mfa::with_authenticator(&app, &ann).await;
     assert_eq!(app.get_authed(&format!("/auth/admin/users/{}/", ann.id), &access).await.json()["second_factors"], 1);
+    let found = app.get_authed("/auth/admin/users/?search=ann", &access).await.json();
+    assert_eq!(found["results"][0]["second_factors"], 1, "{found}");
     act(&app, &access, ann.id, "send_password_reset").await.assert_status(200);
     let reset = app.last_email_to(&ann.email).await;
     assert!(reset.link().contains("/password/reset/confirm/"), "{}", reset.link());
