@@ -110,6 +110,7 @@ pub fn main() -> ExitCode {
             }
         }
     });
+    telemetry::flush();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

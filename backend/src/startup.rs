@@ -60,6 +60,7 @@ impl Application {
             tracing::info!(provider = provider.name, title = provider.title, "identity provider configured");
         }
         spawn_housekeeping(state.clone());
+        telemetry::spawn_dropped_lines_report();
         crate::revocation::spawn_polling(state.store.clone(), state.revocations.clone(), revocation_memory(&state));
         crate::store::sqlite::spawn_checkpoints(state.store.clone());
         let webhooks = std::sync::Arc::new(crate::webhooks::Webhooks::new(&state.settings.webhooks)?);

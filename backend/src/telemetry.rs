@@ -2,14 +2,26 @@
 //! request. Nothing secret is ever recorded: a request is logged by its route (the pattern it
 //! matched, or the e-mailed link's shape with `{uid}` and `{token}` in place of its values),
 //! never by its path or query.
+//!
+//! Lines are written by a thread of their own: a request formats its line and queues it, and
+//! never waits for standard output. The queue is bounded; when the writer falls that far
+//! behind, new lines are dropped and counted, and the count is reported on standard error.
 
-use std::time::Instant;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest};
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
+
+/// Lines the writer's queue holds before new ones are dropped.
+const QUEUE_LINES: usize = 65_536;
+
+/// The writer thread's guard, until [`flush`]; and its count of dropped lines.
+static WRITER: OnceLock<(Mutex<Option<WorkerGuard>>, ErrorCounter)> = OnceLock::new();
 
 /// Installs the global subscriber once; later calls (tests) do nothing.
 pub fn init(json: bool) {
@@ -17,8 +29,43 @@ pub fn init(json: bool) {
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi);
-    let _ = if json { builder.json().try_init() } else { builder.try_init() };
+    let (writer, guard) = NonBlockingBuilder::default()
+        .buffered_lines_limit(QUEUE_LINES)
+        .lossy(true)
+        .thread_name("gatehouse-log")
+        .finish(std::io::stdout());
+    let dropped = writer.error_counter();
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(writer);
+    let installed = if json { builder.json().try_init() } else { builder.try_init() };
+    if installed.is_ok() {
+        let _ = WRITER.set((Mutex::new(Some(guard)), dropped));
+    }
+}
+
+/// Writes out the lines still queued: before the process exits.
+pub fn flush() {
+    if let Some((guard, _)) = WRITER.get() {
+        drop(guard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
+    }
+}
+
+/// Every ten seconds, says on standard error how many log lines were dropped since the last
+/// report, if any.
+pub fn spawn_dropped_lines_report() {
+    let Some((_, dropped)) = WRITER.get() else { return };
+    tokio::spawn(async move {
+        let mut reported = 0;
+        let mut every = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            every.tick().await;
+            let now = dropped.dropped_lines();
+            if now > reported {
+                eprintln!("gatehouse: {} log lines dropped: the log's reader did not keep up", now - reported);
+                reported = now;
+            }
+        }
+    });
 }
 
 /// The shapes of the app paths e-mailed links open (`activate/{uid}/{token}`, …), segment by

@@ -4,8 +4,9 @@
 //! Every answer carries a Content-Security-Policy that lets only the app's own scripts and wasm
 //! run (the one inline start-up script trunk writes is allowed by its hash) and forbids framing.
 //! Fingerprinted assets are cached for a year; `index.html` is revalidated on every visit.
-//! Text and wasm are sent gzip-compressed when the browser accepts it, compressed once per file
-//! version and kept in memory.
+//! Text and wasm are sent brotli-compressed when the browser accepts it and the build wrote a
+//! `<name>.br` beside the file (`scripts/build-app` does), gzip-compressed otherwise (once per
+//! file version); both are kept in memory.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -46,12 +47,16 @@ pub async fn serve(request: HttpRequest, state: web::Data<AppState>) -> HttpResp
     let mut response = with_security(HttpResponse::Ok(), csp_scripts);
     response.content_type(file.content_type.clone());
     response.insert_header((header::CACHE_CONTROL, cache_control(&path, is_index)));
-    if let Some(gzipped) = &file.gzipped {
+    if file.gzipped.is_some() || file.brotli.is_some() {
         response.insert_header((header::VARY, "Accept-Encoding"));
-        if accepts_gzip(&request) {
-            response.insert_header((header::CONTENT_ENCODING, "gzip"));
-            return response.body(gzipped.clone());
-        }
+    }
+    if let Some(brotli) = file.brotli.as_ref().filter(|_| accepts(&request, "br")) {
+        response.insert_header((header::CONTENT_ENCODING, "br"));
+        return response.body(brotli.clone());
+    }
+    if let Some(gzipped) = file.gzipped.as_ref().filter(|_| accepts(&request, "gzip")) {
+        response.insert_header((header::CONTENT_ENCODING, "gzip"));
+        return response.body(gzipped.clone());
     }
     response.body(file.bytes.clone())
 }
@@ -93,16 +98,17 @@ fn is_fingerprinted(name: &str) -> bool {
     })
 }
 
-fn accepts_gzip(request: &HttpRequest) -> bool {
+/// Whether `Accept-Encoding` takes `coding` (by name or `*`, and not with `q=0`).
+fn accepts(request: &HttpRequest, coding: &str) -> bool {
     let Some(value) = request.headers().get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     value.split(',').any(|item| {
         let mut parts = item.split(';').map(str::trim);
-        let coding = parts.next().unwrap_or("");
+        let named = parts.next().unwrap_or("");
         let refused =
             parts.any(|param| matches!(param.strip_prefix("q="), Some(q) if q.parse::<f32>().is_ok_and(|q| q == 0.0)));
-        (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        (named.eq_ignore_ascii_case(coding) || named == "*") && !refused
     })
 }
 
@@ -110,6 +116,8 @@ fn accepts_gzip(request: &HttpRequest) -> bool {
 struct Loaded {
     bytes: web::Bytes,
     gzipped: Option<web::Bytes>,
+    /// The build's `<name>.br`, when it wrote one.
+    brotli: Option<web::Bytes>,
     content_type: String,
     /// `'sha256-…'` sources for the inline scripts of an HTML file, each preceded by a space.
     inline_script_hashes: String,
@@ -141,9 +149,22 @@ fn load(path: &Path) -> Option<Arc<Loaded>> {
     let gzipped = (compressible && bytes.len() > 1024).then(|| gzip(&bytes)).flatten().map(web::Bytes::from);
     let inline_script_hashes =
         if extension == "html" { inline_script_hashes(&String::from_utf8_lossy(&bytes)) } else { String::new() };
-    let loaded = Arc::new(Loaded { bytes: web::Bytes::from(bytes), gzipped, content_type, inline_script_hashes });
+    let brotli = compressible
+        .then(|| std::fs::read(path.with_file_name(format!("{}.br", file_name(path)))))
+        .and_then(Result::ok);
+    let loaded = Arc::new(Loaded {
+        bytes: web::Bytes::from(bytes),
+        gzipped,
+        brotli: brotli.map(web::Bytes::from),
+        content_type,
+        inline_script_hashes,
+    });
     LOADED.lock().expect("asset cache poisoned").insert(path.to_path_buf(), (version, loaded.clone()));
     Some(loaded)
+}
+
+fn file_name(path: &Path) -> &str {
+    path.file_name().and_then(|name| name.to_str()).unwrap_or("")
 }
 
 fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {

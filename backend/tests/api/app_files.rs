@@ -158,3 +158,23 @@ async fn with_hsts_configured_every_answer_asks_for_https_and_by_default_none_do
     let answer = plain.client.get(format!("{}/auth/users/me/", plain.address)).send().await.unwrap();
     assert!(answer.headers().get("strict-transport-security").is_none());
 }
+
+#[tokio::test]
+async fn the_builds_brotli_copy_is_sent_to_browsers_that_accept_brotli_and_gzip_to_the_others() {
+    let app = app_with_built_files().await;
+    let name = "gatehouse-app-0123456789abcdef.js";
+    let brotli = b"\x1b\x0b\x00\xf8brotli stream as the build wrote it".to_vec();
+    std::fs::write(app.static_dir.join(format!("{name}.br")), &brotli).unwrap();
+    let request = |accept: &str| {
+        app.client.get(format!("{}/{name}", app.address)).header("Accept-Encoding", accept.to_owned()).send()
+    };
+
+    let browser = request("gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(header(&browser, "content-encoding"), "br");
+    assert_eq!(header(&browser, "vary"), "Accept-Encoding");
+    assert_eq!(browser.bytes().await.unwrap(), brotli);
+    let refused = request("br;q=0, gzip").await.unwrap();
+    assert_eq!(header(&refused, "content-encoding"), "gzip");
+    let gzip_only = request("gzip").await.unwrap();
+    assert_eq!(header(&gzip_only, "content-encoding"), "gzip");
+}

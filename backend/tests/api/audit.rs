@@ -210,9 +210,23 @@ async fn a_reused_refresh_token_past_the_grace_period_is_recorded() {
 async fn second_factors_added_removed_and_a_failed_second_step_are_recorded() {
     let app = spawn_app().await;
     let user = app.create_user("ann", true, false).await;
-    crate::mfa::with_authenticator(&app, &user).await;
+    let (key, _) = crate::mfa::with_authenticator(&app, &user).await;
     let token = crate::mfa::first_step(&app, &user).await;
     app.post("/auth/jwt/mfa/", json!({"mfa_token": token, "code": "000000"})).await.assert_status(400);
+    let code = key.code_at(now() as u64 + 30);
+    let signed_in =
+        app.post("/auth/jwt/mfa/", json!({"mfa_token": crate::mfa::first_step(&app, &user).await, "code": code})).await;
+    let ann_access = signed_in.json()["access"].as_str().unwrap().to_owned();
+    let factors = app.get_authed("/auth/users/me/mfa/", &ann_access).await.json();
+    let id = factors["factors"][0]["id"].as_str().unwrap().to_owned();
+    app.request(
+        Method::DELETE,
+        &format!("/auth/users/me/mfa/{id}/"),
+        Some(&ann_access),
+        Some(json!({"current_password": user.password})),
+    )
+    .await
+    .assert_status(204);
     let factors_owner = app.create_user("bob", true, false).await;
     let (access, _) = app.login("bob", &factors_owner.password).await;
 
@@ -227,6 +241,8 @@ async fn second_factors_added_removed_and_a_failed_second_step_are_recorded() {
             ("user.signed_in", "password"),
             ("second_factor.added", "totp"),
             ("user.sign_in_failed", "second_factor"),
+            ("user.signed_in", "password+totp"),
+            ("second_factor.removed", "totp"),
         ])
     );
     assert_eq!(activity(&app, &access).await, pairs(&[("user.signed_in", "password")]), "each sees their own");
