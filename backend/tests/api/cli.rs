@@ -315,7 +315,7 @@ fn production_refuses_e_mail_that_reaches_no_one_and_plain_http_links() {
 #[tokio::test]
 async fn the_request_log_names_routes_and_never_the_uid_or_token_of_a_link() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, mut stdout, port) = serve_in(dir.path());
+    let (mut child, stdout, port) = serve_in(dir.path());
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for path in [
@@ -327,20 +327,38 @@ async fn the_request_log_names_routes_and_never_the_uid_or_token_of_a_link() {
     ] {
         client.get(format!("{base}{path}")).send().await.unwrap();
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let mut log = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut log).unwrap();
-
-    assert!(!log.contains("secret-"), "a link's token reached the log:\n{log}");
-    assert!(!log.contains("/MQ/") && !log.contains("/Mg/"), "a link's uid reached the log:\n{log}");
-    for route in [
+    let routes = [
         "route=/activate/{uid}/{token}",
         "route=/password/reset/confirm/{uid}/{token}",
         "route=/username/reset/confirm/{uid}/{token}",
         "route=/auth/users/{id}/",
         "route=/profile",
-    ] {
+    ];
+    // The log's lines are written by a thread of their own: read them as they come, until
+    // every request's line is there (or 30 s have passed), before the server is stopped.
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut log = String::new();
+    while !routes.iter().all(|route| log.contains(route)) {
+        match received.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            Ok(line) => log.push_str(&format!("{line}\n")),
+            Err(_) => break,
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    log.extend(received.iter().map(|line| format!("{line}\n")));
+
+    assert!(!log.contains("secret-"), "a link's token reached the log:\n{log}");
+    assert!(!log.contains("/MQ/") && !log.contains("/Mg/"), "a link's uid reached the log:\n{log}");
+    for route in routes {
         assert!(log.contains(route), "{route} is not in the log:\n{log}");
     }
 }
@@ -386,7 +404,8 @@ async fn the_users_command_finds_accounts_and_deactivates_and_makes_staff_record
 
     let (ok, said, _) = run(&["users", "deactivate", "bob"]);
     assert!(ok);
-    assert!(said.ends_with("\"bob\" (id 3): inactive, staff.\n"), "{said}");
+    // The log's lines come from a thread of their own, before or after the command's answer.
+    assert!(said.lines().any(|line| line == "\"bob\" (id 3): inactive, staff."), "{said}");
     let (ok, said, _) = run(&["users", "remove-staff", "bob"]);
     assert!(ok && said.contains("not staff"), "{said}");
     let (ok, _, stderr) = run(&["users", "activate", "nobody"]);
