@@ -47,6 +47,25 @@ async fn a_stolen_access_token_s_email_change_is_told_to_the_old_address_which_t
     app.post("/auth/users/revert_email/", json!({"uid": uid, "token": token}))
         .await
         .assert(400, json!({"token": [NOT_VALID]}));
+
+    // The owner's recent activity tells the story: the change, and the change taken back.
+    let (access, _) = app.login("alice", &user.password).await;
+    let activity = app.get_authed("/auth/users/me/activity/", &access).await.json();
+    let events: Vec<(&str, &str)> = activity
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|event| (event["event"].as_str().unwrap(), event["detail"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        events[..4],
+        [
+            ("user.signed_in", "password"),
+            ("email.changed", "reverted"),
+            ("email.changed", ""),
+            ("user.updated", "email,is_active")
+        ]
+    );
 }
 
 #[tokio::test]
