@@ -156,17 +156,18 @@ impl Origin {
 }
 
 tokio::task_local! {
-    static ORIGIN: Origin;
+    static ORIGIN: std::rc::Rc<dyn Fn() -> Origin>;
 }
 
-/// Runs `work` (a request's handling) with `origin` as where its events come from.
-pub async fn from<F: Future>(origin: Origin, work: F) -> F::Output {
-    ORIGIN.scope(origin, work).await
+/// Runs `work` (a request's handling) with `origin` telling where its events come from. It is
+/// asked only when an event is recorded: most requests record none.
+pub async fn from<F: Future>(origin: impl Fn() -> Origin + 'static, work: F) -> F::Output {
+    ORIGIN.scope(std::rc::Rc::new(origin), work).await
 }
 
 /// Where the request being handled comes from; empty outside a request (the shell, tasks).
 pub fn origin() -> Origin {
-    ORIGIN.try_with(Clone::clone).unwrap_or_default()
+    ORIGIN.try_with(|origin| origin()).unwrap_or_default()
 }
 
 /// One event, ready to be stored.

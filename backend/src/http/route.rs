@@ -57,8 +57,9 @@ where
     // `LANGUAGE_CODE`'s, their default, and nothing needs keeping.
     let negotiated = languages.filter(|languages| languages.negotiates()).and(language.as_ref());
     // Events recorded while the request runs say where it came from.
-    let trusted = request.app_data::<web::Data<TrustedProxies>>();
-    let origin = origin_of(request, trusted.map_or(&[][..], |trusted| &trusted.0));
+    let trusted = request.app_data::<web::Data<TrustedProxies>>().cloned();
+    let asking = request.clone();
+    let origin = move || origin_of(&asking, trusted.as_ref().map_or(&[][..], |trusted| &trusted.0));
     let handler = audit::from(origin, handler);
     let outcome = match negotiated {
         Some(language) => i18n::speaking(language.clone(), handler).await,

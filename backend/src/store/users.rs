@@ -448,7 +448,7 @@ pub struct UserPage {
 
 /// What a change brings with it, written in its transaction: the e-mails it sends and the
 /// audit events it records.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Effects<'a> {
     pub emails: &'a [OutgoingEmail],
     pub events: &'a [Event],
