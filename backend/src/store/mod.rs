@@ -33,6 +33,11 @@ use sqlx::{AnyPool, Executor};
 
 use statement::WriteTurn;
 
+/// A pooled connection idle this long is checked with a round trip before it is used again:
+/// after a database restart, the connections that were idle are replaced before a request
+/// meets them. Under load no connection is idle that long, and none is checked.
+const CHECK_IDLE_CONNECTIONS_AFTER: Duration = Duration::from_secs(1);
+
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
@@ -75,6 +80,17 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // Checking every connection as it is taken would add a round trip to every query
+            // (the pool also checks each one as it is given back, off the request's path).
+            .test_before_acquire(false)
+            .before_acquire(|connection, metadata| {
+                Box::pin(async move {
+                    if metadata.idle_for >= CHECK_IDLE_CONNECTIONS_AFTER {
+                        sqlx::Connection::ping(connection).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

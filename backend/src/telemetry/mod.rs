@@ -3,9 +3,12 @@
 //! matched, or the e-mailed link's shape with `{uid}` and `{token}` in place of its values),
 //! never by its path or query.
 //!
-//! Lines are written by a thread of their own: a request formats its line and queues it, and
-//! never waits for standard output. The queue is bounded; when the writer falls that far
-//! behind, new lines are dropped and counted, and the count is reported on standard error.
+//! Lines are written by a thread of their own (`writer.rs`): a request formats its line and
+//! appends it to a buffer, and never waits for standard output. The buffer is bounded; when the
+//! writer falls that far behind, new lines are dropped and counted, and the count is reported
+//! on standard error.
+
+mod writer;
 
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -14,14 +17,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest};
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
 use tracing_subscriber::EnvFilter;
 
-/// Lines the writer's queue holds before new ones are dropped.
-const QUEUE_LINES: usize = 65_536;
-
-/// The writer thread's guard, until [`flush`]; and its count of dropped lines.
-static WRITER: OnceLock<(Mutex<Option<WorkerGuard>>, ErrorCounter)> = OnceLock::new();
+/// The writer thread, until [`flush`]; and the handle that counts dropped lines.
+static WRITER: OnceLock<(Mutex<writer::Closer>, writer::Batched)> = OnceLock::new();
 
 /// Installs the global subscriber once; later calls (tests) do nothing.
 pub fn init(json: bool) {
@@ -29,37 +28,35 @@ pub fn init(json: bool) {
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout()) && std::env::var_os("NO_COLOR").is_none();
-    let (writer, guard) = NonBlockingBuilder::default()
-        .buffered_lines_limit(QUEUE_LINES)
-        .lossy(true)
-        .thread_name("gatehouse-log")
-        .finish(std::io::stdout());
-    let dropped = writer.error_counter();
+    let (lines, mut closer) = writer::spawn(std::io::stdout());
     let builder =
-        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(writer);
+        tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(lines.clone());
     let installed = if json { builder.json().try_init() } else { builder.try_init() };
-    if installed.is_ok() {
-        let _ = WRITER.set((Mutex::new(Some(guard)), dropped));
+    match installed {
+        Ok(()) => {
+            let _ = WRITER.set((Mutex::new(closer), lines));
+        }
+        Err(_) => closer.close(),
     }
 }
 
 /// Writes out the lines still queued: before the process exits.
 pub fn flush() {
-    if let Some((guard, _)) = WRITER.get() {
-        drop(guard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take());
+    if let Some((closer, _)) = WRITER.get() {
+        closer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).close();
     }
 }
 
 /// Every ten seconds, says on standard error how many log lines were dropped since the last
 /// report, if any.
 pub fn spawn_dropped_lines_report() {
-    let Some((_, dropped)) = WRITER.get() else { return };
+    let Some((_, lines)) = WRITER.get() else { return };
     tokio::spawn(async move {
         let mut reported = 0;
         let mut every = tokio::time::interval(Duration::from_secs(10));
         loop {
             every.tick().await;
-            let now = dropped.dropped_lines();
+            let now = lines.dropped_lines();
             if now > reported {
                 eprintln!("gatehouse: {} log lines dropped: the log's reader did not keep up", now - reported);
                 reported = now;

@@ -1,0 +1,53 @@
+# Shared by scripts/bench's two modes (SQLite, PostgreSQL): sourced, not run.
+# Expects: $work (output folder), $duration (seconds per run), $connections, $threads.
+
+secret=benchmark-secret-key-that-is-long-enough-0123456789
+export BENCH_DIR="$PWD/bench" THREADS=$threads
+export BENCH_USER=bench BENCH_PASSWORD='Bench-Passw0rd-2026'
+
+command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -qq wrk >/dev/null; }
+echo "==> building the release server and the bare handler"
+cargo build --release -q -p gatehouse --bin gatehouse --example bare
+binary=$PWD/target/release/gatehouse
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { for _ in $(seq 1 1000); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.01; done; echo "no answer from $1"; exit 1; }
+peak_rss_mb() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+# wrk_run NAME URL SCRIPT [CONNECTIONS] [THREADS] → $work/NAME.txt
+wrk_run() {
+  local name=$1 url=$2 script=$3 conns=${4:-$connections} wrk_threads=${5:-$threads}
+  wrk -t"$wrk_threads" -c"$conns" -d"${duration}s" --latency -s "$script" "$url" > "$work/$name.txt"
+}
+# Reads requests/s, p50 and p99 (ms) and the non-2xx count from a wrk report.
+summary() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    /^ +50%/ { p50 = ms($2) }
+    /^ +99%/ { p99 = ms($2) }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%s %.2f %.2f %d\n", rps, p50, p99, bad }' "$work/$1.txt"
+}
+# Signs in COUNT times and prints one refresh token per line.
+sign_in_sessions() {
+  local base=$1 count=$2
+  for _ in $(seq "$count"); do
+    curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}" \
+      "$base/jwt/create/" | json_field refresh
+  done
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "" }'; }
+
+# The ceiling: a bare actix-web handler, measured first in the same run → $bare_rps.
+measure_bare() {
+  echo "==> ceiling: bare actix-web handler"
+  local port; port=$(free_port)
+  target/release/examples/bare "127.0.0.1:$port" & local bare=$!
+  wait_for "http://127.0.0.1:$port/"
+  printf 'wrk.method = "GET"\n' > "$work/get.lua"
+  wrk_run bare "http://127.0.0.1:$port/" "$work/get.lua"
+  kill $bare; wait $bare 2>/dev/null || true
+  read -r bare_rps _ _ _ < <(summary bare)
+}
