@@ -4,6 +4,10 @@
 //! `pages/`, which calls the one API client in `api/`; the session it keeps lives in
 //! `session.rs`, and `auth.rs` shows it. Background work runs through `task.rs`. An account's
 //! events (its recent activity, the staff's audit trail) are said in words by `events.rs`.
+//!
+//! Two binaries mount it: `src/main.rs` with every page but the staff console's (the first
+//! load), and `src/bin/console.rs` with the console's pages (`pages/console/`); `app.rs` moves
+//! between them.
 
 pub mod api;
 pub mod app;

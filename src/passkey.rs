@@ -94,12 +94,13 @@ mod browser {
     }
 
     fn to_js(value: &Value) -> Result<JsValue, PasskeyError> {
-        JSON::parse(&value.to_string()).map_err(failure)
+        JSON::parse(&serde_json::to_string(value).unwrap_or_default()).map_err(failure)
     }
 
     fn from_js(value: &JsValue) -> Result<Value, PasskeyError> {
         let text: String = JSON::stringify(value).map_err(failure)?.into();
-        serde_json::from_str(&text).map_err(|error| PasskeyError::Failed(error.to_string()))
+        // The browser's own JSON always parses: no parser's message needs to be carried here.
+        serde_json::from_str(&text).map_err(|_| PasskeyError::Failed("the browser's answer is not JSON".into()))
     }
 
     fn credentials() -> JsValue {
@@ -220,10 +221,12 @@ mod host {
     }
 }
 
-/// Whether `host` (a URL's host name) is a name rather than an IP address: browsers offer
-/// WebAuthn on names only.
+/// Whether `host` (a URL's host name, as the browser writes it) is a name rather than an IP
+/// address: browsers offer WebAuthn on names only. The browser writes an IPv6 address in
+/// brackets and an IPv4 address as four decimal numbers, and a name never ends in a number.
 pub fn is_host_name(host: &str) -> bool {
-    !host.is_empty() && !host.starts_with('[') && host.parse::<std::net::IpAddr>().is_err()
+    let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or_default();
+    !last.is_empty() && !host.contains([':', '[']) && !last.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 /// The name a new passkey gets unless its owner types another: the browser and system it was
@@ -274,6 +277,9 @@ mod tests {
         assert!(!is_host_name("[::1]"));
         assert!(!is_host_name("::1"));
         assert!(!is_host_name(""));
+        assert!(!is_host_name("10.0.0.255"));
+        assert!(is_host_name("example.com."));
+        assert!(is_host_name("host-2.example"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The app's route table, both ways: [`Page::at`] reads the page a path names, and
 //! [`Page::path`] writes the path of a page. E-mailed links open four of these pages; their
-//! shapes are in `links.rs`, which the server's settings must match.
+//! shapes are in `links.rs`, which the server's settings must match. The table also says which
+//! of the app's two bundles shows each page ([`Page::bundle`]).
 
 use crate::links;
 use crate::notice::Notice;
@@ -161,6 +162,35 @@ impl Page {
         }
     }
 
+    /// The bundle that shows this page: the staff console's pages are a bundle of their own, so
+    /// that nobody else downloads them. Every page is listed, so a new one must be placed.
+    pub fn bundle(&self) -> Bundle {
+        match self {
+            Page::Console | Page::ConsoleUser { .. } | Page::Audit => Bundle::Console,
+            Page::Home
+            | Page::SignUp
+            | Page::CheckEmail
+            | Page::ResendActivation
+            | Page::Activate { .. }
+            | Page::SignIn
+            | Page::Profile
+            | Page::ChangePassword
+            | Page::ChangeUsername
+            | Page::Sessions
+            | Page::Security
+            | Page::Activity
+            | Page::ForgotPassword
+            | Page::ResetPassword { .. }
+            | Page::ForgotUsername
+            | Page::ResetUsername { .. }
+            | Page::RevertEmail { .. }
+            | Page::Users
+            | Page::User { .. }
+            | Page::ProviderCallback { .. }
+            | Page::NotFound => Bundle::App,
+        }
+    }
+
     /// The page's name in the browser's tab and history (before " · Gatehouse").
     pub fn title(&self) -> &'static str {
         match self {
@@ -188,6 +218,28 @@ impl Page {
             Page::Audit => "Audit trail · Staff console",
             Page::ProviderCallback { .. } => "Signing in",
             Page::NotFound => "Page not found",
+        }
+    }
+}
+
+/// One of the app's two builds, each a wasm file of its own with its own `index.html`. The
+/// server answers a path under a bundle's folder with that bundle's `index.html`, and every
+/// other path with the app's; a move between the two is a page load (`app.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bundle {
+    /// Every page but the staff console's: the first load (`src/main.rs`, `index.html`).
+    App,
+    /// The staff console (`src/bin/console.rs`, `console.html`), built into `dist/console/`.
+    Console,
+}
+
+impl Bundle {
+    /// The first segment of the paths of this bundle's pages, and the folder of the static
+    /// files its build is written to; `None` for the app, which is at the root.
+    pub fn folder(self) -> Option<&'static str> {
+        match self {
+            Bundle::App => None,
+            Bundle::Console => Some("console"),
         }
     }
 }
@@ -474,6 +526,26 @@ mod tests {
         }
         assert_eq!(Page::ForgotPassword.title(), "Reset your password");
         assert_eq!(Page::at("/no/such/page").title(), "Page not found");
+    }
+
+    #[test]
+    fn the_console_is_a_bundle_of_its_own_whose_paths_are_under_its_folder() {
+        let console: Vec<Page> = every_page().into_iter().filter(|page| page.bundle() == Bundle::Console).collect();
+        assert_eq!(
+            console,
+            vec![Page::Console, Page::ConsoleUser { id: Some(7) }, Page::ConsoleUser { id: None }, Page::Audit]
+        );
+        // The server picks a bundle by the path's first segment: each page must be where its
+        // bundle's folder says.
+        for page in every_page() {
+            let first = page.path().split('/').nth(1).unwrap_or_default().to_owned();
+            match page.bundle().folder() {
+                Some(folder) => assert_eq!(first, folder, "{page:?}"),
+                None => assert_ne!(Some(first.as_str()), Bundle::Console.folder(), "{page:?}"),
+            }
+        }
+        assert_eq!(Page::at("/console/").bundle(), Bundle::Console);
+        assert_eq!(Page::at("/consoles").bundle(), Bundle::App);
     }
 
     #[test]

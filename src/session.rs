@@ -5,6 +5,7 @@
 
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The LocalStorage key of the state the tabs share.
 pub const STORAGE_KEY: &str = "gatehouse.session";
@@ -52,7 +53,8 @@ pub struct Marker {
 }
 
 /// The state the tabs share under [`STORAGE_KEY`]; nothing stored there means signed out.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Stored as `{"state": "signed_in", …the marker's fields}` or `{"state": "ended"}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Shared {
     SignedIn(Marker),
@@ -66,9 +68,15 @@ impl Shared {
     }
 
     /// The stored text read back; `None` for anything else, such as a token pair an earlier
-    /// version of the app kept there.
+    /// version of the app kept there. It is read through `serde_json::Value`, as the API's
+    /// answers are, rather than by a parser of its own for the tagged shape: less to download.
     pub fn from_json(text: &str) -> Option<Shared> {
-        serde_json::from_str(text).ok()
+        let value: Value = serde_json::from_str(text).ok()?;
+        match value.get("state")?.as_str()? {
+            "signed_in" => serde_json::from_value(value).ok().map(Shared::SignedIn),
+            "ended" => Some(Shared::Ended),
+            _ => None,
+        }
     }
 
     pub fn marker(self) -> Option<Marker> {
@@ -84,18 +92,12 @@ pub fn refresh_margin(lifetime_ms: f64) -> f64 {
     (lifetime_ms / 5.0).clamp(1_000.0, 30_000.0)
 }
 
-#[derive(Deserialize)]
-struct Times {
-    exp: Option<f64>,
-    iat: Option<f64>,
-}
-
 /// The lifetime of a JWT in milliseconds, from its (unverified) payload's `exp - iat`.
 pub fn lifetime_ms(jwt: &str) -> Option<f64> {
     let payload = jwt.split('.').nth(1)?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let times: Times = serde_json::from_slice(&bytes).ok()?;
-    let lifetime = (times.exp? - times.iat?) * 1000.0;
+    let times: Value = serde_json::from_str(std::str::from_utf8(&bytes).ok()?).ok()?;
+    let lifetime = (times.get("exp")?.as_f64()? - times.get("iat")?.as_f64()?) * 1000.0;
     (lifetime > 0.0).then_some(lifetime)
 }
 

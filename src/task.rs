@@ -32,12 +32,15 @@ impl Sending {
             return;
         }
         self.0.set(true);
-        let pending = self.0;
-        spawn(async move {
-            work.await;
-            pending.set(false);
-        });
+        spawn(sent(self.0, Box::pin(work)));
     }
+}
+
+/// Runs `work`, then says the form is no longer being sent. The work is boxed first, so that
+/// this is compiled once for every form of the app rather than once for each.
+async fn sent(pending: RwSignal<bool>, work: Pin<Box<dyn Future<Output = ()>>>) {
+    work.await;
+    pending.set(false);
 }
 
 impl Default for Sending {

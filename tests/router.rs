@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use gatehouse_app::api::transport::{Method, Pending, Request, Response, Transport};
 use gatehouse_app::api::{BrowserClock, Client};
-use gatehouse_app::app::Session;
+use gatehouse_app::app::{Pages, Session, APP};
+use gatehouse_app::routes::{Bundle, Page};
 use gatehouse_app::session::{storage, Marker, Shared};
 use leptos::prelude::*;
 use leptos_router::components::Router;
@@ -128,6 +129,15 @@ fn app_at(path: &str, key: &'static str, signed_in: bool) -> (web_sys::HtmlEleme
     app_with(Api::default(), path, key, signed_in)
 }
 
+/// The pages of the bundle the server sends for `path`: the staff console's, or the app's.
+fn bundle_of(path: &str) -> Pages {
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    match Page::at(path).bundle() {
+        Bundle::Console => gatehouse_app::pages::console::PAGES,
+        Bundle::App => APP,
+    }
+}
+
 /// [`app_at`] with the API `api`.
 fn app_with(api: Api, path: &str, key: &'static str, signed_in: bool) -> (web_sys::HtmlElement, Arc<Api>, impl Drop) {
     window().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(path)).unwrap();
@@ -138,6 +148,7 @@ fn app_with(api: Api, path: &str, key: &'static str, signed_in: bool) -> (web_sy
     }
     let api = Arc::new(api);
     let fake = api.clone();
+    let pages = bundle_of(path);
     let document = document();
     let parent = document.create_element("div").unwrap().unchecked_into::<web_sys::HtmlElement>();
     document.body().unwrap().append_child(&parent).unwrap();
@@ -148,7 +159,7 @@ fn app_with(api: Api, path: &str, key: &'static str, signed_in: bool) -> (web_sy
         leptos::mount::mount_to(parent.clone(), move || {
             view! {
                 <Router>
-                    <Session client=Client::new(Fake(fake), BrowserClock, key)/>
+                    <Session client=Client::new(Fake(fake), BrowserClock, key) pages/>
                 </Router>
             }
         })

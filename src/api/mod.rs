@@ -72,8 +72,15 @@ pub struct PasskeyAnswer {
 
 impl PasskeyAnswer {
     fn json(&self) -> Value {
-        json!({ "id": self.id, "credential": self.credential })
+        with(json!({ "id": self.id }), "credential", self.credential.clone())
     }
+}
+
+/// `object` with the member `name` set to `value`, which is JSON already: `json!` would copy it
+/// through a serializer of its own, which the app does not need otherwise.
+fn with(mut object: Value, name: &str, value: Value) -> Value {
+    object[name] = value;
+    object
 }
 
 /// The second step's proof.
@@ -97,7 +104,7 @@ impl Confirmation {
         match self {
             Confirmation::Password(password) => json!({ "current_password": password }),
             Confirmation::Code(code) => json!({ "code": code }),
-            Confirmation::Passkey(answer) => json!({ "passkey": answer.json() }),
+            Confirmation::Passkey(answer) => with(json!({}), "passkey", answer.json()),
         }
     }
 }
@@ -252,7 +259,8 @@ impl Client {
             path: path.to_owned(),
             bearer: bearer.map(str::to_owned),
             headers: Vec::new(),
-            body: body.map(Value::to_string),
+            // `to_string` rather than `Value`'s `Display`: the one JSON writer the app has.
+            body: body.map(|body| serde_json::to_string(body).unwrap_or_default()),
             keepalive: false,
         }
     }
@@ -411,7 +419,7 @@ impl Client {
         let body = match proof {
             SecondFactor::Code(code) => json!({ "mfa_token": mfa_token, "code": code }),
             SecondFactor::RecoveryCode(code) => json!({ "mfa_token": mfa_token, "recovery_code": code }),
-            SecondFactor::Passkey(answer) => json!({ "mfa_token": mfa_token, "passkey": answer.json() }),
+            SecondFactor::Passkey(answer) => with(json!({ "mfa_token": mfa_token }), "passkey", answer.json()),
         };
         let (status, text) = self.send(Self::token_request("jwt/mfa/", &body)).await?;
         let value = decode(status, &text)?;

@@ -69,12 +69,22 @@ impl Transport for Fetch {
     fn send(&self, request: Request) -> Pending {
         let url = format!("{}{}", self.base, request.path);
         Box::pin(async move {
-            let built = build(&url, &request).map_err(|error| format!("{error:?}"))?;
-            let response = gloo_net::http::Request::from(built).send().await.map_err(|e| e.to_string())?;
+            let built = build(&url, &request).map_err(|error| error.as_string().unwrap_or_default())?;
+            let response = gloo_net::http::Request::from(built).send().await.map_err(reason)?;
             let status = response.status();
-            let body = response.text().await.map_err(|e| e.to_string())?;
+            let body = response.text().await.map_err(reason)?;
             Ok(Response { status, body })
         })
+    }
+}
+
+/// What the browser said of a request that failed. Pages say it in their own words; this is
+/// kept for the error's `Debug`, without the code that would write out every kind of error.
+#[cfg(target_arch = "wasm32")]
+fn reason(error: gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(error) => error.message,
+        _ => String::new(),
     }
 }
 

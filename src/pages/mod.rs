@@ -1,10 +1,11 @@
 //! The pages, by flow. `app.rs` picks one for the address and names it in the tab ([`title`]).
+//! The staff console's pages (`console/`) are a bundle of their own ([`console::PAGES`]).
 
 mod account;
 mod activation;
 mod activity;
 mod ask_for_link;
-mod console;
+pub mod console;
 mod email_revert;
 mod home;
 pub(crate) mod providers;
@@ -19,7 +20,6 @@ pub use account::{ChangePasswordPage, ChangeUsernamePage, ProfilePage};
 pub use activation::{ActivatePage, CheckEmailPage};
 pub use activity::ActivityPage;
 pub use ask_for_link::{AskForLinkPage, Emailed};
-pub use console::{AuditPage, ConsolePage, ConsoleUserPage};
 pub use email_revert::RevertEmailPage;
 pub use home::{HomePage, NotFoundPage};
 pub use providers::ProviderCallbackPage;

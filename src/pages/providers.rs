@@ -30,7 +30,8 @@ pub struct WaitingSecondStep {
 /// Takes the second step a provider's sign-in left, once.
 pub fn take_second_step() -> Option<WaitingSecondStep> {
     let text = session::take(SECOND_STEP_KEY)?;
-    serde_json::from_str(&text).ok()
+    // Read through `Value`, as the API's answers are: one JSON reader in the app.
+    serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|value| serde_json::from_value(value).ok())
 }
 
 /// Where the provider sends the browser back: this app's callback page for it.

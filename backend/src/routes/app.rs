@@ -1,8 +1,11 @@
 //! The browser app: files from `STATIC_DIR`, and its `index.html` for every other path so that
-//! e-mailed links open the right page.
+//! e-mailed links open the right page. The app is built in bundles: a folder of `STATIC_DIR`
+//! with an `index.html` of its own (the staff console's `console/`) is a bundle whose pages are
+//! the paths under its name, and that `index.html` answers them.
 //!
 //! Every answer carries a Content-Security-Policy that lets only the app's own scripts and wasm
-//! run (the one inline start-up script trunk writes is allowed by its hash) and forbids framing.
+//! run (the inline start-up script trunk writes in each `index.html` is allowed by its hash) and
+//! forbids framing.
 //! Fingerprinted assets are cached for a year; `index.html` is revalidated on every visit.
 //! Text and wasm are sent brotli-compressed when the browser accepts it and the build wrote a
 //! `<name>.br` beside the file (`scripts/build-app` does), gzip-compressed otherwise (once per
@@ -38,13 +41,13 @@ pub async fn serve(request: HttpRequest, state: web::Data<AppState>) -> HttpResp
     let root = &state.settings.static_dir;
     let (path, is_index) = match static_file(root, request.path()) {
         Some(file) => (file, false),
-        None => (root.join("index.html"), true),
+        None => (index_for(root, request.path()), true),
     };
     let Some(file) = load(&path) else {
-        return with_security(HttpResponse::Ok(), None).content_type("text/html; charset=utf-8").body(NOT_BUILT);
+        return with_security(HttpResponse::Ok(), "").content_type("text/html; charset=utf-8").body(NOT_BUILT);
     };
-    let csp_scripts = is_index.then(|| file.inline_script_hashes.as_str());
-    let mut response = with_security(HttpResponse::Ok(), csp_scripts);
+    // Empty but for HTML files: each page allows the scripts written in it, and no other.
+    let mut response = with_security(HttpResponse::Ok(), &file.inline_script_hashes);
     response.content_type(file.content_type.clone());
     response.insert_header((header::CACHE_CONTROL, cache_control(&path, is_index)));
     if file.gzipped.is_some() || file.brotli.is_some() {
@@ -62,11 +65,8 @@ pub async fn serve(request: HttpRequest, state: web::Data<AppState>) -> HttpResp
 }
 
 /// The app's security headers (nosniff and no-referrer come from the server-wide defaults).
-fn with_security(
-    mut response: actix_web::HttpResponseBuilder,
-    inline_scripts: Option<&str>,
-) -> actix_web::HttpResponseBuilder {
-    response.insert_header((header::CONTENT_SECURITY_POLICY, content_security_policy(inline_scripts.unwrap_or(""))));
+fn with_security(mut response: actix_web::HttpResponseBuilder, inline_scripts: &str) -> actix_web::HttpResponseBuilder {
+    response.insert_header((header::CONTENT_SECURITY_POLICY, content_security_policy(inline_scripts)));
     response.insert_header((header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")));
     response
 }
@@ -90,11 +90,12 @@ fn cache_control(path: &Path, is_index: bool) -> &'static str {
 }
 
 /// Whether a file name carries a content hash, as trunk writes them
-/// (`gatehouse-app-0123456789abcdef_bg.wasm`, `main-0123456789abcdef.css`).
+/// (`gatehouse-app-0123456789abcdef_bg.wasm`, `main-0123456789abcdef.css`). The hash is a
+/// 64-bit number in hex without leading zeros: one build in sixteen has 15 digits or fewer.
 fn is_fingerprinted(name: &str) -> bool {
     name.split('-').skip(1).any(|piece| {
         let hex = piece.chars().take_while(char::is_ascii_hexdigit).count();
-        hex >= 16 && matches!(piece[hex..].chars().next(), None | Some('.') | Some('_'))
+        hex >= 12 && matches!(piece[hex..].chars().next(), None | Some('.') | Some('_'))
     })
 }
 
@@ -195,13 +196,29 @@ fn inline_script_hashes(html: &str) -> String {
 /// The file a path names inside `root`, refusing anything that would leave it.
 fn static_file(root: &Path, path: &str) -> Option<PathBuf> {
     let relative = Path::new(path.trim_start_matches('/'));
-    // Only plain names, and no hidden file (`.env`, `.git/…`) is ever served.
-    let plain = |c: Component<'_>| matches!(c, Component::Normal(name) if !name.to_string_lossy().starts_with('.'));
     if relative.as_os_str().is_empty() || !relative.components().all(plain) {
         return None;
     }
     let file = root.join(relative);
     file.is_file().then_some(file)
+}
+
+/// Only plain names, and no hidden file (`.env`, `.git/…`) is ever served.
+fn plain(component: Component<'_>) -> bool {
+    matches!(component, Component::Normal(name) if !name.to_string_lossy().starts_with('.'))
+}
+
+/// The `index.html` of the page at `path`: that of the bundle named by the path's first
+/// segment (`/console/users/4` is the staff console's page), or the app's.
+fn index_for(root: &Path, path: &str) -> PathBuf {
+    let first = Path::new(path.trim_start_matches('/').split('/').next().unwrap_or_default());
+    if !first.as_os_str().is_empty() && first.components().all(plain) {
+        let index = root.join(first).join("index.html");
+        if index.is_file() {
+            return index;
+        }
+    }
+    root.join("index.html")
 }
 
 #[cfg(test)]
@@ -222,8 +239,29 @@ mod tests {
     }
 
     #[test]
+    fn a_bundles_pages_get_its_index_and_no_path_leaves_the_static_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        // A bundle outside the static folder, which no path may reach.
+        std::fs::create_dir_all(dir.path().join("console")).unwrap();
+        std::fs::write(dir.path().join("console").join("index.html"), "outside").unwrap();
+        let root = dir.path().join("dist");
+        std::fs::create_dir_all(root.join("console")).unwrap();
+        std::fs::write(root.join("console").join("index.html"), "console").unwrap();
+        // A folder without an index of its own is no bundle.
+        std::fs::create_dir_all(root.join("empty")).unwrap();
+        let (app, console) = (root.join("index.html"), root.join("console").join("index.html"));
+        for path in ["/console", "/console/", "/console/users/4", "/console/audit"] {
+            assert_eq!(index_for(&root, path), console, "{path}");
+        }
+        for path in ["/", "/profile", "/consoles", "/empty/page", "/../console", "/./console", "/.console"] {
+            assert_eq!(index_for(&root, path), app, "{path}");
+        }
+    }
+
+    #[test]
     fn trunks_fingerprinted_names_are_recognised() {
         assert!(is_fingerprinted("gatehouse-app-0123456789abcdef_bg.wasm"));
+        assert!(is_fingerprinted("gatehouse-app-c182a16de5d70d4_bg.wasm"), "a hash of 15 digits");
         assert!(is_fingerprinted("gatehouse-app-0123456789abcdef.js"));
         assert!(is_fingerprinted("main-fedcba9876543210.css"));
         assert!(!is_fingerprinted("index.html"));

@@ -1,5 +1,6 @@
 //! The browser app as the server delivers it: files, the fallback to `index.html` for the
-//! app's own paths, caching, compression and the security headers.
+//! app's own paths (the staff console's to its own bundle), caching, compression and the
+//! security headers.
 
 use std::io::Read;
 
@@ -177,4 +178,60 @@ async fn the_builds_brotli_copy_is_sent_to_browsers_that_accept_brotli_and_gzip_
     assert_eq!(header(&refused, "content-encoding"), "gzip");
     let gzip_only = request("gzip").await.unwrap();
     assert_eq!(header(&gzip_only, "content-encoding"), "gzip");
+}
+
+const CONSOLE_INDEX: &str = "<!DOCTYPE html><html><head>\
+<script type=\"module\">import init from '/console/gatehouse-console-0123456789abcdef.js'; init();</script>\
+</head><body></body></html>";
+
+/// The sources `'sha256-…'` of a Content-Security-Policy.
+fn script_hashes(csp: &str) -> Vec<String> {
+    csp.split(['\'', ' ', ';']).filter(|source| source.starts_with("sha256-")).map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn the_staff_consoles_pages_are_its_own_bundles_and_every_other_page_the_apps() {
+    let app = app_with_built_files().await;
+    let console = app.static_dir.join("console");
+    std::fs::create_dir_all(&console).unwrap();
+    std::fs::write(console.join("index.html"), CONSOLE_INDEX).unwrap();
+    let script = "export default function init() {}\n".repeat(100);
+    std::fs::write(console.join("gatehouse-console-0123456789abcdef.js"), &script).unwrap();
+    std::fs::write(console.join("gatehouse-console-0123456789abcdef.js.br"), b"brotli as the build wrote it").unwrap();
+
+    let app_hashes = script_hashes(&header(&get(&app, "/profile", false).await, "content-security-policy"));
+    let mut console_hashes = Vec::new();
+    for path in ["/console", "/console/", "/console/users/4", "/console/audit?user=1&page=2"] {
+        let response = get(&app, path, false).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, "cache-control"), "no-cache", "{path}");
+        console_hashes = script_hashes(&header(&response, "content-security-policy"));
+        assert_eq!(response.text().await.unwrap(), CONSOLE_INDEX, "{path}");
+    }
+    assert_eq!(console_hashes.len(), 1, "the console's start-up script is allowed by its hash");
+    assert_eq!(app_hashes.len(), 1);
+    assert_ne!(console_hashes, app_hashes, "each page allows its own start-up script only");
+    for path in ["/", "/profile", "/consoles", "/users/4"] {
+        assert_eq!(get(&app, path, false).await.text().await.unwrap(), INDEX, "{path}");
+    }
+
+    let asset = app
+        .client
+        .get(format!("{}/console/gatehouse-console-0123456789abcdef.js", app.address))
+        .header("Accept-Encoding", "gzip, br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&asset, "cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(header(&asset, "content-encoding"), "br");
+    assert_eq!(asset.bytes().await.unwrap(), &b"brotli as the build wrote it"[..]);
+
+    // A page file asked for by its name allows its own start-up script too.
+    let direct = get(&app, "/console/index.html", false).await;
+    assert_eq!(script_hashes(&header(&direct, "content-security-policy")), console_hashes);
+
+    // Without the console's bundle, its pages get the app's index (which says there is
+    // nothing there).
+    std::fs::remove_dir_all(&console).unwrap();
+    assert_eq!(get(&app, "/console/users/4", false).await.text().await.unwrap(), INDEX);
 }

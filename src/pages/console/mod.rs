@@ -2,6 +2,9 @@
 //! it (`account.rs`), and the audit trail (`audit.rs`). The server alone says who is staff: it
 //! answers "Not found." to anyone else, and these pages then show the app's not-found page, as
 //! for any other address that leads nowhere.
+//!
+//! These pages are a bundle of their own ([`PAGES`], mounted by `src/bin/console.rs`), so that
+//! the app's first load does not carry them: only those who open the console download them.
 
 mod account;
 mod audit;
@@ -15,9 +18,23 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::{page_count, ApiError};
+use crate::app::Pages;
 use crate::auth::Auth;
 use crate::pages::NotFoundPage;
-use crate::routes::Page;
+use crate::routes::{Bundle, Page};
+
+/// The console's pages.
+pub const PAGES: Pages = Pages { bundle: Bundle::Console, view: view_of };
+
+/// A page of the console. Every other page is another bundle's, and never shown here.
+fn view_of(page: Page) -> AnyView {
+    match page {
+        Page::Console => view! { <ConsolePage/> }.into_any(),
+        Page::ConsoleUser { id } => view! { <ConsoleUserPage id/> }.into_any(),
+        Page::Audit => view! { <AuditPage/> }.into_any(),
+        _ => not_found(),
+    }
+}
 
 /// Whether the server said there is nothing here, as it says to anyone who is not staff.
 fn nothing_here(error: &ApiError) -> bool {
