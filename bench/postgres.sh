@@ -82,6 +82,18 @@ both register2 users/ bench/register.lua
 stop "$two"
 stop "$one"
 
+echo "==> two instances again, each with a pool of 4 (8 connections to the database in all)"
+start one4 "$db" GATEHOUSE_DATABASE_MAX_CONNECTIONS=4; one=$pid; base_one="http://127.0.0.1:$port/auth"
+start two4 "$db" GATEHOUSE_DATABASE_MAX_CONNECTIONS=4; two=$pid; base_two="http://127.0.0.1:$port/auth"
+ACCESS=$(curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}" \
+  "$base_one/jwt/create/" | json_field access)
+both me2_pool4 users/me/ bench/me.lua
+sign_in_sessions "$base_one" "$connections" > "$work/session_refresh2_pool4-a.sessions"
+sign_in_sessions "$base_two" "$connections" > "$work/session_refresh2_pool4-b.sessions"
+both session_refresh2_pool4 jwt/refresh/ bench/session_refresh.lua
+stop "$two"
+stop "$one"
+
 echo "==> the database's own limit: pgbench with the same statements"
 # One session per pgbench client, for the refresh script.
 psql -q "$db" <<SQL
@@ -137,7 +149,8 @@ kill "$proxy"
   printf '| bare actix-web handler | %s | 100%% | | | | |\n' "$bare_rps"
   printf '| pgbench: the account by primary key (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_me" "$pg_me8" "$pg_me_ms" "$pg_me8_ms"
   printf '| pgbench: a refresh'"'"'s three statements (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_refresh" "$pg_refresh8" "$pg_refresh_ms" "$pg_refresh8_ms"
-  for run in verify me session_refresh login register verify2 me2 session_refresh2 login2 register2; do
+  for run in verify me session_refresh login register verify2 me2 session_refresh2 login2 register2 me2_pool4 \
+    session_refresh2_pool4; do
     read -r rps p50 p99 bad < <(summary $run)
     limit=
     case $run in
@@ -148,6 +161,8 @@ kill "$proxy"
       session_refresh2) label='`jwt/refresh/` in sessions, two instances'; limit=$pg_refresh_limit ;;
       login) label='`jwt/create/` (login), one instance' ;; login2) label='`jwt/create/` (login), two instances' ;;
       register) label='`users/` (registration), one instance' ;; register2) label='`users/` (registration), two instances' ;;
+      me2_pool4) label='`users/me/`, two instances, pool of 4 each (tuned)'; limit=$pg_me_limit ;;
+      session_refresh2_pool4) label='`jwt/refresh/` in sessions, two instances, pool of 4 each (tuned)'; limit=$pg_refresh_limit ;;
     esac
     pg_ratio=; [ -n "$limit" ] && pg_ratio=$(ratio "$rps" "$limit")
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" "$(ratio "$rps" "$bare_rps")" "$pg_ratio" "$p50" "$p99" "${bad:-0}"
