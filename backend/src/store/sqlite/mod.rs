@@ -26,6 +26,13 @@ const CHECKPOINT: Read = Read::new("PRAGMA wal_checkpoint(PASSIVE)");
 /// The smallest write (one page, the file's header): it restarts a fully copied log.
 const READ_USER_VERSION: Read = Read::new("PRAGMA user_version");
 const WRITE_USER_VERSION: Write = Write::new("PRAGMA user_version = ");
+/// How often the log is copied into the database file. Every page a request reads is first
+/// looked up in the log's index, which costs more the longer the log is: with a round a
+/// second, that lookup was a quarter of a refresh's CPU under a write load; ten rounds a
+/// second made refreshes 25 % faster with the same p99 (BENCHMARKS.md). Each round holds the
+/// writers back once, for a millisecond or two.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
 /// At most this many checkpoint passes run beside the writers before the last one.
 const CHECKPOINT_PASSES: usize = 5;
 /// Passes beside the writers stop once one finds no more than this many frames (of a page
@@ -114,20 +121,17 @@ fn create_private(path: &std::path::Path) -> std::io::Result<bool> {
     }
 }
 
-/// Every second on SQLite: the write-ahead log is copied into the database file, off the
-/// request path, which keeps the log bounded under a write load. Nothing on PostgreSQL.
+/// Ten times a second on SQLite: the write-ahead log is copied into the database file, off
+/// the request path, which keeps the log short under a write load. Nothing on PostgreSQL.
 pub fn spawn_checkpoints(store: Store) {
     if store.backend() != Backend::Sqlite {
         return;
     }
     tokio::spawn(async move {
-        // Each round holds the writers back once, for a millisecond or two: once a second
-        // keeps that off the 99th percentile of a write-heavy load, and the log under about
-        // 200 MB at the highest write rate measured (BENCHMARKS.md, item 8).
-        let mut every_second = tokio::time::interval(Duration::from_secs(1));
-        every_second.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut every_round = tokio::time::interval(CHECKPOINT_EVERY);
+        every_round.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            every_second.tick().await;
+            every_round.tick().await;
             if let Err(error) = store.checkpoint().await {
                 tracing::warn!(error = format!("{error:#}"), "could not checkpoint the database");
             }
