@@ -30,12 +30,16 @@ summary() {
     /Non-2xx/ { bad = $NF }
     END { printf "%s %.2f %.2f %d\n", rps, p50, p99, bad }' "$work/$1.txt"
 }
+# sign_in BASE [USERNAME]: signs in with the benchmark password and prints the answer.
+sign_in() {
+  curl -fsS -H 'Content-Type: application/json' \
+    -d "{\"username\":\"${2:-$BENCH_USER}\",\"password\":\"$BENCH_PASSWORD\"}" "$1/jwt/create/"
+}
 # Signs in COUNT times and prints one refresh token per line.
 sign_in_sessions() {
   local base=$1 count=$2
   for _ in $(seq "$count"); do
-    curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}" \
-      "$base/jwt/create/" | json_field refresh
+    sign_in "$base" | json_field refresh
   done
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "" }'; }

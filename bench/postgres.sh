@@ -39,7 +39,7 @@ echo "==> one instance"
 start one "$db"; one=$pid; base_one="http://127.0.0.1:$port/auth"
 GATEHOUSE_DATABASE_URL=$db GATEHOUSE_SUPERUSER_PASSWORD=$BENCH_PASSWORD \
   "$binary" createsuperuser --username "$BENCH_USER" --email bench@example.com --noinput >/dev/null
-login=$(curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}" "$base_one/jwt/create/")
+login=$(sign_in "$base_one")
 export ACCESS; ACCESS=$(json_field access <<< "$login")
 user_id=$(json_field id <<< "$login")
 
@@ -85,8 +85,7 @@ stop "$one"
 echo "==> two instances again, each with a pool of 4 (8 connections to the database in all)"
 start one4 "$db" GATEHOUSE_DATABASE_MAX_CONNECTIONS=4; one=$pid; base_one="http://127.0.0.1:$port/auth"
 start two4 "$db" GATEHOUSE_DATABASE_MAX_CONNECTIONS=4; two=$pid; base_two="http://127.0.0.1:$port/auth"
-ACCESS=$(curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}" \
-  "$base_one/jwt/create/" | json_field access)
+ACCESS=$(sign_in "$base_one" | json_field access)
 both me2_pool4 users/me/ bench/me.lua
 sign_in_sessions "$base_one" "$connections" > "$work/session_refresh2_pool4-a.sessions"
 sign_in_sessions "$base_two" "$connections" > "$work/session_refresh2_pool4-b.sessions"
@@ -123,8 +122,7 @@ for setting in 2 4 8 16 8-unprepared; do
   url=$db
   [ "$setting" = 8-unprepared ] && url="$db?statement-cache-capacity=0"
   start "pool-$setting" "$url" GATEHOUSE_DATABASE_MAX_CONNECTIONS="$size"
-  ACCESS=$(curl -fsS -H 'Content-Type: application/json' -d "{\"username\":\"$BENCH_USER\",\"password\":\"$BENCH_PASSWORD\"}" \
-    "http://127.0.0.1:$port/auth/jwt/create/" | json_field access)
+  ACCESS=$(sign_in "http://127.0.0.1:$port/auth" | json_field access)
   wrk_run "pool-$setting-me" "http://127.0.0.1:$port/auth/users/me/" bench/me.lua
   refresh_run "pool-$setting-refresh" "http://127.0.0.1:$port/auth"
   stop "$pid"

@@ -4,26 +4,9 @@
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{now, spawn_app, spawn_app_with, TestApp, GOOD_PASSWORD};
+use crate::helpers::{event_and_detail, now, pairs, spawn_app, spawn_app_with, TestApp, GOOD_PASSWORD};
 
 const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
-/// The signed-in person's recent activity: (event, detail), newest first.
-async fn activity(app: &TestApp, access: &str) -> Vec<(String, String)> {
-    let answer = app.get_authed("/auth/users/me/activity/", access).await;
-    answer.assert_status(200);
-    answer
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| (event["event"].as_str().unwrap().to_owned(), event["detail"].as_str().unwrap().to_owned()))
-        .collect()
-}
-
-fn pairs(events: &[(&str, &str)]) -> Vec<(String, String)> {
-    events.iter().map(|(event, detail)| ((*event).to_owned(), (*detail).to_owned())).collect()
-}
 
 /// Every stored event of `user_id`, oldest first, as the database holds it.
 async fn stored(app: &TestApp, user_id: i64) -> Vec<Value> {
@@ -73,7 +56,7 @@ async fn registration_activation_and_sign_in_are_the_persons_recent_activity_in_
         &["id", "event", "at", "user", "actor", "ip", "user_agent", "device", "detail"],
     );
     assert_eq!(
-        activity(&app, &access).await,
+        app.activity(&access).await,
         pairs(&[("user.signed_in", "password"), ("user.activated", "link"), ("user.registered", "")])
     );
 }
@@ -142,7 +125,7 @@ async fn changes_to_an_account_are_recorded_as_they_happen() {
         .assert_status(200);
 
     assert_eq!(
-        activity(&app, &access).await,
+        app.activity(&access).await,
         pairs(&[
             ("email.changed", ""),
             ("user.updated", "email"),
@@ -170,7 +153,7 @@ async fn resets_by_link_are_recorded() {
         .await
         .assert_status(204);
     let (access, _) = app.login("ann2", &new_password).await;
-    let events: Vec<String> = activity(&app, &access).await.into_iter().map(|(event, _)| event).collect();
+    let events: Vec<String> = app.activity(&access).await.into_iter().map(|(event, _)| event).collect();
     assert_eq!(events[..3], ["user.signed_in", "username.reset", "password.reset"]);
 }
 
@@ -184,7 +167,7 @@ async fn signing_out_and_ending_sessions_are_recorded() {
     app.post_authed("/auth/users/me/sessions/revoke/", &access, json!({"scope": "others"})).await.assert_status(204);
 
     assert_eq!(
-        activity(&app, &access).await,
+        app.activity(&access).await,
         pairs(&[
             ("session.ended", "others"),
             ("user.signed_in", "password"),
@@ -202,7 +185,7 @@ async fn a_reused_refresh_token_past_the_grace_period_is_recorded() {
     app.post("/auth/jwt/refresh/", json!({"refresh": stolen})).await.assert_status(200);
     app.post("/auth/jwt/refresh/", json!({"refresh": stolen})).await.assert_status(401);
     let (access, _) = app.login("ann", &user.password).await;
-    let events: Vec<String> = activity(&app, &access).await.into_iter().map(|(event, _)| event).collect();
+    let events: Vec<String> = app.activity(&access).await.into_iter().map(|(event, _)| event).collect();
     assert_eq!(events[..2], ["user.signed_in", "session.token_reused"]);
 }
 
@@ -230,11 +213,7 @@ async fn second_factors_added_removed_and_a_failed_second_step_are_recorded() {
     let factors_owner = app.create_user("bob", true, false).await;
     let (access, _) = app.login("bob", &factors_owner.password).await;
 
-    let events: Vec<(String, String)> = stored(&app, user.id)
-        .await
-        .iter()
-        .map(|event| (event["event"].as_str().unwrap().to_owned(), event["detail"].as_str().unwrap().to_owned()))
-        .collect();
+    let events: Vec<(String, String)> = stored(&app, user.id).await.iter().map(event_and_detail).collect();
     assert_eq!(
         events,
         pairs(&[
@@ -245,7 +224,7 @@ async fn second_factors_added_removed_and_a_failed_second_step_are_recorded() {
             ("second_factor.removed", "totp"),
         ])
     );
-    assert_eq!(activity(&app, &access).await, pairs(&[("user.signed_in", "password")]), "each sees their own");
+    assert_eq!(app.activity(&access).await, pairs(&[("user.signed_in", "password")]), "each sees their own");
 }
 
 #[tokio::test]
@@ -256,7 +235,7 @@ async fn the_recent_activity_is_the_last_thirty_events_and_needs_a_sign_in() {
         app.login("ann", &user.password).await;
     }
     let (access, _) = app.login("ann", &user.password).await;
-    assert_eq!(activity(&app, &access).await.len(), 30);
+    assert_eq!(app.activity(&access).await.len(), 30);
     app.request(Method::GET, "/auth/users/me/activity/", None, None)
         .await
         .assert(401, json!({"detail": "Authentication credentials were not provided."}));

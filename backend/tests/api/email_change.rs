@@ -4,7 +4,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, GOOD_PASSWORD};
+use crate::helpers::{pairs, spawn_app, spawn_app_with, GOOD_PASSWORD};
 
 const NOT_VALID: &str = "Invalid token for given user.";
 
@@ -50,21 +50,15 @@ async fn a_stolen_access_token_s_email_change_is_told_to_the_old_address_which_t
 
     // The owner's recent activity tells the story: the change, and the change taken back.
     let (access, _) = app.login("alice", &user.password).await;
-    let activity = app.get_authed("/auth/users/me/activity/", &access).await.json();
-    let events: Vec<(&str, &str)> = activity
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| (event["event"].as_str().unwrap(), event["detail"].as_str().unwrap()))
-        .collect();
+    let events = app.activity(&access).await;
     assert_eq!(
         events[..4],
-        [
+        pairs(&[
             ("user.signed_in", "password"),
             ("email.changed", "reverted"),
             ("email.changed", ""),
             ("user.updated", "email,is_active")
-        ]
+        ])
     );
 }
 

@@ -269,6 +269,13 @@ impl TestApp {
         self.request(Method::GET, path, Some(token), None).await
     }
 
+    /// The signed-in person's recent activity: (event, detail), newest first.
+    pub async fn activity(&self, access: &str) -> Vec<(String, String)> {
+        let answer = self.get_authed("/auth/users/me/activity/", access).await;
+        answer.assert_status(200);
+        answer.json().as_array().unwrap().iter().map(event_and_detail).collect()
+    }
+
     /// Creates a user directly in the database with an Argon2id hash.
     pub async fn create_user(&self, username: &str, active: bool, staff: bool) -> TestUser {
         let password = format!("{GOOD_PASSWORD}-{username}");
@@ -380,6 +387,16 @@ impl TestApp {
         };
         (token("access", 300), token("refresh", 86_400))
     }
+}
+
+/// An audit event's name and detail, as the API shows them.
+pub fn event_and_detail(event: &Value) -> (String, String) {
+    (event["event"].as_str().unwrap().to_owned(), event["detail"].as_str().unwrap().to_owned())
+}
+
+/// `(event, detail)` pairs written as literals, to compare with [`TestApp::activity`].
+pub fn pairs(events: &[(&str, &str)]) -> Vec<(String, String)> {
+    events.iter().map(|(event, detail)| ((*event).to_owned(), (*detail).to_owned())).collect()
 }
 
 /// HS256-signs `payload` under `header` with `key`.

@@ -6,7 +6,7 @@ use gatehouse::auth::totp::Authenticator;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app_with, Answer, TestApp};
+use crate::helpers::{pairs, spawn_app_with, Answer, TestApp};
 use crate::identity_provider::{query, TestProvider};
 
 const FRONTEND: &str = "http://localhost:8000";
@@ -126,20 +126,14 @@ async fn a_first_sign_in_through_the_provider_makes_an_active_account_and_the_ne
     let again = sign_in_through(&app, &provider, "river").await;
     assert_eq!(again.status, 201, "{}", again.text);
     assert_eq!(again.json()["id"], body["id"], "the same account");
-    let activity = app.get_authed("/auth/users/me/activity/", access).await.json();
-    let events: Vec<(&str, &str)> = activity
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| (event["event"].as_str().unwrap(), event["detail"].as_str().unwrap()))
-        .collect();
+    let events = app.activity(access).await;
     assert_eq!(
         events,
-        [
+        pairs(&[
             ("user.signed_in", "provider:acme"),
             ("user.signed_in", "provider:acme"),
             ("user.registered", "provider:acme")
-        ]
+        ])
     );
 }
 
@@ -299,16 +293,10 @@ async fn a_signed_in_person_connects_a_provider_and_disconnects_it_but_not_their
     removed.assert_status(204);
     let again = app.request(Method::DELETE, "/auth/users/me/providers/acme/", Some(&token), None).await;
     again.assert(404, json!({"detail": "Not found."}));
-    let activity = app.get_authed("/auth/users/me/activity/", &token).await.json();
-    let events: Vec<(&str, &str)> = activity
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|event| (event["event"].as_str().unwrap(), event["detail"].as_str().unwrap()))
-        .collect();
+    let events = app.activity(&token).await;
     assert_eq!(
         events[..3],
-        [("provider.unlinked", "acme"), ("user.signed_in", "provider:acme"), ("provider.linked", "acme")]
+        pairs(&[("provider.unlinked", "acme"), ("user.signed_in", "provider:acme"), ("provider.linked", "acme")])
     );
 
     // An account made through the provider has no password: its only way in stays.
