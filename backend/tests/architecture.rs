@@ -42,7 +42,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "webhooks",
         ],
     ),
-    ("routes", &["flows", "http", "error", "state", "domain", "auth", "throttle", "configuration", "pycompat"]),
+    (
+        "routes",
+        &["flows", "http", "error", "state", "domain", "auth", "throttle", "configuration", "pycompat", "telemetry"],
+    ),
     ("http", &["error", "domain", "messages", "pycompat", "i18n"]),
     (
         "flows",

@@ -24,13 +24,18 @@ use actix_web::{web, FromRequest, Handler, HttpResponse, Responder};
 
 use crate::error::ApiError;
 use crate::http::route::error_response;
+use crate::telemetry::RouteName;
+
+/// Where the API is mounted.
+const API: &str = "/auth";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/auth").configure(api).default_service(web::to(not_found)));
+    cfg.service(web::scope(API).configure(api).default_service(web::to(not_found)));
     // A provider that posts its answer (`form_post`, as Apple does) posts it to the app's
     // callback page, which a browser can only load.
     cfg.service(
         web::resource("/o/{provider}/callback")
+            .app_data(RouteName::of_pattern("/o/{provider}/callback"))
             .route(web::post().to(providers::posted_answer))
             .default_service(web::to(app::serve)),
     );
@@ -141,7 +146,7 @@ pub const PATHS: &[&str] = &[
 
 /// A route answering at `path` and at `path` without its trailing slash. Two resources with
 /// one pattern each: a resource with several patterns is matched by regular expression, which
-/// showed up in the profile of every request.
+/// showed up in the profile of every request. Each carries its name for the request log.
 fn endpoint<F, Args>(cfg: &mut web::ServiceConfig, path: &str, handler: F)
 where
     F: Handler<Args>,
@@ -149,8 +154,8 @@ where
     F::Output: Responder + 'static,
 {
     let slashless = path.trim_end_matches('/');
-    cfg.service(web::resource(path).to(handler.clone()));
-    cfg.service(web::resource(slashless).to(handler));
+    cfg.service(web::resource(path).app_data(RouteName::of_pattern(&format!("{API}{path}"))).to(handler.clone()));
+    cfg.service(web::resource(slashless).app_data(RouteName::of_pattern(&format!("{API}{slashless}"))).to(handler));
 }
 
 /// Anything unknown under `/auth/`.

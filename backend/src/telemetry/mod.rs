@@ -10,6 +10,7 @@
 
 mod writer;
 
+use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -95,10 +96,14 @@ fn is_placeholder(part: &str) -> bool {
     part.starts_with('{') && part.ends_with('}')
 }
 
-/// How a request is named in the log: the route pattern it matched (`{id:[^/.]+}` written
-/// `{id}`), a link's shape, or the path of anything else the app serves.
-fn route_of(request: &HttpRequest) -> String {
-    if let Some(pattern) = request.match_pattern().filter(|pattern| pattern.contains('{')) {
+/// The name of a route in the log: its pattern with the segments' expressions left out
+/// (`{id:[^/.]+}` written `{id}`). Each resource of the route table carries its own as resource
+/// data, so a request's line names its route without matching the path a second time.
+#[derive(Debug, Clone)]
+pub struct RouteName(Box<str>);
+
+impl RouteName {
+    pub fn of_pattern(pattern: &str) -> Self {
         let mut named = String::with_capacity(pattern.len());
         let mut in_regex = false;
         for c in pattern.chars() {
@@ -112,12 +117,29 @@ fn route_of(request: &HttpRequest) -> String {
                 _ => named.push(c),
             }
         }
-        return named;
+        Self(named.into_boxed_str())
+    }
+}
+
+/// How a request is named in the log: its route's name, a link's shape, or the path of
+/// anything else the app serves.
+fn route_of(request: &HttpRequest) -> Cow<'_, str> {
+    if let Some(RouteName(name)) = request.app_data::<RouteName>() {
+        return Cow::Borrowed(name);
     }
     let path = request.path();
     match request.app_data::<web::Data<LinkShapes>>().and_then(|shapes| shapes.redact(path)) {
-        Some(shape) => shape,
-        None => path.to_owned(),
+        Some(shape) => Cow::Owned(shape),
+        None => Cow::Borrowed(path),
+    }
+}
+
+/// A duration in milliseconds with one decimal, written without an intermediate string.
+struct Millis(Duration);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1}", self.0.as_secs_f64() * 1000.0)
     }
 }
 
@@ -137,7 +159,7 @@ pub async fn log_request(
         method = %method,
         route = %route_of(response.request()),
         status = response.status().as_u16(),
-        millis = format!("{:.1}", started.elapsed().as_secs_f64() * 1000.0),
+        millis = %Millis(started.elapsed()),
         "request"
     );
     Ok(response)
@@ -146,6 +168,23 @@ pub async fn log_request(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn routes_are_named_without_their_segments_expressions() {
+        assert_eq!(
+            &*RouteName::of_pattern("/auth/users/{id:[^/.]+}/sessions/{sid:[^/.]+}/").0,
+            "/auth/users/{id}/sessions/{sid}/"
+        );
+        assert_eq!(&*RouteName::of_pattern("/auth/users/me/").0, "/auth/users/me/");
+        assert_eq!(&*RouteName::of_pattern("/o/{provider}/callback").0, "/o/{provider}/callback");
+    }
+
+    #[test]
+    fn durations_are_written_in_milliseconds_with_one_decimal() {
+        assert_eq!(Millis(Duration::from_micros(1_250)).to_string(), "1.2");
+        assert_eq!(Millis(Duration::from_micros(37)).to_string(), "0.0");
+        assert_eq!(Millis(Duration::from_millis(1_500)).to_string(), "1500.0");
+    }
 
     #[test]
     fn link_paths_are_logged_by_their_shape() {
