@@ -15,6 +15,7 @@ pub mod links;
 pub mod mfa;
 pub mod outbox;
 pub mod passkeys;
+pub mod pool;
 pub mod providers;
 pub mod sessions;
 pub mod simplejwt;
@@ -29,14 +30,9 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::Executor;
 
 use statement::WriteTurn;
-
-/// A pooled connection idle this long is checked with a round trip before it is used again:
-/// after a database restart, the connections that were idle are replaced before a request
-/// meets them. Under load no connection is idle that long, and none is checked.
-const CHECK_IDLE_CONNECTIONS_AFTER: Duration = Duration::from_secs(1);
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -49,7 +45,8 @@ pub enum Backend {
 
 #[derive(Clone)]
 pub struct Store {
-    pool: AnyPool,
+    /// sqlx's pool, with the connections kept between statements (`pool.rs`).
+    pool: pool::Connections,
     backend: Backend,
     /// SQLite's write queue and direct statements; `None` on PostgreSQL.
     sqlite: Option<sqlite::Sqlite>,
@@ -80,12 +77,12 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
-            // Checking every connection as it is taken would add a round trip to every query
-            // (the pool also checks each one as it is given back, off the request's path).
+            // Checking every connection as it is taken would add a round trip to every query;
+            // only connections idle for a while are checked (`pool.rs`).
             .test_before_acquire(false)
             .before_acquire(|connection, metadata| {
                 Box::pin(async move {
-                    if metadata.idle_for >= CHECK_IDLE_CONNECTIONS_AFTER {
+                    if metadata.idle_for >= pool::CHECK_IDLE_AFTER {
                         sqlx::Connection::ping(connection).await?;
                     }
                     Ok(true)
@@ -104,7 +101,7 @@ impl Store {
             .with_context(|| format!("Failed to open the {backend:?} database"))?;
         let sqlite = (backend == Backend::Sqlite).then(|| sqlite::Sqlite::for_url(&url));
         Ok(Self {
-            pool,
+            pool: pool::Connections::new(pool),
             backend,
             sqlite,
             sql: std::sync::Arc::new(layout::Sql::gatehouse()),
@@ -185,7 +182,8 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("Failed to apply the database migrations")
+        let mut connection = self.pool.acquire().await.context("Failed to open a connection to migrate")?;
+        migrator.run(&mut *connection).await.context("Failed to apply the database migrations")
     }
 
     pub fn backend(&self) -> Backend {
@@ -241,7 +239,7 @@ mod tests {
             migrations: std::borrow::Cow::Owned(SQLITE_MIGRATIONS.migrations[..4].to_vec()),
             ..Migrator::DEFAULT
         };
-        before_chains.run(&store.pool).await.unwrap();
+        before_chains.run(&mut *store.pool.acquire().await.unwrap()).await.unwrap();
         // A login's token `a` was rotated to `b`, and `b` to the live `c`, as the old table held it.
         sqlx::query(
             "INSERT INTO token_blacklist \

@@ -1,0 +1,348 @@
+//! The connections every statement runs on: sqlx's pool, and beside it the connections kept
+//! after a statement that completed.
+//!
+//! sqlx's pool checks each connection it is given back with a round trip (a `Sync` on
+//! PostgreSQL) before anyone else may take it. For a statement that completed, that check
+//! tells nothing new, and it doubles the round trips of every single-statement request and
+//! the time each connection is held: with the database on another machine, a pool of 8 then
+//! serves half the statements it could. So a connection whose statement completed is kept
+//! here and handed to the next statement as it is. What sqlx's check is for still goes
+//! through sqlx:
+//! - a statement that failed, or was abandoned half-way (its request cancelled), drops its
+//!   connection, which sqlx checks, and closes if it is broken;
+//! - transactions take their connection from sqlx's pool, and sqlx's own `Transaction` gives
+//!   it back (a transaction dropped without commit is rolled back by that check);
+//! - a connection kept longer than [`CHECK_IDLE_AFTER`] without use goes back to sqlx (which
+//!   checks it) instead of being used: after a database restart, idle connections are not
+//!   handed to a request;
+//! - a connection goes back to sqlx after [`KEEP_AT_MOST`] of being passed from statement to
+//!   statement, so sqlx's lifetime limits and idle reaping still apply;
+//! - and whenever someone waits for sqlx's pool (a transaction, a migration, a statement that
+//!   found no connection kept), connections are given back to it instead of kept, so keeping
+//!   never starves a waiter, and waiters are served in sqlx's order. Under a load of more
+//!   requests than connections, most connections then go back through sqlx's check, as
+//!   without keeping.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Describe, Either, Execute, Executor, Transaction};
+
+/// A connection idle this long is checked with a round trip before it is used again: after a
+/// database restart, the connections that were idle are replaced before a request meets them.
+/// Under load no connection is idle that long, and none is checked. (sqlx's pool checks its
+/// own idle connections by this rule as they are taken; a kept one goes back to it instead.)
+pub const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
+
+/// How long a connection may pass from statement to statement before it goes back to sqlx.
+pub const KEEP_AT_MOST: Duration = Duration::from_secs(30);
+
+/// A connection taken for one statement.
+struct Taken {
+    connection: PoolConnection<Any>,
+    /// When it was first taken from sqlx's pool.
+    from_pool_at: Instant,
+}
+
+struct Kept {
+    taken: Taken,
+    kept_at: Instant,
+}
+
+/// One more waiting for sqlx's pool while it lives (also when its wait is abandoned).
+struct Waiting<'c>(&'c AtomicUsize);
+
+impl<'c> Waiting<'c> {
+    fn count(waiting: &'c AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::SeqCst);
+        Self(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// sqlx's pool and the connections kept beside it (cloned cheaply; clones share both).
+#[derive(Clone)]
+pub struct Connections {
+    pool: AnyPool,
+    /// Most recently kept last.
+    kept: Arc<Mutex<Vec<Kept>>>,
+    /// How many are waiting for sqlx's pool.
+    waiting: Arc<AtomicUsize>,
+}
+
+impl std::fmt::Debug for Connections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connections").field("kept", &self.kept_count()).finish_non_exhaustive()
+    }
+}
+
+impl Connections {
+    pub fn new(pool: AnyPool) -> Self {
+        Self { pool, kept: Arc::default(), waiting: Arc::default() }
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<Kept>> {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// How many connections are kept (tests).
+    pub fn kept_count(&self) -> usize {
+        self.kept().len()
+    }
+
+    /// Waits for sqlx's pool to hand something out (`acquire`), counted as waiting meanwhile
+    /// so that statements give their connections back to the pool rather than keep them.
+    async fn wait_for_pool<T>(&self, acquire: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+        // One kept connection goes back first: none of the pool's may be idle while some are
+        // kept here.
+        let released = self.kept().pop();
+        drop(released);
+        let _waiting = Waiting::count(&self.waiting);
+        acquire.await
+    }
+
+    /// The connection kept last, unless it has been idle too long: then every kept one goes
+    /// back to sqlx's pool to be checked (those kept before it have been idle longer).
+    fn kept_fresh(&self) -> Option<Taken> {
+        let mut stale = Vec::new();
+        let found = {
+            let mut kept = self.kept();
+            match kept.last() {
+                Some(last) if last.kept_at.elapsed() < CHECK_IDLE_AFTER => kept.pop(),
+                Some(_) => {
+                    stale.append(&mut kept);
+                    None
+                }
+                None => None,
+            }
+        };
+        drop(stale);
+        found.map(|kept| kept.taken)
+    }
+
+    /// A connection for one statement: the one kept last, or one of sqlx's pool.
+    async fn take(&self) -> Result<Taken, sqlx::Error> {
+        match self.kept_fresh() {
+            Some(taken) => Ok(taken),
+            None => {
+                Ok(Taken { connection: self.wait_for_pool(self.pool.acquire()).await?, from_pool_at: Instant::now() })
+            }
+        }
+    }
+
+    /// After a statement that completed: kept for the next one, or back to sqlx's pool when
+    /// someone waits for it there, or when it has been kept long enough.
+    fn keep(&self, taken: Taken) {
+        if self.waiting.load(Ordering::SeqCst) == 0 && taken.from_pool_at.elapsed() < KEEP_AT_MOST {
+            self.kept().push(Kept { taken, kept_at: Instant::now() });
+        }
+    }
+
+    /// A transaction, on a connection of sqlx's pool.
+    pub async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        self.wait_for_pool(self.pool.begin()).await
+    }
+
+    /// A connection of sqlx's pool, for work of several statements (migrations).
+    pub async fn acquire(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+        self.wait_for_pool(self.pool.acquire()).await
+    }
+}
+
+impl<'p> Executor<'p> for &'_ Connections {
+    type Database = Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        let connections = self.clone();
+        // The results are read whole before the first is passed on: the connection is then
+        // free again, and a statement's results here are small.
+        let all = async move {
+            let mut taken = connections.take().await?;
+            let results: Vec<_> = taken.connection.fetch_many(query).try_collect().await?;
+            connections.keep(taken);
+            Ok::<_, sqlx::Error>(futures_util::stream::iter(results.into_iter().map(Ok)))
+        };
+        futures_util::stream::once(all).try_flatten().boxed()
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, Any>,
+    {
+        let connections = self.clone();
+        Box::pin(async move {
+            let mut taken = connections.take().await?;
+            let row = taken.connection.fetch_optional(query).await?;
+            connections.keep(taken);
+            Ok(row)
+        })
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement<'q>, sqlx::Error>>
+    where
+        'p: 'e,
+    {
+        (&self.pool).prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<Describe<Any>, sqlx::Error>>
+    where
+        'p: 'e,
+    {
+        (&self.pool).describe(sql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sqlx's pool of `size` connections to a fresh SQLite file, with the kept connections
+    /// beside it.
+    async fn connections(dir: &std::path::Path, size: u32) -> Connections {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("pool.db").display());
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(size)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(&url)
+            .await
+            .unwrap();
+        Connections::new(pool)
+    }
+
+    async fn count(connections: &Connections) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM notes").fetch_one(connections).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_connection_whose_statement_completed_serves_the_next_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 4).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        assert_eq!(connections.kept_count(), 1);
+        for note in ["one", "two", "three"] {
+            sqlx::query("INSERT INTO notes VALUES ($1)").bind(note).execute(&connections).await.unwrap();
+        }
+        let notes: Vec<String> =
+            sqlx::query_scalar("SELECT note FROM notes ORDER BY note").fetch_all(&connections).await.unwrap();
+        assert_eq!(notes, ["one", "three", "two"]);
+        assert_eq!(count(&connections).await, 3);
+        assert_eq!(connections.kept_count(), 1, "one connection did it all");
+        assert_eq!(connections.pool.size(), 1, "and the pool opened no other");
+    }
+
+    #[tokio::test]
+    async fn a_statement_that_failed_gives_its_connection_back_to_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 4).await;
+        let error = sqlx::query("SELECT * FROM no_such_table").fetch_optional(&connections).await.err().unwrap();
+        assert!(error.to_string().contains("no_such_table"), "{error}");
+        assert_eq!(connections.kept_count(), 0);
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        assert_eq!(count(&connections).await, 0, "the pool's connection serves the next statement");
+    }
+
+    #[tokio::test]
+    async fn a_transaction_gets_the_only_connection_though_it_was_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 1).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        assert_eq!(connections.kept_count(), 1);
+        let mut transaction = connections.begin().await.unwrap();
+        sqlx::query("INSERT INTO notes VALUES ('in a transaction')").execute(&mut *transaction).await.unwrap();
+        transaction.commit().await.unwrap();
+        assert_eq!(count(&connections).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_statement_waiting_while_a_transaction_holds_the_only_connection_runs_after_the_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 1).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let mut transaction = connections.begin().await.unwrap();
+        let waiting = tokio::spawn({
+            let connections = connections.clone();
+            async move { count(&connections).await }
+        });
+        sqlx::query("INSERT INTO notes VALUES ('committed')").execute(&mut *transaction).await.unwrap();
+        transaction.commit().await.unwrap();
+        assert_eq!(waiting.await.unwrap(), 1, "the waiting statement ran after the commit");
+    }
+
+    #[tokio::test]
+    async fn statements_waiting_for_a_connection_are_handed_the_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 2).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let statements: Vec<_> = (0..50)
+            .map(|n| {
+                let connections = connections.clone();
+                tokio::spawn(async move {
+                    sqlx::query("INSERT INTO notes VALUES ($1)").bind(n.to_string()).execute(&connections).await
+                })
+            })
+            .collect();
+        for statement in statements {
+            statement.await.unwrap().unwrap();
+        }
+        assert_eq!(count(&connections).await, 50);
+        assert!(connections.pool.size() <= 2, "no more connections than the pool's");
+        assert_eq!(connections.kept_count(), connections.pool.size() as usize, "every connection is kept");
+    }
+
+    #[tokio::test]
+    async fn a_transaction_waiting_for_the_pool_is_not_starved_by_statements() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 1).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let statements: Vec<_> = (0..50)
+            .map(|_| {
+                let connections = connections.clone();
+                tokio::spawn(async move { count(&connections).await })
+            })
+            .collect();
+        let mut transaction = connections.begin().await.unwrap();
+        sqlx::query("INSERT INTO notes VALUES ('in a transaction')").execute(&mut *transaction).await.unwrap();
+        transaction.commit().await.unwrap();
+        for statement in statements {
+            assert!(statement.await.unwrap() <= 1);
+        }
+        assert_eq!(count(&connections).await, 1);
+    }
+
+    #[tokio::test]
+    async fn while_someone_waits_for_the_pool_connections_go_back_to_it_instead_of_being_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = connections(dir.path(), 2).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let taken = connections.take().await.unwrap();
+        connections.waiting.fetch_add(1, Ordering::SeqCst);
+        connections.keep(taken);
+        assert_eq!(connections.kept_count(), 0);
+        connections.waiting.fetch_sub(1, Ordering::SeqCst);
+        assert_eq!(count(&connections).await, 0);
+        assert_eq!(connections.kept_count(), 1);
+    }
+}
