@@ -33,9 +33,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::scope(API).configure(api).default_service(web::to(not_found)));
     // A provider that posts its answer (`form_post`, as Apple does) posts it to the app's
     // callback page, which a browser can only load.
+    let callback = "/o/{provider}/callback";
     cfg.service(
-        web::resource("/o/{provider}/callback")
-            .app_data(RouteName::of_pattern("/o/{provider}/callback"))
+        web::resource(callback)
+            .app_data(RouteName::of_pattern(callback))
             .route(web::post().to(providers::posted_answer))
             .default_service(web::to(app::serve)),
     );

@@ -97,8 +97,8 @@ impl Connections {
         self.kept.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// How many connections are kept (tests).
-    pub fn kept_count(&self) -> usize {
+    /// How many connections are kept.
+    fn kept_count(&self) -> usize {
         self.kept().len()
     }
 
@@ -232,6 +232,18 @@ mod tests {
         Connections::new(pool)
     }
 
+    /// Fifty tasks started at once, each running `statement` with its number.
+    fn fifty_at_once<T, F>(
+        connections: &Connections,
+        statement: impl Fn(Connections, usize) -> F,
+    ) -> Vec<tokio::task::JoinHandle<T>>
+    where
+        T: Send + 'static,
+        F: Future<Output = T> + Send + 'static,
+    {
+        (0..50).map(|n| tokio::spawn(statement(connections.clone(), n))).collect()
+    }
+
     async fn count(connections: &Connections) -> i64 {
         sqlx::query_scalar("SELECT COUNT(*) FROM notes").fetch_one(connections).await.unwrap()
     }
@@ -296,14 +308,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connections = connections(dir.path(), 2).await;
         sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
-        let statements: Vec<_> = (0..50)
-            .map(|n| {
-                let connections = connections.clone();
-                tokio::spawn(async move {
-                    sqlx::query("INSERT INTO notes VALUES ($1)").bind(n.to_string()).execute(&connections).await
-                })
-            })
-            .collect();
+        let statements = fifty_at_once(&connections, |connections, n| async move {
+            sqlx::query("INSERT INTO notes VALUES ($1)").bind(n.to_string()).execute(&connections).await
+        });
         for statement in statements {
             statement.await.unwrap().unwrap();
         }
@@ -317,12 +324,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connections = connections(dir.path(), 1).await;
         sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
-        let statements: Vec<_> = (0..50)
-            .map(|_| {
-                let connections = connections.clone();
-                tokio::spawn(async move { count(&connections).await })
-            })
-            .collect();
+        let statements = fifty_at_once(&connections, |connections, _| async move { count(&connections).await });
         let mut transaction = connections.begin().await.unwrap();
         sqlx::query("INSERT INTO notes VALUES ('in a transaction')").execute(&mut *transaction).await.unwrap();
         transaction.commit().await.unwrap();
@@ -338,10 +340,10 @@ mod tests {
         let connections = connections(dir.path(), 2).await;
         sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
         let taken = connections.take().await.unwrap();
-        connections.waiting.fetch_add(1, Ordering::SeqCst);
+        let waiting = Waiting::count(&connections.waiting);
         connections.keep(taken);
         assert_eq!(connections.kept_count(), 0);
-        connections.waiting.fetch_sub(1, Ordering::SeqCst);
+        drop(waiting);
         assert_eq!(count(&connections).await, 0);
         assert_eq!(connections.kept_count(), 1);
     }
