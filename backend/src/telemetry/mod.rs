@@ -3,16 +3,17 @@
 //! matched, or the e-mailed link's shape with `{uid}` and `{token}` in place of its values),
 //! never by its path or query.
 //!
-//! Lines are written by a thread of their own (`writer.rs`): a request formats its line and
-//! appends it to a buffer, and never waits for standard output. The buffer is bounded; when the
+//! Lines are written by a thread of their own (`writer.rs`): a request composes its line
+//! (`request_line.rs`) and appends it to a buffer, and never waits for standard output. The buffer is bounded; when the
 //! writer falls that far behind, new lines are dropped and counted, and the count is reported
 //! on standard error.
 
+mod request_line;
 mod writer;
 
 use std::borrow::Cow;
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -20,8 +21,16 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest};
 use tracing_subscriber::EnvFilter;
 
-/// The writer thread, until [`flush`]; and the handle that counts dropped lines.
-static WRITER: OnceLock<(Mutex<writer::Closer>, writer::Batched)> = OnceLock::new();
+/// The installed log: its writer thread, until [`flush`]; the handle lines are written to,
+/// which counts dropped lines; and the shape of the request line when it is written directly
+/// (`None`: through the subscriber, for a terminal's colours).
+struct Log {
+    closer: Mutex<writer::Closer>,
+    lines: writer::Batched,
+    direct: Option<request_line::Shape>,
+}
+
+static LOG: OnceLock<Log> = OnceLock::new();
 
 /// Installs the global subscriber once; later calls (tests) do nothing.
 pub fn init(json: bool) {
@@ -33,9 +42,14 @@ pub fn init(json: bool) {
     let builder =
         tracing_subscriber::fmt().with_env_filter(filter).with_target(false).with_ansi(ansi).with_writer(lines.clone());
     let installed = if json { builder.json().try_init() } else { builder.try_init() };
+    let direct = match (ansi, json) {
+        (true, _) => None,
+        (false, false) => Some(request_line::Shape::Text),
+        (false, true) => Some(request_line::Shape::Json),
+    };
     match installed {
         Ok(()) => {
-            let _ = WRITER.set((Mutex::new(closer), lines));
+            let _ = LOG.set(Log { closer: Mutex::new(closer), lines, direct });
         }
         Err(_) => closer.close(),
     }
@@ -43,7 +57,7 @@ pub fn init(json: bool) {
 
 /// Writes out the lines still queued: before the process exits.
 pub fn flush() {
-    if let Some((closer, _)) = WRITER.get() {
+    if let Some(Log { closer, .. }) = LOG.get() {
         closer.lock().unwrap_or_else(std::sync::PoisonError::into_inner).close();
     }
 }
@@ -51,7 +65,7 @@ pub fn flush() {
 /// Every ten seconds, says on standard error how many log lines were dropped since the last
 /// report, if any.
 pub fn spawn_dropped_lines_report() {
-    let Some((_, lines)) = WRITER.get() else { return };
+    let Some(Log { lines, .. }) = LOG.get() else { return };
     tokio::spawn(async move {
         let mut reported = 0;
         let mut every = tokio::time::interval(Duration::from_secs(10));
@@ -134,13 +148,15 @@ fn route_of(request: &HttpRequest) -> Cow<'_, str> {
     }
 }
 
-/// A duration in milliseconds with one decimal, written without an intermediate string.
-struct Millis(Duration);
-
-impl std::fmt::Display for Millis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.1}", self.0.as_secs_f64() * 1000.0)
-    }
+/// The request event, through the subscriber.
+fn event(request: &request_line::Request<'_>) {
+    tracing::info!(
+        method = %request.method,
+        route = %request.route,
+        status = request.status,
+        millis = %request_line::Millis(request.took),
+        "request"
+    );
 }
 
 /// One log line per request: method, route, status and duration. With request lines filtered
@@ -155,14 +171,48 @@ pub async fn log_request(
     let started = Instant::now();
     let method = request.method().clone();
     let response = next.call(request).await?;
-    tracing::info!(
-        method = %method,
-        route = %route_of(response.request()),
-        status = response.status().as_u16(),
-        millis = %Millis(started.elapsed()),
-        "request"
-    );
+    let route = route_of(response.request());
+    let line = request_line::Request {
+        method: method.as_str(),
+        route: &route,
+        status: response.status().as_u16(),
+        took: started.elapsed(),
+    };
+    match LOG.get() {
+        Some(Log { lines, direct: Some(shape), .. }) => {
+            let mut composed = Vec::with_capacity(160 + route.len());
+            request_line::compose(*shape, &line, SystemTime::now(), &mut composed);
+            lines.append(&composed);
+        }
+        _ => event(&line),
+    }
     Ok(response)
+}
+
+/// An output that keeps what is written, for the tests of what the log writes.
+#[cfg(test)]
+mod kept {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub struct Kept(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Kept {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Kept {
+        pub fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
 }
 
 #[cfg(test)]
@@ -177,13 +227,6 @@ mod tests {
         );
         assert_eq!(&*RouteName::of_pattern("/auth/users/me/").0, "/auth/users/me/");
         assert_eq!(&*RouteName::of_pattern("/o/{provider}/callback").0, "/o/{provider}/callback");
-    }
-
-    #[test]
-    fn durations_are_written_in_milliseconds_with_one_decimal() {
-        assert_eq!(Millis(Duration::from_micros(1_250)).to_string(), "1.2");
-        assert_eq!(Millis(Duration::from_micros(37)).to_string(), "0.0");
-        assert_eq!(Millis(Duration::from_millis(1_500)).to_string(), "1500.0");
     }
 
     #[test]

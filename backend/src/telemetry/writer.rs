@@ -108,7 +108,8 @@ impl Batched {
         self.shared.dropped.load(Ordering::Relaxed)
     }
 
-    fn append(&self, line: &[u8]) {
+    /// Queues one whole line, newline included: written whole, or dropped and counted.
+    pub fn append(&self, line: &[u8]) {
         let mut pending = self.shared.lock();
         if pending.closed || pending.lines.len() + line.len() > self.shared.capacity {
             drop(pending);
@@ -164,25 +165,7 @@ impl<'a> MakeWriter<'a> for Batched {
 mod tests {
     use super::*;
 
-    /// An output that keeps what is written, to read after the writer is closed.
-    #[derive(Clone, Default)]
-    struct Kept(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Kept {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Kept {
-        fn text(&self) -> String {
-            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-        }
-    }
+    use crate::telemetry::kept::Kept;
 
     #[test]
     fn every_line_is_written_in_order_before_close_returns() {
