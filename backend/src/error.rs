@@ -213,6 +213,10 @@ impl ApiError {
     pub fn not_found() -> Self {
         Self::detail(StatusCode::NOT_FOUND, messages::NOT_FOUND)
     }
+    /// 409: the account cannot be deleted while rows the store does not know refer to it.
+    pub fn account_still_referred_to() -> Self {
+        Self::coded(StatusCode::CONFLICT, messages::ACCOUNT_STILL_REFERRED_TO, "account_still_referred_to")
+    }
     pub fn method_not_allowed(method: &str) -> Self {
         Self::detail(StatusCode::METHOD_NOT_ALLOWED, messages::method_not_allowed(method))
     }

@@ -111,6 +111,10 @@ pub const INVALID_DATETIME: &str =
     "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].";
 pub const INVALID_INTEGER: &str = "A valid integer is required.";
 
+// Running beside Django (Gatehouse's own).
+pub const ACCOUNT_STILL_REFERRED_TO: &str =
+    "This account cannot be deleted here: other records of the site still refer to it. Ask the site's staff to delete it.";
+
 // JWT validation (SimpleJWT).
 pub const TOKEN_INVALID: &str = "Token is invalid";
 pub const TOKEN_EXPIRED: &str = "Token is expired";

@@ -17,6 +17,7 @@ use crate::pycompat;
 use crate::state::AppState;
 use crate::store::audit::AuditFilter;
 use crate::store::sessions::EndReason;
+use crate::store::users::DeleteOutcome;
 
 /// Accounts and events per page.
 pub const PAGE_SIZE: i64 = 25;
@@ -261,7 +262,9 @@ pub async fn apply(state: &AppState, user: &User, action: Action, actor: Actor) 
         }
         Action::ClearSecondFactors => mfa::clear(state, user, actor.clone()).await?,
         Action::Delete => {
-            state.store.delete_user(user.id, &[event(Kind::Deleted)]).await?;
+            if state.store.delete_user(user.id, &[event(Kind::Deleted)]).await? == DeleteOutcome::StillReferredTo {
+                return Err(ApiError::account_still_referred_to());
+            }
             sessions::end_all(state, user.id, None, EndReason::AccountClosed).await?;
         }
     }

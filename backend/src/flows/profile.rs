@@ -14,7 +14,7 @@ use crate::messages;
 use crate::state::AppState;
 use crate::store::links::LinkToken;
 use crate::store::sessions::EndReason;
-use crate::store::users::Effects;
+use crate::store::users::{DeleteOutcome, Effects};
 
 /// Staff see everyone; with `HIDE_USERS` others see only themselves.
 pub async fn list(state: &AppState, viewer: &User) -> Result<Vec<User>, ApiError> {
@@ -197,7 +197,10 @@ pub async fn delete(
     submitted.finish()?;
     let target = state.store.find_user(target_id).await?.ok_or_else(ApiError::not_found)?;
     let actor = actor_of(requester, target_id);
-    state.store.delete_user(target_id, &[Event::of(Kind::Deleted, &target).by(actor)]).await?;
+    let deleted = state.store.delete_user(target_id, &[Event::of(Kind::Deleted, &target).by(actor)]).await?;
+    if deleted == DeleteOutcome::StillReferredTo {
+        return Err(ApiError::account_still_referred_to());
+    }
     tracing::info!(user_id = target_id, by = requester.id, "account deleted");
     sessions::end_all(state, target_id, None, EndReason::AccountClosed).await?;
     Ok(())

@@ -25,7 +25,7 @@ use crate::providers::{Identity, Provider, ProviderError};
 use crate::pycompat::is_word_char;
 use crate::state::AppState;
 use crate::store::providers::{IdentityRow, ProviderState};
-use crate::store::users::{NewUser, WriteError};
+use crate::store::users::{DeleteOutcome, NewUser, WriteError};
 
 /// How long a sign-in sent to a provider waits for its answer, in seconds.
 pub const STATE_LIFETIME: i64 = 600;
@@ -189,7 +189,9 @@ async fn account_for(state: &AppState, provider: &Provider, identity: &Identity)
     let user = new_account(state, provider, identity, &email).await?;
     if !state.store.link_identity(&provider.name, &identity.subject, user.id, &email, now).await? {
         // A second sign-in of the same person made their account first: use that one.
-        state.store.delete_user(user.id, &[]).await?;
+        if state.store.delete_user(user.id, &[]).await? == DeleteOutcome::StillReferredTo {
+            return Err(anyhow::anyhow!("an account made a moment ago is referred to by another table").into());
+        }
         let linked = state.store.find_identity(&provider.name, &identity.subject).await?;
         let user = match linked {
             Some(user_id) => state.store.find_user(user_id).await?,

@@ -68,6 +68,8 @@ struct Operation {
     also_ok: Option<&'static str>,
     /// The names a `{action}` path parameter takes, when the path has one.
     actions: &'static [&'static str],
+    /// Whether it deletes an account, which rows of other tables may still refer to (409).
+    deletes_account: bool,
 }
 
 const fn op(path: &'static str, method: &'static str, summary: &'static str, success: Success) -> Operation {
@@ -92,6 +94,7 @@ const fn op(path: &'static str, method: &'static str, summary: &'static str, suc
         text_refusal: false,
         also_ok: None,
         actions: &[],
+        deletes_account: false,
     }
 }
 
@@ -216,6 +219,7 @@ const OPERATIONS: &[Operation] = &[
         authenticated: true,
         fields: profile::DELETION,
         required: profile::DELETION,
+        deletes_account: true,
         ..op("/auth/users/me/", "delete", "Delete the signed-in user's account", Success::NoContent)
     },
     Operation {
@@ -383,6 +387,7 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         authenticated: true,
         by_id: true,
+        deletes_account: true,
         ..op("/auth/admin/users/{id}/", "delete", "Staff: delete an account", Success::NoContent)
     },
     Operation {
@@ -425,6 +430,7 @@ const OPERATIONS: &[Operation] = &[
         by_id: true,
         fields: profile::DELETION,
         required: profile::DELETION,
+        deletes_account: true,
         ..op("/auth/users/{id}/", "delete", "Delete a user", Success::NoContent)
     },
     Operation {
@@ -601,6 +607,10 @@ fn operation(operation: &Operation) -> Value {
         responses.insert("408".into(), answer("The body did not arrive in time", detail()));
         responses.insert("413".into(), answer("The body is larger than 64 KiB", detail()));
         responses.insert("415".into(), answer("A body of an unsupported media type", detail()));
+    }
+    if operation.deletes_account {
+        let why = "Not deleted: rows of another table still refer to the account (beside Django)";
+        responses.insert("409".into(), answer(why, detail()));
     }
     if operation.throttled {
         responses.insert("429".into(), answer("Throttled; see the Retry-After header", detail()));

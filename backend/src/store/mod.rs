@@ -210,6 +210,10 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
 /// A store on a new SQLite file in `dir`, migrated unless `migrated` is false, for unit tests.
 #[cfg(test)]
 pub(crate) async fn test_store(dir: &std::path::Path, migrated: bool) -> Store {

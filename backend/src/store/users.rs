@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::links::{consume, LinkToken};
 use super::outbox::{enqueue, OutgoingEmail};
 use super::statement::WriteTurn;
-use super::{is_unique_violation, Store};
+use super::{is_foreign_key_violation, is_unique_violation, Store};
 use crate::domain::audit::Event;
 use crate::domain::user::User;
 
@@ -78,6 +78,15 @@ pub struct NewUser<'a> {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub date_joined: i64,
+}
+
+/// What deleting an account did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub enum DeleteOutcome {
+    Done,
+    /// Nothing: a row the store does not know still refers to the account.
+    StillReferredTo,
 }
 
 /// The username is taken (checked again by the database's unique constraint).
@@ -334,20 +343,29 @@ impl Store {
         Ok(changed.map_err(WriteError::into_anyhow)?.0 == 1)
     }
 
+    /// Deletes an account with the rows that go with it, recorded with `events`; or changes
+    /// nothing when a row the store does not know refers to the account (in the Django layout,
+    /// a table of another app: Django checks such constraints when the transaction commits).
     #[tracing::instrument(name = "Delete a user", skip(self, events))]
-    pub async fn delete_user(&self, user_id: i64, events: &[Event]) -> anyhow::Result<()> {
+    pub async fn delete_user(&self, user_id: i64, events: &[Event]) -> anyhow::Result<DeleteOutcome> {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
         super::audit::record(&turn, &mut tx, self, events).await?;
         for statement in &self.sql.before_user_delete {
             turn.query(*statement).bind(user_id).execute(&mut *tx).await.context("Failed to delete a user's rows")?;
         }
-        let deleted = turn.query(self.sql.users.delete).bind(user_id).execute(&mut *tx).await;
-        deleted.context("Failed to delete a user (in the Django layout, a table of another app may refer to it)")?;
-        tx.commit()
-            .await
-            .context("Failed to delete a user (in the Django layout, a table of another app may refer to it)")?;
-        Ok(())
+        let deleted = match turn.query(self.sql.users.delete).bind(user_id).execute(&mut *tx).await {
+            Ok(_) => tx.commit().await,
+            Err(error) => Err(error),
+        };
+        match deleted {
+            Ok(()) => Ok(DeleteOutcome::Done),
+            Err(error) if is_foreign_key_violation(&error) => {
+                tracing::warn!(user_id, error = %error, "an account was not deleted: another table refers to it");
+                Ok(DeleteOutcome::StillReferredTo)
+            }
+            Err(error) => Err(error).context("Failed to delete a user"),
+        }
     }
 
     /// Makes `username` an active staff superuser, creating the account when it is missing.

@@ -152,6 +152,18 @@ pub async fn django_account(pair: &SideBySide, username: &str) -> String {
     email
 }
 
+/// An access token of `username`, signed in on Gatehouse.
+async fn access_on_gatehouse(pair: &SideBySide, username: &str) -> String {
+    let answer = sign_in(&pair.gatehouse.address, &pair.client, username, GOOD_PASSWORD).await;
+    answer.json()["access"].as_str().expect("an access token").to_owned()
+}
+
+/// Gatehouse's answer to `DELETE users/me/` with the account's password.
+async fn delete_own_account(pair: &SideBySide, access: &str) -> Answer {
+    let body = json!({"current_password": GOOD_PASSWORD});
+    pair.gatehouse.request(reqwest::Method::DELETE, "/auth/users/me/", Some(access), Some(body)).await
+}
+
 fn refresh_of(answer: &Answer) -> String {
     answer.assert_status(200);
     answer.json()["refresh"].as_str().expect("a refresh token").to_owned()
@@ -256,20 +268,9 @@ async fn closing_an_account_here_removes_what_django_would_remove() {
     pair.on_django("/auth/token/login/", json!({"username": "alice", "password": GOOD_PASSWORD}))
         .await
         .assert_status(200);
-    let access = sign_in(&pair.gatehouse.address, &pair.client, "alice", GOOD_PASSWORD).await.json()["access"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let access = access_on_gatehouse(&pair, "alice").await;
 
-    let deleted = pair
-        .gatehouse
-        .request(
-            reqwest::Method::DELETE,
-            "/auth/users/me/",
-            Some(&access),
-            Some(json!({"current_password": GOOD_PASSWORD})),
-        )
-        .await;
+    let deleted = delete_own_account(&pair, &access).await;
 
     deleted.assert_status(204);
     assert!(pair.gatehouse.store.find_user_by_username("alice").await.unwrap().is_none());
@@ -283,6 +284,56 @@ async fn closing_an_account_here_removes_what_django_would_remove() {
             .unwrap();
     assert!(orphans >= 2, "SimpleJWT's outstanding tokens are kept without their user, as Django does");
     sign_in(&pair.django.url, &pair.client, "alice", GOOD_PASSWORD).await.assert_status(401);
+}
+
+#[tokio::test]
+async fn an_account_another_apps_table_still_refers_to_is_kept_whole_and_the_answer_says_why() {
+    let pair = side_by_side().await;
+    django_account(&pair, "alice").await;
+    pair.on_django("/auth/token/login/", json!({"username": "alice", "password": GOOD_PASSWORD}))
+        .await
+        .assert_status(200);
+    let alice = pair.gatehouse.store.find_user_by_username("alice").await.unwrap().unwrap();
+    // Another app's model with a foreign key to the user, as Django creates it on SQLite and on
+    // PostgreSQL (checked when the transaction commits).
+    let database = pair.gatehouse.database().await;
+    sqlx::query(
+        "CREATE TABLE blog_post (id INTEGER PRIMARY KEY, \
+         author_id INTEGER NOT NULL REFERENCES auth_user (id) DEFERRABLE INITIALLY DEFERRED)",
+    )
+    .execute(&database)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO blog_post (id, author_id) VALUES (1, $1)")
+        .bind(alice.id)
+        .execute(&database)
+        .await
+        .unwrap();
+    let access = access_on_gatehouse(&pair, "alice").await;
+
+    let refused = delete_own_account(&pair, &access).await;
+
+    refused.assert_status(409);
+    assert_eq!(
+        refused.json(),
+        json!({
+            "detail": "This account cannot be deleted here: other records of the site still refer to it. \
+                       Ask the site's staff to delete it.",
+            "code": "account_still_referred_to"
+        })
+    );
+    // Staff get the same answer from the console.
+    let staff = pair.gatehouse.create_user("staff", true, true).await;
+    let (staff_access, _) = pair.gatehouse.login(&staff.username, &staff.password).await;
+    let path = format!("/auth/admin/users/{}/", alice.id);
+    let by_staff = pair.gatehouse.request(reqwest::Method::DELETE, &path, Some(&staff_access), None).await;
+    by_staff.assert_status(409);
+    assert_eq!(by_staff.json(), refused.json());
+    // Nothing was removed: the account, its DRF key and its session are as they were.
+    pair.gatehouse.get_authed("/auth/users/me/", &access).await.assert_status(200);
+    let tokens: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authtoken_token").fetch_one(&database).await.unwrap();
+    assert_eq!(tokens, 1);
+    sign_in(&pair.django.url, &pair.client, "alice", GOOD_PASSWORD).await.assert_status(200);
 }
 
 /// Starts Gatehouse on the Django layout over `database_url`; the error it stops with.

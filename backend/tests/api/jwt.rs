@@ -2,6 +2,7 @@ use futures_util::future::join_all;
 use serde_json::json;
 
 use gatehouse::auth::password::pbkdf2_sha256;
+use gatehouse::store::users::DeleteOutcome;
 
 use crate::helpers::{assert_key_order, forge, now, spawn_app, spawn_app_with, GOOD_PASSWORD, SECRET_KEY};
 
@@ -217,7 +218,7 @@ async fn refresh_for_an_inactive_or_deleted_user_finds_no_active_account() {
     let deleted = app.create_user("gone", true, false).await;
     let (_, inactive_refresh) = app.tokens_issued_ago(inactive.id, 0);
     let (_, deleted_refresh) = app.tokens_issued_ago(deleted.id, 0);
-    app.store.delete_user(deleted.id, &[]).await.unwrap();
+    assert_eq!(app.store.delete_user(deleted.id, &[]).await.unwrap(), DeleteOutcome::Done);
     let t = now();
     let odd_user =
         app.forge_token(json!({"token_type": "refresh", "exp": t + 60, "iat": t, "jti": "x1", "user_id": "abc"}));

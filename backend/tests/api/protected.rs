@@ -1,3 +1,4 @@
+use gatehouse::store::users::DeleteOutcome;
 use serde_json::json;
 
 use crate::helpers::{now, spawn_app, Answer, TestApp};
@@ -94,7 +95,7 @@ async fn user_problems_behind_a_valid_token_have_their_own_codes() {
     let idle = app.create_user("idle", false, false).await;
     let (gone_access, _) = app.tokens_issued_ago(gone.id, 0);
     let (idle_access, _) = app.tokens_issued_ago(idle.id, 0);
-    app.store.delete_user(gone.id, &[]).await.unwrap();
+    assert_eq!(app.store.delete_user(gone.id, &[]).await.unwrap(), DeleteOutcome::Done);
     let t = now();
     let anonymous = app.forge_token(json!({"token_type": "access", "exp": t + 60, "jti": "a"}));
     let odd_id = app.forge_token(json!({"token_type": "access", "exp": t + 60, "jti": "b", "user_id": "abc"}));
