@@ -145,9 +145,19 @@ pub async fn owner(state: &AppState, viewer: &User, id: Option<&str>) -> Result<
     }
 }
 
-/// `user_id`'s live sessions, newest first; `current` is the requester's own.
+/// How many sessions the list shows: an account signed in by a script on every run can hold
+/// thousands, and "end the others" ends them all anyway.
+pub const LISTED_AT_MOST: i64 = 100;
+
+/// `user_id`'s newest [`LISTED_AT_MOST`] live sessions, newest first; `current` is the
+/// requester's own, added last when it is older than those.
 pub async fn list(state: &AppState, user_id: i64, current: Option<&str>) -> Result<Vec<SessionView>, ApiError> {
-    let rows = state.store.live_sessions(user_id, clock::now_seconds()).await?;
+    let now = clock::now_seconds();
+    let mut rows = state.store.live_sessions(user_id, now, LISTED_AT_MOST).await?;
+    if let Some(current) = current.filter(|current| rows.iter().all(|row| row.id != *current)) {
+        let own = state.store.find_session(current).await?;
+        rows.extend(own.filter(|row| row.is_live_for(user_id, now)));
+    }
     Ok(rows.into_iter().map(|row| SessionView::of(row, current)).collect())
 }
 

@@ -41,7 +41,7 @@ const LIST: Read = Read::new(
     "SELECT id, user_id, created_at, last_used_at, expires_at, ip, user_agent, method, refresh_jti, \
      previous_jti, rotated_at, window_start, window_hits, ended_at, end_reason \
      FROM gatehouse_sessions WHERE user_id = $1 AND ended_at IS NULL AND expires_at > $2 \
-     ORDER BY created_at DESC, id DESC",
+     ORDER BY created_at DESC, id DESC LIMIT $3",
 );
 const END_ONE: Write = Write::new(
     "UPDATE gatehouse_sessions SET ended_at = $3, end_reason = $4 \
@@ -142,6 +142,11 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
+    /// Whether it belongs to `user_id` and has neither ended nor expired at `now` (seconds).
+    pub fn is_live_for(&self, user_id: i64, now: i64) -> bool {
+        self.user_id == user_id && self.ended_at.is_none() && self.expires_at > now
+    }
+
     /// Whether it ended for a reason other than its account closing (see `ENDED_SINCE`).
     pub fn is_revoked(&self) -> bool {
         self.ended_at.is_some() && self.end_reason.as_deref() != Some(EndReason::AccountClosed.as_str())
@@ -281,9 +286,9 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// A user's live sessions, newest first.
-    pub async fn live_sessions(&self, user_id: i64, now: i64) -> anyhow::Result<Vec<SessionRow>> {
-        let rows = LIST.query().bind(user_id).bind(now).fetch_all(&self.pool).await;
+    /// A user's newest live sessions, newest first, at most `limit` of them.
+    pub async fn live_sessions(&self, user_id: i64, now: i64, limit: i64) -> anyhow::Result<Vec<SessionRow>> {
+        let rows = LIST.query().bind(user_id).bind(now).bind(limit).fetch_all(&self.pool).await;
         let rows = rows.context("Failed to read the sessions")?;
         Ok(rows.iter().map(SessionRow::of).collect::<Result<_, _>>()?)
     }

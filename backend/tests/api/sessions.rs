@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use gatehouse::store::sessions::NewSession;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -112,6 +113,48 @@ async fn the_list_shows_each_live_session_newest_first_with_its_device_and_the_c
     assert_eq!(oldest["device"], "Firefox on Linux");
     let created = newest["created"].as_str().unwrap();
     assert!(created.ends_with('Z') && created.len() == 20, "RFC 3339 in UTC: {created}");
+}
+
+#[tokio::test]
+async fn the_list_shows_the_newest_hundred_sessions_and_always_the_requesters_own() {
+    let app = spawn_app().await;
+    let user = app.create_user("alice", true, false).await;
+    let (first_access, _) = sign_in_from(&app, "alice", &user.password, FIREFOX).await;
+    // A script that signs in on every run: 100 more sessions, each a microsecond newer.
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let later: Vec<String> = (0..100).map(|n| format!("script-session-{n:03}")).collect();
+    for (n, id) in later.iter().enumerate() {
+        let now_micros = i64::try_from(started.as_micros()).unwrap() + n as i64 + 1;
+        let session = NewSession {
+            id,
+            user_id: user.id,
+            now_micros,
+            expires_at: now_micros / 1_000_000 + 86_400,
+            ip: "127.0.0.1",
+            user_agent: "deploy-script/1.0",
+            method: "password",
+            refresh_jti: id,
+            origin_jti: None,
+        };
+        app.store.start_session(session).await.unwrap();
+    }
+
+    let listed = sessions_of(&app, &first_access).await;
+    let ids: Vec<&str> = listed.iter().map(|session| session["id"].as_str().unwrap()).collect();
+    let newest_hundred: Vec<&str> = later.iter().rev().map(String::as_str).collect();
+    assert_eq!(ids.len(), 101);
+    assert_eq!(&ids[..100], &newest_hundred[..], "the newest hundred, newest first");
+    assert_eq!(ids[100], sid_of(&first_access), "the requester's own, though older");
+    assert_eq!(listed[100]["current"], true);
+
+    // From one of the listed sessions, the list is the newest hundred alone.
+    let (newest_access, _) = sign_in_from(&app, "alice", &user.password, CHROME).await;
+    let listed = sessions_of(&app, &newest_access).await;
+    assert_eq!(listed.len(), 100);
+    assert_eq!(listed[0]["id"], sid_of(&newest_access));
+    assert_eq!(listed[0]["current"], true);
+    assert!(listed.iter().all(|session| session["id"] != sid_of(&first_access)));
+    assert!(listed.iter().all(|session| session["id"] != later[0]), "the oldest script session is left out");
 }
 
 #[tokio::test]
