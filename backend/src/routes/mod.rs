@@ -56,7 +56,6 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/token/login/", api_tokens::login);
     endpoint(cfg, "/token/logout/", api_tokens::logout);
     endpoint(cfg, "/o/", providers::list);
-    endpoint(cfg, "/o/{provider:[^/.]+}/", providers::social);
     endpoint(cfg, "/users/", users::collection);
     endpoint(cfg, "/users/me/", users::me);
     endpoint(cfg, "/users/me/sessions/", sessions::my_list);
@@ -82,6 +81,9 @@ fn api(cfg: &mut web::ServiceConfig) {
     endpoint(cfg, "/users/reset_username/", reset::reset_username);
     endpoint(cfg, "/users/reset_username_confirm/", reset::reset_username_confirm);
     endpoint(cfg, "/users/revert_email/", account::revert_email);
+    // Patterns with an expression are matched by running it: after the static paths, so that
+    // `users/me/` and the token endpoints never run one.
+    endpoint(cfg, "/o/{provider:[^/.]+}/", providers::social);
     endpoint(cfg, "/admin/users/", console::accounts);
     endpoint(cfg, "/admin/users/{id:[^/.]+}/", console::account);
     endpoint(cfg, "/admin/users/{id:[^/.]+}/{action:[^/.]+}/", console::action);
@@ -107,7 +109,6 @@ pub const PATHS: &[&str] = &[
     "/auth/token/login/",
     "/auth/token/logout/",
     "/auth/o/",
-    "/auth/o/{provider}/",
     "/auth/users/",
     "/auth/users/me/",
     "/auth/users/me/sessions/",
@@ -133,6 +134,7 @@ pub const PATHS: &[&str] = &[
     "/auth/users/reset_username/",
     "/auth/users/reset_username_confirm/",
     "/auth/users/revert_email/",
+    "/auth/o/{provider}/",
     "/auth/admin/users/",
     "/auth/admin/users/{id}/",
     "/auth/admin/users/{id}/{action}/",
