@@ -4,9 +4,9 @@
 //! never by its path or query.
 //!
 //! Lines are written by a thread of their own (`writer.rs`): a request composes its line
-//! (`request_line.rs`) and appends it to a buffer, and never waits for standard output. The buffer is bounded; when the
-//! writer falls that far behind, new lines are dropped and counted, and the count is reported
-//! on standard error.
+//! (`request_line.rs`) and appends it to a buffer, and never waits for standard output. The
+//! buffer is bounded; when the writer falls that far behind, new lines are dropped and counted,
+//! and the count is reported on standard error.
 
 mod request_line;
 mod writer;
