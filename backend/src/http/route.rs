@@ -39,9 +39,26 @@ impl Challenge {
 
 /// Runs a handler for `route`, turning its error into the contract's answer and adding the
 /// headers DRF adds to every answer of a view.
-pub async fn serve<Fut>(route: &Route, request: &HttpRequest, handler: Fut) -> HttpResponse
+///
+/// The handler's future is the largest part of a request's state (a future is as large as
+/// its largest state, and is copied whole each time it moves): it is moved once, into the
+/// heap, so that the futures wrapping it (the route's function, the audit scope, actix's
+/// boxed service) stay small. In a profile, copying it at each of those moves was 4 % of the
+/// server's time for a refresh and for `users/me/`; 1.4 % once it moved once.
+pub fn serve<'a, Fut>(
+    route: &'a Route,
+    request: &'a HttpRequest,
+    handler: Fut,
+) -> impl Future<Output = HttpResponse> + 'a
 where
-    Fut: Future<Output = Result<HttpResponse, ApiError>>,
+    Fut: Future<Output = Result<HttpResponse, ApiError>> + 'a,
+{
+    answer(route, request, Box::pin(handler))
+}
+
+async fn answer<Fut>(route: &Route, request: &HttpRequest, handler: Fut) -> HttpResponse
+where
+    Fut: Future<Output = Result<HttpResponse, ApiError>> + Unpin,
 {
     let languages = request.app_data::<web::Data<Languages>>();
     let language = languages.map(|languages| language_of(languages, request));
