@@ -12,6 +12,15 @@ use crate::routes::Page;
 use crate::task;
 use crate::time;
 
+/// How many sessions the server lists at most: the newest, and this browser's after them when
+/// it is older (the server's `LISTED_AT_MOST`).
+const LISTED_AT_MOST: usize = 100;
+
+/// Whether a list of `listed` sessions may have been cut short by the server.
+fn may_be_cut_short(listed: usize) -> bool {
+    listed >= LISTED_AT_MOST
+}
+
 /// An action under way: which button shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Ending {
@@ -73,6 +82,7 @@ pub fn SessionsPage() -> impl IntoView {
                 None => view! { <p class="loading">"Loading your sessions…"</p> }.into_any(),
                 Some(list) => {
                     let others = list.iter().filter(|session| !session.current).count();
+                    let cut_short = may_be_cut_short(list.len());
                     view! {
                         <ul class="sessions" aria-label="Signed-in sessions">
                             {list
@@ -94,6 +104,16 @@ pub fn SessionsPage() -> impl IntoView {
                                             {move || if ending.get() == Some(Ending::Others) { "Signing out…" } else { "Sign out of all other devices" }}
                                         </button>
                                     </div>
+                                }
+                            })}
+                        {cut_short
+                            .then(|| {
+                                view! {
+                                    <p class="aside">
+                                        {format!(
+                                            "Only your {LISTED_AT_MOST} most recent sessions are listed. “Sign out of all other devices” signs out of every one, listed or not.",
+                                        )}
+                                    </p>
                                 }
                             })}
                         {(others == 0).then(|| view! { <p class="aside">"You are not signed in anywhere else."</p> })}
@@ -177,4 +197,17 @@ fn focus_heading() {
             let _ = heading.focus();
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_as_long_as_the_servers_bound_is_said_to_show_only_the_newest() {
+        assert!(!may_be_cut_short(2));
+        assert!(!may_be_cut_short(99));
+        assert!(may_be_cut_short(100));
+        assert!(may_be_cut_short(101));
+    }
 }
