@@ -11,13 +11,12 @@ use crate::domain::user::User;
 use crate::email::EmailKind;
 use crate::error::ApiError;
 use crate::flows::audit::EventView;
-use crate::flows::{mfa, sessions};
+use crate::flows::{mfa, profile, sessions};
 use crate::messages;
 use crate::pycompat;
 use crate::state::AppState;
 use crate::store::audit::AuditFilter;
 use crate::store::sessions::EndReason;
-use crate::store::users::DeleteOutcome;
 
 /// Accounts and events per page.
 pub const PAGE_SIZE: i64 = 25;
@@ -261,12 +260,7 @@ pub async fn apply(state: &AppState, user: &User, action: Action, actor: Actor) 
             state.store.record_events(&[event(Kind::SessionEnded).detail(sessions::SCOPE_ALL)]).await?;
         }
         Action::ClearSecondFactors => mfa::clear(state, user, actor.clone()).await?,
-        Action::Delete => {
-            if state.store.delete_user(user.id, &[event(Kind::Deleted)]).await? == DeleteOutcome::StillReferredTo {
-                return Err(ApiError::account_still_referred_to());
-            }
-            sessions::end_all(state, user.id, None, EndReason::AccountClosed).await?;
-        }
+        Action::Delete => profile::close(state, user.id, &[event(Kind::Deleted)]).await?,
     }
     tracing::info!(user_id = user.id, by = actor.name(), action = ?action, "staff action");
     Ok(())

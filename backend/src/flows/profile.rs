@@ -197,11 +197,16 @@ pub async fn delete(
     submitted.finish()?;
     let target = state.store.find_user(target_id).await?.ok_or_else(ApiError::not_found)?;
     let actor = actor_of(requester, target_id);
-    let deleted = state.store.delete_user(target_id, &[Event::of(Kind::Deleted, &target).by(actor)]).await?;
-    if deleted == DeleteOutcome::StillReferredTo {
+    close(state, target_id, &[Event::of(Kind::Deleted, &target).by(actor)]).await?;
+    tracing::info!(user_id = target_id, by = requester.id, "account deleted");
+    Ok(())
+}
+
+/// Deletes an account, recorded with `events`, and ends its sessions; 409 and nothing changed
+/// when a row the store does not know still refers to it (beside Django).
+pub async fn close(state: &AppState, user_id: i64, events: &[Event]) -> Result<(), ApiError> {
+    if state.store.delete_user(user_id, events).await? == DeleteOutcome::StillReferredTo {
         return Err(ApiError::account_still_referred_to());
     }
-    tracing::info!(user_id = target_id, by = requester.id, "account deleted");
-    sessions::end_all(state, target_id, None, EndReason::AccountClosed).await?;
-    Ok(())
+    sessions::end_all(state, user_id, None, EndReason::AccountClosed).await
 }

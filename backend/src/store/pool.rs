@@ -232,6 +232,13 @@ mod tests {
         Connections::new(pool)
     }
 
+    /// [`connections`] to a file with an empty `notes` table, made by one statement.
+    async fn with_notes(dir: &std::path::Path, size: u32) -> Connections {
+        let connections = connections(dir, size).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        connections
+    }
+
     /// Fifty tasks started at once, each running `statement` with its number.
     fn fifty_at_once<T, F>(
         connections: &Connections,
@@ -251,8 +258,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_whose_statement_completed_serves_the_next_statement() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = connections(dir.path(), 4).await;
-        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let connections = with_notes(dir.path(), 4).await;
         assert_eq!(connections.kept_count(), 1);
         for note in ["one", "two", "three"] {
             sqlx::query("INSERT INTO notes VALUES ($1)").bind(note).execute(&connections).await.unwrap();
@@ -279,8 +285,7 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_gets_the_only_connection_though_it_was_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = connections(dir.path(), 1).await;
-        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let connections = with_notes(dir.path(), 1).await;
         assert_eq!(connections.kept_count(), 1);
         let mut transaction = connections.begin().await.unwrap();
         sqlx::query("INSERT INTO notes VALUES ('in a transaction')").execute(&mut *transaction).await.unwrap();
@@ -291,8 +296,7 @@ mod tests {
     #[tokio::test]
     async fn a_statement_waiting_while_a_transaction_holds_the_only_connection_runs_after_the_commit() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = connections(dir.path(), 1).await;
-        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let connections = with_notes(dir.path(), 1).await;
         let mut transaction = connections.begin().await.unwrap();
         let waiting = tokio::spawn({
             let connections = connections.clone();
@@ -306,8 +310,7 @@ mod tests {
     #[tokio::test]
     async fn statements_waiting_for_a_connection_are_handed_the_ones_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = connections(dir.path(), 2).await;
-        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let connections = with_notes(dir.path(), 2).await;
         let statements = fifty_at_once(&connections, |connections, n| async move {
             sqlx::query("INSERT INTO notes VALUES ($1)").bind(n.to_string()).execute(&connections).await
         });
@@ -322,8 +325,7 @@ mod tests {
     #[tokio::test]
     async fn a_transaction_waiting_for_the_pool_is_not_starved_by_statements() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = connections(dir.path(), 1).await;
-        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let connections = with_notes(dir.path(), 1).await;
         let statements = fifty_at_once(&connections, |connections, _| async move { count(&connections).await });
         let mut transaction = connections.begin().await.unwrap();
         sqlx::query("INSERT INTO notes VALUES ('in a transaction')").execute(&mut *transaction).await.unwrap();
@@ -337,8 +339,7 @@ mod tests {
     #[tokio::test]
     async fn while_someone_waits_for_the_pool_connections_go_back_to_it_instead_of_being_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = connections(dir.path(), 2).await;
-        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        let connections = with_notes(dir.path(), 2).await;
         let taken = connections.take().await.unwrap();
         let waiting = Waiting::count(&connections.waiting);
         connections.keep(taken);
