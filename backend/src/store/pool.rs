@@ -5,9 +5,9 @@
 //! PostgreSQL) before anyone else may take it. For a statement that completed, that check
 //! tells nothing new, and it doubles the round trips of every single-statement request and
 //! the time each connection is held: with the database on another machine, a pool of 8 then
-//! serves half the statements it could. So a connection whose statement completed is kept
-//! here and handed to the next statement as it is. What sqlx's check is for still goes
-//! through sqlx:
+//! serves half the statements it could. So a connection whose statement completed is handed
+//! as it is to the statement that has waited longest for one, or, when none waits, kept here
+//! for the next. What sqlx's check is for still goes through sqlx:
 //! - a statement that failed, or was abandoned half-way (its request cancelled), drops its
 //!   connection, which sqlx checks, and closes if it is broken;
 //! - transactions take their connection from sqlx's pool, and sqlx's own `Transaction` gives
@@ -17,12 +17,16 @@
 //!   handed to a request;
 //! - a connection goes back to sqlx after [`KEEP_AT_MOST`] of being passed from statement to
 //!   statement, so sqlx's lifetime limits and idle reaping still apply;
-//! - and whenever someone waits for sqlx's pool (a transaction, a migration, a statement that
-//!   found no connection kept), connections are given back to it instead of kept, so keeping
-//!   never starves a waiter, and waiters are served in sqlx's order. Under a load of more
-//!   requests than connections, most connections then go back through sqlx's check, as
-//!   without keeping.
+//! - and whenever a transaction or a migration waits for sqlx's pool, connections are given
+//!   back to it instead of being handed on or kept, so neither starves it, and sqlx serves
+//!   its waiters in its order.
+//!
+//! A statement that finds no connection kept waits both for one handed on and for sqlx's
+//! pool (which opens a connection while it has fewer than its maximum), and takes whichever
+//! comes first. Under a load of more requests than connections, each connection then passes
+//! from statement to statement without sqlx's check between them.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -34,6 +38,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use sqlx::any::{AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Describe, Either, Execute, Executor, Transaction};
+use tokio::sync::oneshot;
 
 /// A connection idle this long is checked with a round trip before it is used again: after a
 /// database restart, the connections that were idle are replaced before a request meets them.
@@ -72,13 +77,21 @@ impl Drop for Waiting<'_> {
     }
 }
 
+/// The connections between two statements, and the statements waiting for one.
+#[derive(Default)]
+struct Between {
+    /// Most recently kept last.
+    kept: Vec<Kept>,
+    /// Statements waiting for a connection to be handed on, the longest-waiting first.
+    queue: VecDeque<oneshot::Sender<Taken>>,
+}
+
 /// sqlx's pool and the connections kept beside it (cloned cheaply; clones share both).
 #[derive(Clone)]
 pub struct Connections {
     pool: AnyPool,
-    /// Most recently kept last.
-    kept: Arc<Mutex<Vec<Kept>>>,
-    /// How many are waiting for sqlx's pool.
+    between: Arc<Mutex<Between>>,
+    /// How many transactions and migrations are waiting for sqlx's pool.
     waiting: Arc<AtomicUsize>,
 }
 
@@ -90,16 +103,16 @@ impl std::fmt::Debug for Connections {
 
 impl Connections {
     pub fn new(pool: AnyPool) -> Self {
-        Self { pool, kept: Arc::default(), waiting: Arc::default() }
+        Self { pool, between: Arc::default(), waiting: Arc::default() }
     }
 
-    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<Kept>> {
-        self.kept.lock().unwrap_or_else(PoisonError::into_inner)
+    fn between(&self) -> std::sync::MutexGuard<'_, Between> {
+        self.between.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// How many connections are kept.
     fn kept_count(&self) -> usize {
-        self.kept().len()
+        self.between().kept.len()
     }
 
     /// Waits for sqlx's pool to hand something out (`acquire`), counted as waiting meanwhile
@@ -107,7 +120,7 @@ impl Connections {
     async fn wait_for_pool<T>(&self, acquire: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
         // One kept connection goes back first: none of the pool's may be idle while some are
         // kept here.
-        let released = self.kept().pop();
+        let released = self.between().kept.pop();
         drop(released);
         let _waiting = Waiting::count(&self.waiting);
         acquire.await
@@ -118,11 +131,11 @@ impl Connections {
     fn kept_fresh(&self) -> Option<Taken> {
         let mut stale = Vec::new();
         let found = {
-            let mut kept = self.kept();
+            let kept = &mut self.between().kept;
             match kept.last() {
                 Some(last) if last.kept_at.elapsed() < CHECK_IDLE_AFTER => kept.pop(),
                 Some(_) => {
-                    stale.append(&mut kept);
+                    stale.append(kept);
                     None
                 }
                 None => None,
@@ -132,22 +145,51 @@ impl Connections {
         found.map(|kept| kept.taken)
     }
 
-    /// A connection for one statement: the one kept last, or one of sqlx's pool.
+    /// A connection for one statement: the one kept last; one of sqlx's pool while it has one
+    /// idle or may open another; or else the first of one handed on by a statement that
+    /// completed and one given back to sqlx's pool.
     async fn take(&self) -> Result<Taken, sqlx::Error> {
-        match self.kept_fresh() {
-            Some(taken) => Ok(taken),
-            None => {
-                Ok(Taken { connection: self.wait_for_pool(self.pool.acquire()).await?, from_pool_at: Instant::now() })
+        if let Some(taken) = self.kept_fresh() {
+            return Ok(taken);
+        }
+        if self.pool.num_idle() > 0 || self.pool.size() < self.pool.options().get_max_connections() {
+            // Not raced against a hand-off: a connection being opened would be abandoned
+            // half-way by losing the race, and the pool would never fill.
+            return Ok(Taken { connection: self.pool.acquire().await?, from_pool_at: Instant::now() });
+        }
+        let (handing, mut handed) = oneshot::channel();
+        self.between().queue.push_back(handing);
+        tokio::select! {
+            biased;
+            Ok(taken) = &mut handed => Ok(taken),
+            acquired = self.pool.acquire() => {
+                // A connection handed on meanwhile is not lost: it goes to the next in line.
+                handed.close();
+                if let Ok(taken) = handed.try_recv() {
+                    self.keep(taken);
+                }
+                Ok(Taken { connection: acquired?, from_pool_at: Instant::now() })
             }
         }
     }
 
-    /// After a statement that completed: kept for the next one, or back to sqlx's pool when
-    /// someone waits for it there, or when it has been kept long enough.
+    /// After a statement that completed: back to sqlx's pool when a transaction waits for it
+    /// there, or when it has been passed on long enough; else handed to the statement that has
+    /// waited longest, or kept for the next one.
     fn keep(&self, taken: Taken) {
-        if self.waiting.load(Ordering::SeqCst) == 0 && taken.from_pool_at.elapsed() < KEEP_AT_MOST {
-            self.kept().push(Kept { taken, kept_at: Instant::now() });
+        if self.waiting.load(Ordering::SeqCst) > 0 || taken.from_pool_at.elapsed() >= KEEP_AT_MOST {
+            return;
         }
+        let mut taken = taken;
+        let mut between = self.between();
+        while let Some(waiter) = between.queue.pop_front() {
+            match waiter.send(taken) {
+                Ok(()) => return,
+                // That statement no longer waits (it got one of sqlx's, or was abandoned).
+                Err(back) => taken = back,
+            }
+        }
+        between.kept.push(Kept { taken, kept_at: Instant::now() });
     }
 
     /// A transaction, on a connection of sqlx's pool.
@@ -221,15 +263,26 @@ mod tests {
     /// sqlx's pool of `size` connections to a fresh SQLite file, with the kept connections
     /// beside it.
     async fn connections(dir: &std::path::Path, size: u32) -> Connections {
+        counting_returns(dir, size).await.0
+    }
+
+    /// [`connections`], and how many connections have been given back to sqlx's pool.
+    async fn counting_returns(dir: &std::path::Path, size: u32) -> (Connections, Arc<AtomicUsize>) {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", dir.join("pool.db").display());
+        let returned = Arc::new(AtomicUsize::new(0));
+        let counted = returned.clone();
         let pool = sqlx::any::AnyPoolOptions::new()
             .max_connections(size)
             .acquire_timeout(Duration::from_secs(30))
+            .after_release(move |_, _| {
+                counted.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async { Ok(true) })
+            })
             .connect(&url)
             .await
             .unwrap();
-        Connections::new(pool)
+        (Connections::new(pool), returned)
     }
 
     /// [`connections`] to a file with an empty `notes` table, made by one statement.
@@ -308,9 +361,10 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn statements_waiting_for_a_connection_are_handed_the_ones_kept() {
+    async fn statements_waiting_for_a_connection_are_handed_one_as_each_statement_completes() {
         let dir = tempfile::tempdir().unwrap();
-        let connections = with_notes(dir.path(), 2).await;
+        let (connections, returned) = counting_returns(dir.path(), 2).await;
+        sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
         let statements = fifty_at_once(&connections, |connections, n| async move {
             sqlx::query("INSERT INTO notes VALUES ($1)").bind(n.to_string()).execute(&connections).await
         });
@@ -320,6 +374,49 @@ mod tests {
         assert_eq!(count(&connections).await, 50);
         assert!(connections.pool.size() <= 2, "no more connections than the pool's");
         assert_eq!(connections.kept_count(), connections.pool.size() as usize, "every connection is kept");
+        assert_eq!(returned.load(Ordering::SeqCst), 0, "none went back through sqlx's pool in between");
+    }
+
+    #[tokio::test]
+    async fn a_statement_that_finds_none_kept_while_the_pool_may_open_one_gets_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = with_notes(dir.path(), 4).await;
+        let taken = connections.take().await.unwrap();
+        let statement = tokio::spawn({
+            let connections = connections.clone();
+            async move { count(&connections).await }
+        });
+        while connections.pool.size() < 2 {
+            tokio::task::yield_now().await;
+        }
+        connections.keep(taken);
+        assert_eq!(statement.await.unwrap(), 0);
+        assert_eq!(connections.pool.size(), 2, "the connection opened for the statement was not abandoned");
+        assert_eq!(connections.kept_count(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_connection_handed_to_a_statement_that_no_longer_waits_goes_to_the_next_in_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let connections = with_notes(dir.path(), 1).await;
+        let taken = connections.take().await.unwrap();
+        let abandoned = tokio::spawn({
+            let connections = connections.clone();
+            async move { count(&connections).await }
+        });
+        let waiting = tokio::spawn({
+            let connections = connections.clone();
+            async move { count(&connections).await }
+        });
+        while connections.between().queue.len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        abandoned.abort();
+        assert!(abandoned.await.unwrap_err().is_cancelled());
+        connections.keep(taken);
+        assert_eq!(waiting.await.unwrap(), 0, "the statement still waiting ran");
+        assert_eq!(connections.kept_count(), 1);
+        assert!(connections.between().queue.is_empty());
     }
 
     #[tokio::test]
