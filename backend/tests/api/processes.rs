@@ -8,9 +8,29 @@ use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_gatehouse");
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, for a server started later. It is taken below the
+/// range the system hands out to outgoing connections (`ip_local_port_range`): the suite
+/// opens many (to PostgreSQL, between servers), and one of them could otherwise take the port
+/// in the seconds before its server binds it. Each call in a run gets a different port.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CALLS: AtomicU32 = AtomicU32::new(0);
+    const SPAN: u32 = 10_000;
+    let ephemeral_from = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    if ephemeral_from < SPAN + 1024 {
+        return std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    }
+    let first = ephemeral_from - SPAN;
+    loop {
+        let offset = (std::process::id().wrapping_mul(7919) + CALLS.fetch_add(1, Ordering::Relaxed)) % SPAN;
+        let port = u16::try_from(first + offset).unwrap();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// `gatehouse serve` in a child process, killed when dropped.
@@ -223,18 +243,24 @@ impl Django {
             .command("manage.py")
             .args(["runserver", "--noreload", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("python runs");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let errors = child.stderr.take().unwrap();
         let mut seen = Vec::new();
         loop {
             match lines.next() {
                 Some(Ok(line)) if line.contains("Starting development server") => break,
                 Some(Ok(line)) => seen.push(line),
-                _ => panic!("the Django server did not start:\n{}", seen.join("\n")),
+                _ => {
+                    let said = std::io::read_to_string(errors).unwrap_or_default();
+                    panic!("the Django server did not start on port {port}:\n{}\n{said}", seen.join("\n"))
+                }
             }
         }
+        // Its request log goes to stderr: read, so that it never fills the pipe.
+        std::thread::spawn(move || std::io::copy(&mut BufReader::new(errors), &mut std::io::sink()));
         std::thread::spawn(move || lines.map_while(Result::ok).for_each(drop));
         // The banner comes just before the socket is bound.
         let deadline = Instant::now() + Duration::from_secs(10);

@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
 use crate::helpers::{now, spawn_app_with, TestApp, GOOD_PASSWORD};
+use crate::processes::free_port;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -75,11 +76,6 @@ fn start_receiver(port: u16, log: Log) -> actix_web::dev::ServerHandle {
     let handle = server.handle();
     tokio::spawn(server);
     handle
-}
-
-/// A port nothing listens on (yet).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn app_posting_to(port: u16, extra: &[(&str, &str)]) -> TestApp {
