@@ -186,11 +186,10 @@ impl Connections {
     /// After a statement that completed: back to sqlx's pool when a transaction waits for it
     /// there, or when it has been passed on long enough; else handed to the statement that has
     /// waited longest, or kept for the next one.
-    fn keep(&self, taken: Taken) {
+    fn keep(&self, mut taken: Taken) {
         if self.waiting.load(Ordering::SeqCst) > 0 || taken.from_pool_at.elapsed() >= KEEP_AT_MOST {
             return;
         }
-        let mut taken = taken;
         let mut between = self.between();
         while let Some(waiter) = between.queue.pop_front() {
             match waiter.send(taken) {
@@ -318,6 +317,12 @@ mod tests {
         sqlx::query_scalar("SELECT COUNT(*) FROM notes").fetch_one(connections).await.unwrap()
     }
 
+    /// [`count`] in a task of its own, started now.
+    fn counting_in_background(connections: &Connections) -> tokio::task::JoinHandle<i64> {
+        let connections = connections.clone();
+        tokio::spawn(async move { count(&connections).await })
+    }
+
     #[tokio::test]
     async fn a_connection_whose_statement_completed_serves_the_next_statement() {
         let dir = tempfile::tempdir().unwrap();
@@ -361,10 +366,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connections = with_notes(dir.path(), 1).await;
         let mut transaction = connections.begin().await.unwrap();
-        let waiting = tokio::spawn({
-            let connections = connections.clone();
-            async move { count(&connections).await }
-        });
+        let waiting = counting_in_background(&connections);
         sqlx::query("INSERT INTO notes VALUES ('committed')").execute(&mut *transaction).await.unwrap();
         transaction.commit().await.unwrap();
         assert_eq!(waiting.await.unwrap(), 1, "the waiting statement ran after the commit");
@@ -392,10 +394,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connections = with_notes(dir.path(), 4).await;
         let taken = connections.take().await.unwrap();
-        let statement = tokio::spawn({
-            let connections = connections.clone();
-            async move { count(&connections).await }
-        });
+        let statement = counting_in_background(&connections);
         while connections.pool.size() < 2 {
             tokio::task::yield_now().await;
         }
@@ -409,14 +408,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let connections = with_notes(dir.path(), 1).await;
         let taken = connections.take().await.unwrap();
-        let abandoned = tokio::spawn({
-            let connections = connections.clone();
-            async move { count(&connections).await }
-        });
-        let waiting = tokio::spawn({
-            let connections = connections.clone();
-            async move { count(&connections).await }
-        });
+        let abandoned = counting_in_background(&connections);
+        let waiting = counting_in_background(&connections);
         while connections.between().queue.len() < 2 {
             tokio::task::yield_now().await;
         }
