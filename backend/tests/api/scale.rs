@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use gatehouse::store::Store;
 use serde_json::{json, Value};
+use sqlx::Connection;
 use tokio::sync::Notify;
 
 use crate::helpers::{Answer, TestApp, TestDatabase, GOOD_PASSWORD, SECRET_KEY};
@@ -111,6 +112,54 @@ async fn two_instances_on_one_postgres_share_tokens_the_blacklist_accounts_and_l
     .await;
     assert_eq!(answers.iter().filter(|answer| answer.status == 200).count(), 1);
     assert!(answers.iter().filter(|answer| answer.status != 200).all(|answer| answer.status == 401));
+}
+
+#[tokio::test]
+async fn a_server_under_load_holds_no_more_postgres_connections_than_its_maximum() {
+    if std::env::var_os("TEST_DATABASE_URL").is_none() {
+        eprintln!("connections to PostgreSQL need PostgreSQL: set TEST_DATABASE_URL (scripts/test does)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::create(dir.path()).await;
+    // The server's connections carry a name of their own, so they can be told from the test's.
+    let url = format!("{}?application_name=gatehouse-under-load", database.url);
+    let outbox = dir.path().join("outbox");
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("DATABASE_MAX_CONNECTIONS", "5"),
+        ("SECRET_KEY", SECRET_KEY),
+        ("EMAIL_BACKEND", "outbox"),
+        ("EMAIL_OUTBOX_DIR", outbox.to_str().unwrap()),
+    ];
+    let server = Server::start(dir.path(), &env);
+    sqlx::any::install_default_drivers();
+    let observer = tokio::sync::Mutex::new(sqlx::AnyConnection::connect(&database.url).await.unwrap());
+    let held = || async {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'gatehouse-under-load'")
+                .fetch_one(&mut *observer.lock().await)
+                .await
+                .unwrap();
+        count
+    };
+
+    // Requests that each read the database, 64 at a time, spread over the server's workers.
+    let client = reqwest::Client::new();
+    let mut most = 0;
+    for round in 0..5 {
+        let requests = (0..64).map(|i| {
+            let email = format!("nobody-{round}-{i}@example.com");
+            let request =
+                client.post(format!("{}/auth/users/reset_password/", server.url)).json(&json!({"email": email}));
+            TestApp::read(request)
+        });
+        let (answers, count) = tokio::join!(join_all(requests), held());
+        assert!(answers.iter().all(|answer| answer.status == 204), "every request was answered");
+        most = most.max(count);
+    }
+    most = most.max(held().await);
+    assert!((1..=5).contains(&most), "{most} connections held at most");
 }
 
 #[tokio::test]
