@@ -7,7 +7,7 @@ use gatehouse::auth::reset_tokens::{encode_uid, TokenGenerator, TokenSubject};
 use serde_json::json;
 use sqlx::{AnyConnection, Connection, Executor};
 
-use crate::helpers::{now, TestApp, TestDatabase, SECRET_KEY};
+use crate::helpers::{now, without_postgres, TestApp, TestDatabase, SECRET_KEY};
 use crate::processes::Server;
 
 const SQLITE_SCHEMA: &str = r#"CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
@@ -112,8 +112,7 @@ async fn a_django_sqlite_database_is_imported_idempotently_with_working_password
 
 #[tokio::test]
 async fn a_django_postgres_database_is_imported_too() {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        eprintln!("a PostgreSQL source needs TEST_DATABASE_URL (scripts/test sets it)");
+    if without_postgres("imports from a PostgreSQL source") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

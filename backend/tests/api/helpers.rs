@@ -28,6 +28,16 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
+/// Whether this run has no PostgreSQL (`TEST_DATABASE_URL` unset), saying which test `needs`
+/// it: such a test returns at once. `scripts/test` sets it, so CI runs them all.
+pub fn without_postgres(needs: &str) -> bool {
+    let without = std::env::var_os("TEST_DATABASE_URL").is_none();
+    if without {
+        eprintln!("{needs} need PostgreSQL: set TEST_DATABASE_URL (scripts/test does)");
+    }
+    without
+}
+
 /// The database of one test: a SQLite file in the test's folder or, when `TEST_DATABASE_URL`
 /// names a PostgreSQL server, a database of its own, dropped when the test ends.
 pub struct TestDatabase {

@@ -8,10 +8,9 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use gatehouse::store::Store;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use tokio::sync::Notify;
 
-use crate::helpers::{Answer, TestApp, TestDatabase, GOOD_PASSWORD, SECRET_KEY};
+use crate::helpers::{without_postgres, Answer, TestApp, TestDatabase, GOOD_PASSWORD, SECRET_KEY};
 use crate::processes::{free_port, Server, SmtpServer};
 
 async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Answer {
@@ -43,8 +42,7 @@ async fn settle(store: &Store) {
 
 #[tokio::test]
 async fn two_instances_on_one_postgres_share_tokens_the_blacklist_accounts_and_links() {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        eprintln!("two instances need PostgreSQL: set TEST_DATABASE_URL (scripts/test does)");
+    if without_postgres("two instances") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -116,8 +114,7 @@ async fn two_instances_on_one_postgres_share_tokens_the_blacklist_accounts_and_l
 
 #[tokio::test]
 async fn a_server_under_load_holds_no_more_postgres_connections_than_its_maximum() {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        eprintln!("connections to PostgreSQL need PostgreSQL: set TEST_DATABASE_URL (scripts/test does)");
+    if without_postgres("counts of PostgreSQL connections") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -134,11 +131,11 @@ async fn a_server_under_load_holds_no_more_postgres_connections_than_its_maximum
     ];
     let server = Server::start(dir.path(), &env);
     sqlx::any::install_default_drivers();
-    let observer = tokio::sync::Mutex::new(sqlx::AnyConnection::connect(&database.url).await.unwrap());
+    let observer = sqlx::AnyPool::connect(&database.url).await.unwrap();
     let held = || async {
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = 'gatehouse-under-load'")
-                .fetch_one(&mut *observer.lock().await)
+                .fetch_one(&observer)
                 .await
                 .unwrap();
         count
@@ -301,8 +298,7 @@ async fn post_lenient(base: &str, body: Value) -> Option<String> {
 
 #[tokio::test]
 async fn two_instances_on_one_postgres_enforce_one_throttle_limit() {
-    if std::env::var_os("TEST_DATABASE_URL").is_none() {
-        eprintln!("two instances need PostgreSQL: set TEST_DATABASE_URL (scripts/test does)");
+    if without_postgres("two instances") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
