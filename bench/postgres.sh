@@ -181,4 +181,8 @@ kill "$proxy"
   cat "$work/round_trips.md"
   echo
   echo "pgbench: -M prepared, ${threads} threads, ${duration} s. wrk: ${threads} threads and ${connections} connections (two instances: one wrk of 1 thread and $((connections / 2)) connections each, requests/s summed, the worse p50/p99), ${duration} s per run, on $(nproc) cores; PostgreSQL $(psql -tA "$db" -c 'SHOW server_version'); $(date -u +%Y-%m-%d)."
+  # Linux's per-session scheduling groups decide the two-instance tail on a shared machine
+  # (BENCHMARKS.md, 2026-12-06 afternoon): say which way this kernel had them.
+  autogroup=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo "not present")
+  echo "kernel.sched_autogroup_enabled: ${autogroup} (PostgreSQL runs in its service's session, the instances and wrk in this one)."
 } | tee "$work/results.md"

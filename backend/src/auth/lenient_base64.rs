@@ -60,9 +60,10 @@ pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
     (quad_pos == 0).then_some(out)
 }
 
-/// Decodes a segment of URL-safe characters only, as every well-formed token's are; where the
-/// byte-by-byte [`decode`] would answer the same, this is several times faster. Python keeps
-/// the bits after the last full byte however they are set, and so does this.
+/// Decodes a segment of URL-safe characters only, without padding, as every well-formed
+/// token's are; where the byte-by-byte [`decode`] would answer the same, this is several times
+/// faster. Python keeps the bits after the last full byte however they are set, and so does
+/// this. Any other character (padding, `+`, `/`, one outside the alphabet) is an error here.
 const URL_SAFE_LENIENT_BITS: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
@@ -70,12 +71,11 @@ const URL_SAFE_LENIENT_BITS: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireNone),
 );
 
-/// PyJWT's segment decoding: pad to a multiple of four, then decode leniently.
+/// PyJWT's segment decoding: pad to a multiple of four, then decode leniently. A segment the
+/// fast decoder accepts is one of URL-safe characters only, which it decodes as the lenient
+/// one would; any other goes the lenient way, which gives Python's answer for every input.
 pub fn decode_jwt_segment(segment: &[u8]) -> Option<Vec<u8>> {
-    if segment.iter().all(|&byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_') {
-        return URL_SAFE_LENIENT_BITS.decode(segment).ok();
-    }
-    pad_and_decode(segment)
+    URL_SAFE_LENIENT_BITS.decode(segment).ok().or_else(|| pad_and_decode(segment))
 }
 
 fn pad_and_decode(segment: &[u8]) -> Option<Vec<u8>> {
@@ -136,6 +136,24 @@ mod tests {
         }
         assert_eq!(decode_jwt_segment(b"MR"), Some(b"1".to_vec()), "set bits after the last byte are ignored");
         assert_eq!(decode_jwt_segment(b"MQ=="), Some(b"1".to_vec()), "padding takes the lenient way");
+    }
+
+    #[test]
+    fn segments_with_any_other_character_decode_as_the_byte_by_byte_decoder_does() {
+        // URL-safe characters mixed with padding, the standard alphabet's two, a space, a dot
+        // and a byte outside ASCII.
+        let mixed = b"Mq0-_=+/ .\xe9";
+        for length in 0..24 {
+            for offset in 0..mixed.len() * 7 {
+                let segment: Vec<u8> = (0..length).map(|i| mixed[(offset + i * 5 + i * i) % mixed.len()]).collect();
+                assert_eq!(
+                    decode_jwt_segment(&segment),
+                    pad_and_decode(&segment),
+                    "{:?}",
+                    String::from_utf8_lossy(&segment)
+                );
+            }
+        }
     }
 
     #[test]

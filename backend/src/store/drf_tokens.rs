@@ -14,7 +14,7 @@ impl Store {
 
     /// The user's key, created with `new_key` when the user has none, and the sign-in time
     /// recorded as `last_login`; in one transaction.
-    #[tracing::instrument(name = "Sign in for an API token", skip(self, new_key))]
+    #[tracing::instrument(level = "debug", name = "Sign in for an API token", skip(self, new_key))]
     pub async fn sign_in_with_drf_token(&self, user_id: i64, new_key: &str, now_micros: i64) -> anyhow::Result<String> {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
@@ -26,7 +26,7 @@ impl Store {
     }
 
     /// Deletes the user's key (DRF token logout); whether there was one.
-    #[tracing::instrument(name = "Delete an API token", skip(self))]
+    #[tracing::instrument(level = "debug", name = "Delete an API token", skip(self))]
     pub async fn delete_drf_tokens(&self, user_id: i64) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let done = turn.query(self.sql.api_tokens.delete_of_user).bind(user_id).execute(&self.pool).await;

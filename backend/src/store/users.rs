@@ -109,7 +109,7 @@ impl WriteError {
 }
 
 impl Store {
-    #[tracing::instrument(name = "Find a user by id", skip(self))]
+    #[tracing::instrument(level = "debug", name = "Find a user by id", skip(self))]
     pub async fn find_user(&self, id: i64) -> anyhow::Result<Option<User>> {
         if let Some(direct) = self.direct() {
             use rusqlite::OptionalExtension;
@@ -121,7 +121,7 @@ impl Store {
         row.as_ref().map(user_of).transpose().context("Failed to read a user row")
     }
 
-    #[tracing::instrument(name = "Find a user by username", skip_all)]
+    #[tracing::instrument(level = "debug", name = "Find a user by username", skip_all)]
     pub async fn find_user_by_username(&self, username: &str) -> anyhow::Result<Option<User>> {
         let row = self.sql.users.find_by_username.query().bind(username).fetch_optional(&self.pool).await;
         let row = row.context("Failed to look a user up by username")?;
@@ -129,14 +129,14 @@ impl Store {
     }
 
     /// Every user with exactly this e-mail address (case-sensitive), oldest first.
-    #[tracing::instrument(name = "Find users by e-mail", skip_all)]
+    #[tracing::instrument(level = "debug", name = "Find users by e-mail", skip_all)]
     pub async fn find_users_by_email(&self, email: &str) -> anyhow::Result<Vec<User>> {
         let rows = self.sql.users.find_by_email.query().bind(email).fetch_all(&self.pool).await;
         let rows = rows.context("Failed to look users up by e-mail")?;
         rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")
     }
 
-    #[tracing::instrument(name = "List users", skip(self))]
+    #[tracing::instrument(level = "debug", name = "List users", skip(self))]
     pub async fn list_users(&self) -> anyhow::Result<Vec<User>> {
         let rows = self.sql.users.list_all.query().fetch_all(&self.pool).await.context("Failed to list users")?;
         rows.iter().map(user_of).collect::<Result<_, _>>().context("Failed to read a user row")
@@ -153,7 +153,7 @@ impl Store {
 
     /// Creates a user and, in the same transaction, queues the e-mail and records the events
     /// `effects` composes for it.
-    #[tracing::instrument(name = "Insert a user", skip_all)]
+    #[tracing::instrument(level = "debug", name = "Insert a user", skip_all)]
     pub async fn insert_user(
         &self,
         new: &NewUser<'_>,
@@ -228,7 +228,7 @@ impl Store {
 
     /// Saves the writable profile fields and the activation flag, with their `effects`;
     /// `None` if the user is gone.
-    #[tracing::instrument(name = "Update a user's profile", skip_all, fields(user_id = user.id))]
+    #[tracing::instrument(level = "debug", name = "Update a user's profile", skip_all, fields(user_id = user.id))]
     pub async fn update_profile(&self, user: &User, effects: Effects<'_>) -> anyhow::Result<Option<User>> {
         let turn = self.write_turn().await;
         let statement = turn
@@ -245,7 +245,7 @@ impl Store {
 
     /// Restores `previous_email` from a link that takes back an e-mail change, using the link
     /// up; `false` if another request used it first.
-    #[tracing::instrument(name = "Revert an e-mail change", skip(self, previous_email, link))]
+    #[tracing::instrument(level = "debug", name = "Revert an e-mail change", skip(self, previous_email, link))]
     pub async fn revert_email(&self, user_id: i64, previous_email: &str, link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.revert_email).bind(user_id).bind(previous_email);
@@ -255,13 +255,13 @@ impl Store {
     }
 
     /// Replaces a password hash (an upgrade after a successful check).
-    #[tracing::instrument(name = "Store a password hash", skip(self, hash))]
+    #[tracing::instrument(level = "debug", name = "Store a password hash", skip(self, hash))]
     pub async fn set_password(&self, user_id: i64, hash: &str) -> anyhow::Result<()> {
         self.change_password(user_id, hash, Effects::NONE).await
     }
 
     /// A new password chosen by its owner, with its confirmation e-mail.
-    #[tracing::instrument(name = "Change a password", skip(self, hash, effects))]
+    #[tracing::instrument(level = "debug", name = "Change a password", skip(self, hash, effects))]
     pub async fn change_password(&self, user_id: i64, hash: &str, effects: Effects<'_>) -> anyhow::Result<()> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.set_password).bind(user_id).bind(hash);
@@ -272,7 +272,7 @@ impl Store {
     /// A password reset: the new hash and the login time that invalidates outstanding links.
     /// Applies only if the hash is still `seen_hash`, so one link resets once; returns whether
     /// it applied.
-    #[tracing::instrument(name = "Reset a password", skip(self, seen_hash, hash, effects))]
+    #[tracing::instrument(level = "debug", name = "Reset a password", skip(self, seen_hash, hash, effects))]
     pub async fn reset_password(
         &self,
         user_id: i64,
@@ -302,7 +302,7 @@ impl Store {
         Ok(())
     }
 
-    #[tracing::instrument(name = "Change a username", skip(self, username, effects))]
+    #[tracing::instrument(level = "debug", name = "Change a username", skip(self, username, effects))]
     pub async fn set_username(&self, user_id: i64, username: &str, effects: Effects<'_>) -> Result<(), WriteError> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.set_username).bind(user_id).bind(username);
@@ -312,7 +312,7 @@ impl Store {
 
     /// A username reset: applies only if `last_login` is still what the link was minted for,
     /// so each link works once. Returns whether it applied.
-    #[tracing::instrument(name = "Reset a username", skip(self, username, effects))]
+    #[tracing::instrument(level = "debug", name = "Reset a username", skip(self, username, effects))]
     pub async fn reset_username(
         &self,
         user_id: i64,
@@ -335,7 +335,7 @@ impl Store {
 
     /// Activates an account from its link, using the link up; `false` if another request
     /// used it first.
-    #[tracing::instrument(name = "Activate an account", skip(self, effects, link))]
+    #[tracing::instrument(level = "debug", name = "Activate an account", skip(self, effects, link))]
     pub async fn activate(&self, user_id: i64, effects: Effects<'_>, link: &LinkToken) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.activate).bind(user_id);
@@ -346,7 +346,7 @@ impl Store {
     /// Deletes an account with the rows that go with it, recorded with `events`; or changes
     /// nothing when a row the store does not know refers to the account (in the Django layout,
     /// a table of another app: Django checks such constraints when the transaction commits).
-    #[tracing::instrument(name = "Delete a user", skip(self, events))]
+    #[tracing::instrument(level = "debug", name = "Delete a user", skip(self, events))]
     pub async fn delete_user(&self, user_id: i64, events: &[Event]) -> anyhow::Result<DeleteOutcome> {
         let turn = self.write_turn().await;
         let mut tx = self.pool.begin().await.context("Failed to start a transaction")?;
@@ -369,7 +369,7 @@ impl Store {
     }
 
     /// Makes `username` an active staff superuser, creating the account when it is missing.
-    #[tracing::instrument(name = "Create or update a superuser", skip(self, hash))]
+    #[tracing::instrument(level = "debug", name = "Create or update a superuser", skip(self, hash))]
     pub async fn upsert_superuser(&self, username: &str, email: &str, hash: &str, now: i64) -> anyhow::Result<User> {
         let turn = self.write_turn().await;
         let updated = turn
@@ -402,7 +402,7 @@ impl Store {
     }
 
     /// Staff's switch of `is_active`, recorded with `events`; `false` if the user is gone.
-    #[tracing::instrument(name = "Set whether an account is active", skip(self, events))]
+    #[tracing::instrument(level = "debug", name = "Set whether an account is active", skip(self, events))]
     pub async fn set_active(&self, user_id: i64, active: bool, events: &[Event]) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.set_active).bind(user_id).bind(i64::from(active));
@@ -411,7 +411,7 @@ impl Store {
     }
 
     /// Staff's switch of `is_staff`, recorded with `events`; `false` if the user is gone.
-    #[tracing::instrument(name = "Set whether an account is staff", skip(self, events))]
+    #[tracing::instrument(level = "debug", name = "Set whether an account is staff", skip(self, events))]
     pub async fn set_staff(&self, user_id: i64, staff: bool, events: &[Event]) -> anyhow::Result<bool> {
         let turn = self.write_turn().await;
         let statement = turn.query(self.sql.users.set_staff).bind(user_id).bind(i64::from(staff));
