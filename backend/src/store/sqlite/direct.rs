@@ -16,8 +16,10 @@
 //! the background.
 
 use std::cell::RefCell;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
@@ -28,6 +30,9 @@ use crate::store::statement::{Read, Write, WriteTurn};
 /// Direct reads and writes of one SQLite file.
 #[derive(Debug, Clone)]
 pub struct Direct {
+    /// This file's number in the process, by which each thread finds its reading connection:
+    /// cheaper than hashing the path on every read (BENCHMARKS.md).
+    file: u64,
     path: PathBuf,
     /// One writing connection for every thread: writers take turns anyway, and its page cache
     /// then stays valid from one write to the next. (SQLite drops a connection's cache when
@@ -44,16 +49,23 @@ enum Access {
 }
 
 thread_local! {
-    /// A thread's reading connections to database files, by file, opened on first use.
-    static READERS: RefCell<HashMap<PathBuf, Connection>> = RefCell::new(HashMap::new());
+    /// A thread's reading connections to database files, by file number, opened on first use.
+    static READERS: RefCell<HashMap<u64, Connection>> = RefCell::new(HashMap::new());
 }
+
+/// The next file number.
+static NEXT_FILE: AtomicU64 = AtomicU64::new(0);
 
 impl Direct {
     /// Direct access to the file a `sqlite://` URL (as `Store::connect` writes it) names; none
     /// for an in-memory database, which only its own connection can see.
     pub fn for_url(url: &str) -> Option<Direct> {
         let path = url.strip_prefix("sqlite://")?.split('?').next()?;
-        (!path.is_empty() && path != ":memory:").then(|| Direct { path: PathBuf::from(path), writer: Arc::default() })
+        (!path.is_empty() && path != ":memory:").then(|| Direct::new(PathBuf::from(path)))
+    }
+
+    fn new(path: PathBuf) -> Direct {
+        Direct { file: NEXT_FILE.fetch_add(1, Ordering::Relaxed), path, writer: Arc::default() }
     }
 
     /// Runs `read` with `statement`, prepared on this thread's reading connection to the file.
@@ -64,11 +76,10 @@ impl Direct {
     ) -> anyhow::Result<T> {
         let done = READERS.with(|readers| {
             let mut readers = readers.borrow_mut();
-            // The path is copied once per thread, not once per statement.
-            if !readers.contains_key(&self.path) {
-                readers.insert(self.path.clone(), self.open(Access::Read)?);
-            }
-            let connection = readers.get(&self.path).expect("opened above");
+            let connection = match readers.entry(self.file) {
+                Entry::Occupied(opened) => opened.into_mut(),
+                Entry::Vacant(unopened) => unopened.insert(self.open(Access::Read)?),
+            };
             let mut prepared = connection.prepare_cached(statement.sql())?;
             let done = read(&mut prepared)?;
             Ok::<_, anyhow::Error>(done)
@@ -133,7 +144,7 @@ mod tests {
         let path = dir.path().join("db.sqlite");
         let other = Connection::open(&path).unwrap();
         other.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER);").unwrap();
-        (dir, other, Direct { path, writer: Arc::default() })
+        (dir, other, Direct::new(path))
     }
 
     const COUNT: Read = Read::new("SELECT COUNT(*) FROM t");
