@@ -5,6 +5,7 @@
 //! formatting machinery: a tenth of a `jwt/verify/` request's time (BENCHMARKS.md). Only a
 //! terminal's coloured lines still go through the subscriber.
 
+use std::cell::Cell;
 use std::time::{Duration, SystemTime};
 
 use time::OffsetDateTime;
@@ -55,10 +56,49 @@ pub fn compose(shape: Shape, request: &Request<'_>, now: SystemTime, line: &mut 
     line.push(b'\n');
 }
 
+/// The text of a time up to its seconds (`2026-12-06T01:48:18`), which every line of the
+/// same second shares.
+type Second = [u8; 19];
+
+thread_local! {
+    /// The second this thread last wrote a time in, as a Unix time, and its text: a busy
+    /// thread writes many lines a second, and works the calendar out once for them.
+    static LAST_SECOND: Cell<(i64, Second)> = const { Cell::new((i64::MIN, [0; 19])) };
+}
+
 /// RFC 3339 in UTC with microseconds, as the subscriber writes its time:
 /// `2026-12-06T01:48:18.766819Z`.
 fn timestamp(now: SystemTime, line: &mut Vec<u8>) {
-    let at = OffsetDateTime::from(now);
+    let Ok(since_epoch) = now.duration_since(SystemTime::UNIX_EPOCH) else {
+        // A clock before 1970: worked out in full, not kept.
+        let at = OffsetDateTime::from(now);
+        up_to_the_second(at, line);
+        return fraction(at.microsecond(), line);
+    };
+    let second = i64::try_from(since_epoch.as_secs()).unwrap_or(i64::MAX);
+    let (last, text) = LAST_SECOND.get();
+    if last == second {
+        line.extend_from_slice(&text);
+    } else {
+        let start = line.len();
+        up_to_the_second(OffsetDateTime::from(now), line);
+        // Years of four digits only (others are written, not kept).
+        if let Ok(text) = Second::try_from(&line[start..]) {
+            LAST_SECOND.set((second, text));
+        }
+    }
+    fraction(since_epoch.subsec_micros(), line);
+}
+
+/// `.766819Z`.
+fn fraction(micros: u32, line: &mut Vec<u8>) {
+    line.push(b'.');
+    digits(u64::from(micros), 6, line);
+    line.push(b'Z');
+}
+
+/// `2026-12-06T01:48:18`.
+fn up_to_the_second(at: OffsetDateTime, line: &mut Vec<u8>) {
     digits(u64::try_from(at.year()).unwrap_or(0), 4, line);
     line.push(b'-');
     digits(u64::from(u8::from(at.month())), 2, line);
@@ -70,9 +110,6 @@ fn timestamp(now: SystemTime, line: &mut Vec<u8>) {
     digits(u64::from(at.minute()), 2, line);
     line.push(b':');
     digits(u64::from(at.second()), 2, line);
-    line.push(b'.');
-    digits(u64::from(at.microsecond()), 6, line);
-    line.push(b'Z');
 }
 
 /// A duration in tenths of a millisecond, rounded half up (`1.25` ms is 13).
@@ -187,6 +224,24 @@ mod tests {
         );
         let leap_day = SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_164_800);
         assert!(composed(Shape::Text, &request, leap_day).starts_with("2024-02-29T00:00:00.000000Z"));
+    }
+
+    #[test]
+    fn lines_of_the_same_second_and_of_the_next_carry_their_own_times() {
+        let request = Request { method: "GET", route: "/", status: 200, took: Duration::ZERO };
+        let second = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_521_698);
+        for (at, expected) in [
+            (second, "2026-12-06T01:48:18.000000Z"),
+            (second + Duration::from_micros(999_999), "2026-12-06T01:48:18.999999Z"),
+            (second + Duration::from_secs(1), "2026-12-06T01:48:19.000000Z"),
+            (second + Duration::from_micros(1_000_001), "2026-12-06T01:48:19.000001Z"),
+            // A clock set back a day is written as it reads, and so is one before 1970.
+            (second - Duration::from_secs(86_400), "2026-12-05T01:48:18.000000Z"),
+            (second + Duration::from_secs(1), "2026-12-06T01:48:19.000000Z"),
+            (SystemTime::UNIX_EPOCH - Duration::from_micros(1), "1969-12-31T23:59:59.999999Z"),
+        ] {
+            assert!(composed(Shape::Text, &request, at).starts_with(expected), "{expected}");
+        }
     }
 
     #[test]
