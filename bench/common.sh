@@ -43,6 +43,13 @@ sign_in_sessions() {
   done
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "" }'; }
+# ceiling_rows EMPTY: the bare handler's two table rows (GET, and a POST of `jwt/verify/`'s
+# size), each followed by EMPTY (the table's remaining empty cells, as " | |").
+ceiling_rows() {
+  printf '| bare actix-web handler | %s | 100%% |%s\n' "$bare_rps" "$1"
+  printf '| bare actix-web handler, a POST of `jwt/verify/`'"'"'s size (body read) | %s | %s |%s\n' \
+    "$bare_post_rps" "$(ratio "$bare_post_rps" "$bare_rps")" "$1"
+}
 
 # The ceiling: a bare actix-web handler, measured first in the same run → $bare_rps.
 measure_bare() {

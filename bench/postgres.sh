@@ -144,9 +144,7 @@ kill "$proxy"
 {
   echo "| run (PostgreSQL, default configuration) | requests/s | ratio to bare | ratio to pgbench | p50 ms | p99 ms | non-2xx |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
-  printf '| bare actix-web handler | %s | 100%% | | | | |\n' "$bare_rps"
-  printf '| bare actix-web handler, a POST of `jwt/verify/`'"'"'s size (body read) | %s | %s | | | | |\n' \
-    "$bare_post_rps" "$(ratio "$bare_post_rps" "$bare_rps")"
+  ceiling_rows ' | | | |'
   printf '| pgbench: the account by primary key (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_me" "$pg_me8" "$pg_me_ms" "$pg_me8_ms"
   printf '| pgbench: a refresh'"'"'s three statements (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_refresh" "$pg_refresh8" "$pg_refresh_ms" "$pg_refresh8_ms"
   for run in verify me session_refresh login register verify2 me2 session_refresh2 login2 register2 me2_pool4 \
