@@ -120,7 +120,9 @@ test('after sign-in no token can be read from LocalStorage, SessionStorage or do
   const access = watchAccessTokens(page);
   await page.goto('/login');
   await signIn(page, person.username, person.password);
-  // A reload gets a new access token with the refresh cookie: there are two to look for.
+  // A reload gets a new access token with the refresh cookie: there are two to look for. The
+  // page shows who is signed in before the watcher has read the sign-in's answer, so wait for it.
+  await expect.poll(access, { message: 'the sign-in gave the page an access token' }).toBeTruthy();
   const first = access();
   await page.reload();
   await expect(page.getByTestId('signed-in-as')).toContainText(person.username);
