@@ -93,25 +93,20 @@ impl Store {
         successor: Option<RefreshRecord<'_>>,
         now: i64,
     ) -> anyhow::Result<bool> {
-        let turn = self.write_turn().await;
-        if let Some(direct) = self.direct() {
-            let done = direct.write(&turn, SPEND, |statement| {
-                statement.execute(rusqlite::params![
-                    spent.jti,
-                    spent.user_id,
-                    spent.expires_at,
-                    now,
-                    successor.map(|token| token.jti),
-                    successor.map(|token| token.expires_at)
-                ])
-            });
-            match done {
-                Ok(inserted) => return Ok(inserted == 1),
-                // Another process is writing: wait for it on the pool's thread, below.
-                Err(error) if super::sqlite::direct::is_busy(&error) => {}
-                Err(error) => return Err(error.context("Failed to blacklist a refresh token")),
-            }
+        let (jti, user_id, expires_at) = (spent.jti.to_owned(), spent.user_id, spent.expires_at);
+        let next = successor.map(|token| (token.jti.to_owned(), token.expires_at));
+        let direct = self.write_directly(
+            SPEND,
+            Box::new(move |statement| {
+                let (next_jti, next_expires_at) = next.unzip();
+                statement.execute(rusqlite::params![jti, user_id, expires_at, now, next_jti, next_expires_at])
+            }),
+        );
+        if let Some(inserted) = direct.await.context("Failed to blacklist a refresh token")? {
+            return Ok(inserted == 1);
         }
+        // No file, or another process is writing: through the pool, whose threads wait for it.
+        let turn = self.write_turn().await;
         let done = turn
             .query(SPEND)
             .bind(spent.jti)

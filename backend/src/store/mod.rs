@@ -142,6 +142,22 @@ impl Store {
         }
     }
 
+    /// Makes a direct write on a SQLite file, together with the others waiting for the turn
+    /// (`sqlite/direct.rs`). `None` when there is no file or another process is writing: the
+    /// caller then writes through the pool.
+    async fn write_directly(
+        &self,
+        statement: statement::Write,
+        write: sqlite::direct::Writing,
+    ) -> anyhow::Result<Option<usize>> {
+        match &self.sqlite {
+            Some(sqlite::Sqlite { queue, direct: Some(direct) }) => {
+                direct.write_together(queue, statement, write).await
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Direct statements, on SQLite files.
     fn direct(&self) -> Option<&sqlite::direct::Direct> {
         self.sqlite.as_ref().and_then(|sqlite| sqlite.direct.as_ref())

@@ -244,30 +244,32 @@ impl Store {
     /// Records a refresh; `false` when the session refused it (see `CONTINUE`), changing
     /// nothing.
     pub async fn continue_session(&self, refresh: Continuation<'_>) -> anyhow::Result<bool> {
-        let turn = self.write_turn().await;
-        if let Some(direct) = self.direct() {
-            // `$3` comes before `$1` in the text: bound by name, not by position.
-            let done = direct.write(&turn, CONTINUE, |statement| {
+        let (id, presented_jti, ip) = (refresh.id.to_owned(), refresh.presented_jti.to_owned(), refresh.ip.to_owned());
+        let (next_jti, next_expires_at) = refresh.next.map(|(jti, expires_at)| (jti.to_owned(), expires_at)).unzip();
+        let Continuation { now_micros, require_live_token, period, limit, .. } = refresh;
+        // `$3` comes before `$1` in the text: bound by name, not by position.
+        let direct = self.write_directly(
+            CONTINUE,
+            Box::new(move |statement| {
                 statement.execute(rusqlite::named_params! {
-                    "$1": refresh.id,
-                    "$2": refresh.presented_jti,
-                    "$3": refresh.next.map(|(jti, _)| jti),
-                    "$4": refresh.now_micros / 1_000_000,
-                    "$5": refresh.next.map(|(_, expires_at)| expires_at),
-                    "$6": refresh.ip,
-                    "$7": i64::from(refresh.require_live_token),
-                    "$8": refresh.period,
-                    "$9": refresh.limit,
-                    "$10": refresh.now_micros,
+                    "$1": id,
+                    "$2": presented_jti,
+                    "$3": next_jti,
+                    "$4": now_micros / 1_000_000,
+                    "$5": next_expires_at,
+                    "$6": ip,
+                    "$7": i64::from(require_live_token),
+                    "$8": period,
+                    "$9": limit,
+                    "$10": now_micros,
                 })
-            });
-            match done {
-                Ok(changed) => return Ok(changed == 1),
-                // Another process is writing: wait for it on the pool's thread, below.
-                Err(error) if super::sqlite::direct::is_busy(&error) => {}
-                Err(error) => return Err(error.context("Failed to record a refresh")),
-            }
+            }),
+        );
+        if let Some(changed) = direct.await.context("Failed to record a refresh")? {
+            return Ok(changed == 1);
         }
+        // No file, or another process is writing: through the pool, whose threads wait for it.
+        let turn = self.write_turn().await;
         let done = turn
             .query(CONTINUE)
             .bind(refresh.id)

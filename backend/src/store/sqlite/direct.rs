@@ -7,10 +7,13 @@
 //! primary-key lookup (see BENCHMARKS.md). These statements take microseconds on an indexed
 //! table in WAL mode, where readers never wait for the writer, so they run in place.
 //!
-//! A write runs in place too, while its caller holds the process's [`WriteTurn`], so it never
-//! waits for another writer of this process, and the writing connection is free. Nor does it
-//! wait for another process (a command of the CLI, an import): it fails at once as busy
-//! ([`is_busy`]), and the caller writes through the pool instead, whose threads may wait. Its
+//! A write runs in place too, and together with the others waiting ([`Direct::write_together`]):
+//! each caller leaves its write in a list and waits for the process's [`WriteTurn`]; the first to
+//! get it makes every write in the list in one transaction and hands each caller its answer. A
+//! commit (the locks, the log's frame, its index) costs more than the update of a row, so a burst
+//! of refreshes pays for one (BENCHMARKS.md). The turn means no other writer of this process is waiting for the connection. Nor does
+//! a write wait for another process (a command of the CLI, an import): it is answered at once as
+//! busy, and the caller writes through the pool instead, whose threads may wait. The writing
 //! connection never checkpoints the WAL (a checkpoint copies pages and syncs files, and would
 //! stall the worker thread): [`Store::checkpoint`](crate::store::Store::checkpoint) does that in
 //! the background.
@@ -23,7 +26,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use anyhow::Context;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{CachedStatement, Connection, OpenFlags};
+use tokio::sync::oneshot;
 
 use crate::store::statement::{Read, Write, WriteTurn};
 
@@ -39,6 +43,41 @@ pub struct Direct {
     /// another connection has written, and the pages a write needs would be read again while
     /// every other writer waits.)
     writer: Arc<Mutex<Option<Connection>>>,
+    /// Writes left by callers waiting for the turn, to be made by the first of them to get it.
+    waiting: Arc<Mutex<Vec<Waiting>>>,
+}
+
+/// What a direct write does with its prepared statement: binds its values and runs it,
+/// answering the number of rows changed.
+pub type Writing = Box<dyn FnOnce(&mut CachedStatement<'_>) -> rusqlite::Result<usize> + Send>;
+
+/// A write waiting for the turn, and where its answer goes.
+struct Waiting {
+    statement: Write,
+    write: Writing,
+    answer: oneshot::Sender<Made>,
+}
+
+impl std::fmt::Debug for Waiting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Waiting").field("statement", &self.statement).finish_non_exhaustive()
+    }
+}
+
+/// What became of a write made together with others.
+#[derive(Debug)]
+enum Made {
+    /// Committed, changing this many rows.
+    Changed(usize),
+    /// Another process is writing: nothing was made.
+    Busy,
+    Failed(anyhow::Error),
+}
+
+/// What woke a caller waiting in [`Direct::write_together`].
+enum Woken<'q> {
+    Answered(Result<Made, oneshot::error::RecvError>),
+    Turn(tokio::sync::MutexGuard<'q, ()>),
 }
 
 /// What a connection may do: reading connections refuse to write.
@@ -65,7 +104,12 @@ impl Direct {
     }
 
     fn new(path: PathBuf) -> Direct {
-        Direct { file: NEXT_FILE.fetch_add(1, Ordering::Relaxed), path, writer: Arc::default() }
+        Direct {
+            file: NEXT_FILE.fetch_add(1, Ordering::Relaxed),
+            path,
+            writer: Arc::default(),
+            waiting: Arc::default(),
+        }
     }
 
     /// Runs `read` with `statement`, prepared on this thread's reading connection to the file.
@@ -87,23 +131,116 @@ impl Direct {
         done.context("Failed to read the database")
     }
 
-    /// Runs `write` with `statement`, prepared on the writing connection to the file, while the
-    /// caller holds the process's write turn.
-    pub fn write<T>(
+    /// Makes `write` with `statement` on the writing connection, in this process's turn (`queue`),
+    /// together with the other writes waiting for it. Answers the rows changed, or `None` when
+    /// another process is writing and nothing was made.
+    pub async fn write_together(
         &self,
-        turn: &WriteTurn<'_>,
+        queue: &tokio::sync::Mutex<()>,
         statement: Write,
-        write: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<T>,
-    ) -> anyhow::Result<T> {
+        write: Writing,
+    ) -> anyhow::Result<Option<usize>> {
+        let (answer, mut answered) = oneshot::channel();
+        let first = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+            waiting.push(Waiting { statement, write, answer });
+            waiting.len() == 1
+        };
+        if first {
+            // The requests this thread has read in the meantime go first, and leave their
+            // writes beside this one. On an idle server there are none: one pass of the
+            // scheduler.
+            tokio::task::yield_now().await;
+        }
+        let woken = tokio::select! {
+            biased;
+            made = &mut answered => Woken::Answered(made),
+            turn = queue.lock() => Woken::Turn(turn),
+        };
+        let made = match woken {
+            Woken::Answered(made) => made.ok(),
+            Woken::Turn(queued) => {
+                let turn = WriteTurn::new(Some(queued));
+                // Whoever held the turn before answered every write it took (perhaps just now,
+                // on another thread); one not answered yet is still in the list, for this caller
+                // to make.
+                match answered.try_recv() {
+                    Ok(made) => Some(made),
+                    Err(oneshot::error::TryRecvError::Closed) => None,
+                    Err(oneshot::error::TryRecvError::Empty) => {
+                        let writes = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(PoisonError::into_inner));
+                        self.make(&turn, writes);
+                        answered.try_recv().ok()
+                    }
+                }
+            }
+        };
+        match made.ok_or_else(unanswered)? {
+            Made::Changed(rows) => Ok(Some(rows)),
+            Made::Busy => Ok(None),
+            Made::Failed(error) => Err(error),
+        }
+    }
+
+    /// Makes `writes` in one transaction (a single one on its own) and answers each. A write
+    /// whose caller stopped waiting (its request was dropped) is not made.
+    fn make(&self, turn: &WriteTurn<'_>, mut writes: Vec<Waiting>) {
         debug_assert!(turn.is_queued(), "direct writes are made on SQLite, where turns queue");
-        // Never waits: whoever holds the turn is the only one here.
+        writes.retain(|waiting| !waiting.answer.is_closed());
+        if writes.is_empty() {
+            return;
+        }
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let connection = match &mut *writer {
             Some(connection) => connection,
-            empty => empty.insert(self.open(Access::Write)?),
+            empty => match self.open(Access::Write) {
+                Ok(opened) => empty.insert(opened),
+                Err(error) => return answer_all(writes, || Made::Failed(anyhow::anyhow!("{error:#}"))),
+            },
         };
-        let done = connection.prepare_cached(turn.sql(statement)).and_then(|mut prepared| write(&mut prepared));
-        done.context("Failed to write to the database")
+        if !connection.is_autocommit() {
+            // Left open by a write that panicked.
+            let _ = connection.execute_batch("ROLLBACK");
+        }
+        let together = writes.len() > 1;
+        if together {
+            if let Err(error) = connection.execute_batch("BEGIN IMMEDIATE") {
+                return answer_all(writes, || refused(&error));
+            }
+        }
+        let made: Vec<_> = writes
+            .into_iter()
+            .map(|waiting| {
+                let made = connection
+                    .prepare_cached(turn.sql(waiting.statement))
+                    .and_then(|mut prepared| (waiting.write)(&mut prepared));
+                (waiting.answer, made)
+            })
+            .collect();
+        if !together {
+            return answer_each(made);
+        }
+        // A statement whose failure rolled the whole transaction back leaves it ended.
+        let committed = if connection.is_autocommit() {
+            Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some("the writes made together were rolled back".to_owned()),
+            ))
+        } else {
+            connection.execute_batch("COMMIT")
+        };
+        match committed {
+            Ok(()) => answer_each(made),
+            Err(error) => {
+                if !connection.is_autocommit() {
+                    let _ = connection.execute_batch("ROLLBACK");
+                }
+                // Nothing was made: each write is answered with its own failure, or the commit's.
+                for (answer, own) in made {
+                    let _ = answer.send(refused(own.as_ref().err().unwrap_or(&error)));
+                }
+            }
+        }
     }
 
     fn open(&self, access: Access) -> anyhow::Result<Connection> {
@@ -125,13 +262,44 @@ impl Direct {
     }
 }
 
-/// Whether a direct statement failed because another process holds the database.
-pub fn is_busy(error: &anyhow::Error) -> bool {
+/// Whether a statement failed because another process holds the database.
+fn is_busy(error: &rusqlite::Error) -> bool {
     matches!(
-        error.downcast_ref::<rusqlite::Error>(),
-        Some(rusqlite::Error::SqliteFailure(failure, _))
+        error,
+        rusqlite::Error::SqliteFailure(failure, _)
             if matches!(failure.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
+}
+
+/// A write that was not made because of `error`.
+fn refused(error: &rusqlite::Error) -> Made {
+    if is_busy(error) {
+        Made::Busy
+    } else {
+        Made::Failed(anyhow::anyhow!("{error}"))
+    }
+}
+
+fn answer_each(made: Vec<(oneshot::Sender<Made>, rusqlite::Result<usize>)>) {
+    for (answer, made) in made {
+        // A caller that stopped waiting has no use for its answer.
+        let _ = answer.send(match made {
+            Ok(rows) => Made::Changed(rows),
+            Err(error) => refused(&error),
+        });
+    }
+}
+
+/// Answers every write of `writes` with `made`.
+fn answer_all(writes: Vec<Waiting>, made: impl Fn() -> Made) {
+    for waiting in writes {
+        let _ = waiting.answer.send(made());
+    }
+}
+
+/// A caller whose write was taken and never answered (its maker panicked).
+fn unanswered() -> anyhow::Error {
+    anyhow::anyhow!("A write made with others was never answered")
 }
 
 #[cfg(test)]
@@ -148,14 +316,31 @@ mod tests {
     }
 
     const COUNT: Read = Read::new("SELECT COUNT(*) FROM t");
-    const INSERT: Write = Write::new("INSERT INTO t VALUES (1)");
+    const INSERT: Write = Write::new("INSERT INTO t VALUES (?1)");
+    const INTO_NO_TABLE: Write = Write::new("INSERT INTO missing VALUES (1)");
 
     fn count(direct: &Direct) -> i64 {
         direct.read(COUNT, |statement| statement.query_row([], |row| row.get(0))).unwrap()
     }
 
-    fn insert(direct: &Direct, turn: &WriteTurn<'_>) -> anyhow::Result<usize> {
-        direct.write(turn, INSERT, |statement| statement.execute([]))
+    /// A write of `value` into `t`.
+    fn insert(value: i64) -> Writing {
+        Box::new(move |statement| statement.execute([value]))
+    }
+
+    /// The frames (a page each) in the file's write-ahead log.
+    fn log_frames(other: &Connection) -> i64 {
+        other.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| row.get(1)).unwrap()
+    }
+
+    /// Polls `write` once, so that it leaves its write in the list (and waits for the turn,
+    /// which the test holds).
+    async fn left_waiting<F: std::future::Future>(mut write: std::pin::Pin<&mut F>) {
+        std::future::poll_fn(|context| {
+            assert!(write.as_mut().poll(context).is_pending(), "the turn is held");
+            std::task::Poll::Ready(())
+        })
+        .await;
     }
 
     #[test]
@@ -174,26 +359,92 @@ mod tests {
         assert_eq!(count(&direct), 1);
     }
 
-    #[test]
-    fn a_reading_connection_refuses_to_write_and_a_writing_one_writes() {
+    #[tokio::test]
+    async fn a_reading_connection_refuses_to_write_and_a_writing_one_writes() {
         let (_dir, _other, direct) = database();
         let written_as_a_read = Read::new("INSERT INTO t VALUES (1)");
         assert!(direct.read(written_as_a_read, |statement| statement.execute([])).is_err());
         let queue = tokio::sync::Mutex::new(());
-        let turn = WriteTurn::new(Some(queue.try_lock().unwrap()));
-        assert_eq!(insert(&direct, &turn).unwrap(), 1);
+        assert_eq!(direct.write_together(&queue, INSERT, insert(1)).await.unwrap(), Some(1));
         assert_eq!(count(&direct), 1);
     }
 
-    #[test]
-    fn a_write_while_another_process_writes_fails_at_once_as_busy() {
+    #[tokio::test]
+    async fn writes_waiting_for_the_turn_are_made_in_one_transaction_each_with_its_own_answer() {
+        let (_dir, other, direct) = database();
+        other.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let queue = tokio::sync::Mutex::new(());
+        let held = queue.lock().await;
+        let mut first = std::pin::pin!(direct.write_together(&queue, INSERT, insert(1)));
+        let mut failing = std::pin::pin!(direct.write_together(&queue, INTO_NO_TABLE, Box::new(|s| s.execute([]))));
+        let mut third = std::pin::pin!(direct.write_together(&queue, INSERT, insert(3)));
+        left_waiting(first.as_mut()).await;
+        left_waiting(failing.as_mut()).await;
+        left_waiting(third.as_mut()).await;
+        drop(held);
+
+        let (first, failing, third) = tokio::join!(first, failing, third);
+        assert_eq!(first.unwrap(), Some(1));
+        let error = failing.unwrap_err();
+        assert!(format!("{error:#}").contains("no such table: missing"), "{error:#}");
+        assert_eq!(third.unwrap(), Some(1));
+        let values: Vec<i64> = other
+            .prepare("SELECT v FROM t")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(values, [1, 3]);
+        assert_eq!(log_frames(&other), 1, "one commit of the table's one page");
+    }
+
+    #[tokio::test]
+    async fn a_write_whose_caller_stopped_waiting_is_not_made() {
+        let (_dir, _other, direct) = database();
+        let queue = tokio::sync::Mutex::new(());
+        let held = queue.lock().await;
+        let mut dropped = Box::pin(direct.write_together(&queue, INSERT, insert(1)));
+        left_waiting(dropped.as_mut()).await;
+        drop(dropped);
+        drop(held);
+        assert_eq!(direct.write_together(&queue, INSERT, insert(2)).await.unwrap(), Some(1));
+        let values: Vec<i64> = direct
+            .read(Read::new("SELECT v FROM t"), |statement| statement.query_map([], |row| row.get(0))?.collect())
+            .unwrap();
+        assert_eq!(values, [2]);
+    }
+
+    #[tokio::test]
+    async fn writes_made_one_at_a_time_commit_one_at_a_time() {
+        let (_dir, other, direct) = database();
+        other.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        let queue = tokio::sync::Mutex::new(());
+        for value in [1, 2] {
+            assert_eq!(direct.write_together(&queue, INSERT, insert(value)).await.unwrap(), Some(1));
+        }
+        assert_eq!(log_frames(&other), 2);
+    }
+
+    #[tokio::test]
+    async fn writes_while_another_process_writes_are_answered_at_once_as_busy() {
         let (_dir, other, direct) = database();
         other.execute_batch("BEGIN IMMEDIATE;").unwrap();
         let queue = tokio::sync::Mutex::new(());
-        let turn = WriteTurn::new(Some(queue.try_lock().unwrap()));
-        let error = insert(&direct, &turn).unwrap_err();
-        assert!(is_busy(&error), "{error:#}");
+        assert_eq!(direct.write_together(&queue, INSERT, insert(1)).await.unwrap(), None, "alone");
+        let held = queue.lock().await;
+        let (mut first, mut second) = (
+            std::pin::pin!(direct.write_together(&queue, INSERT, insert(2))),
+            std::pin::pin!(direct.write_together(&queue, INSERT, insert(3))),
+        );
+        left_waiting(first.as_mut()).await;
+        left_waiting(second.as_mut()).await;
+        drop(held);
+        let (first, second) = tokio::join!(first, second);
+        assert_eq!((first.unwrap(), second.unwrap()), (None, None), "together");
+
         other.execute_batch("COMMIT").unwrap();
-        assert_eq!(insert(&direct, &turn).unwrap(), 1);
+        assert_eq!(direct.write_together(&queue, INSERT, insert(4)).await.unwrap(), Some(1));
+        assert_eq!(count(&direct), 1);
     }
 }
