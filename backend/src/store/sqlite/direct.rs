@@ -7,16 +7,17 @@
 //! primary-key lookup (see BENCHMARKS.md). These statements take microseconds on an indexed
 //! table in WAL mode, where readers never wait for the writer, so they run in place.
 //!
-//! A write runs in place too, and together with the others waiting ([`Direct::write_together`]):
-//! each caller leaves its write in a list and waits for the process's [`WriteTurn`]; the first to
-//! get it makes every write in the list in one transaction and hands each caller its answer. A
-//! commit (the locks, the log's frame, its index) costs more than the update of a row, so a burst
-//! of refreshes pays for one (BENCHMARKS.md). The turn means no other writer of this process is waiting for the connection. Nor does
-//! a write wait for another process (a command of the CLI, an import): it is answered at once as
-//! busy, and the caller writes through the pool instead, whose threads may wait. The writing
-//! connection never checkpoints the WAL (a checkpoint copies pages and syncs files, and would
-//! stall the worker thread): [`Store::checkpoint`](crate::store::Store::checkpoint) does that in
-//! the background.
+//! A write runs in place too, and together with the others left meanwhile
+//! ([`Direct::write_together`]): each caller leaves its write in a list; the one that finds no
+//! other on its way leads, waits for the process's [`WriteTurn`], makes every write in the list
+//! in one transaction and hands each caller its answer. A commit (the locks, the log's frame,
+//! its index) costs more than the update of a row, so a burst of refreshes pays for one
+//! (BENCHMARKS.md). The turn means no other writer of this process is waiting for the
+//! connection. Nor does a write wait for another process (a command of the CLI, an import): it
+//! is answered at once as busy, and the caller writes through the pool instead, whose threads
+//! may wait. The writing connection never checkpoints the WAL (a checkpoint copies pages and
+//! syncs files, and would stall the worker thread):
+//! [`Store::checkpoint`](crate::store::Store::checkpoint) does that in the background.
 
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
@@ -43,8 +44,17 @@ pub struct Direct {
     /// another connection has written, and the pages a write needs would be read again while
     /// every other writer waits.)
     writer: Arc<Mutex<Option<Connection>>>,
-    /// Writes left by callers waiting for the turn, to be made by the first of them to get it.
-    waiting: Arc<Mutex<Vec<Waiting>>>,
+    /// Writes left by callers, to be made together by the one of them that leads.
+    pending: Arc<Mutex<Pending>>,
+    /// Told when a leader leaves (its request dropped) before taking the writes.
+    vacated: Arc<tokio::sync::Notify>,
+}
+
+/// The writes waiting to be made, and whether a caller is on its way to make them.
+#[derive(Debug, Default)]
+struct Pending {
+    writes: Vec<Waiting>,
+    led: bool,
 }
 
 /// What a direct write does with its prepared statement: binds its values and runs it,
@@ -74,10 +84,20 @@ enum Made {
     Failed(anyhow::Error),
 }
 
-/// What woke a caller waiting in [`Direct::write_together`].
-enum Woken<'q> {
-    Answered(Result<Made, oneshot::error::RecvError>),
-    Turn(tokio::sync::MutexGuard<'q, ()>),
+/// The leader's part, until it has taken the writes: were it dropped before, another caller
+/// must lead.
+struct Leading<'d> {
+    direct: &'d Direct,
+    took: bool,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        if !self.took {
+            self.direct.pending().led = false;
+            self.direct.vacated.notify_waiters();
+        }
+    }
 }
 
 /// What a connection may do: reading connections refuse to write.
@@ -108,7 +128,8 @@ impl Direct {
             file: NEXT_FILE.fetch_add(1, Ordering::Relaxed),
             path,
             writer: Arc::default(),
-            waiting: Arc::default(),
+            pending: Arc::default(),
+            vacated: Arc::default(),
         }
     }
 
@@ -132,8 +153,12 @@ impl Direct {
     }
 
     /// Makes `write` with `statement` on the writing connection, in this process's turn (`queue`),
-    /// together with the other writes waiting for it. Answers the rows changed, or `None` when
+    /// together with the other writes left meanwhile. Answers the rows changed, or `None` when
     /// another process is writing and nothing was made.
+    ///
+    /// The caller that finds no leader leads: it waits for the turn and makes every write left
+    /// by then. The others wait for their answer only, so that the turn passes straight from one
+    /// leader to the next.
     pub async fn write_together(
         &self,
         queue: &tokio::sync::Mutex<()>,
@@ -141,45 +166,43 @@ impl Direct {
         write: Writing,
     ) -> anyhow::Result<Option<usize>> {
         let (answer, mut answered) = oneshot::channel();
-        let first = {
-            let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
-            waiting.push(Waiting { statement, write, answer });
-            waiting.len() == 1
+        let mut leads = {
+            let mut pending = self.pending();
+            pending.writes.push(Waiting { statement, write, answer });
+            !std::mem::replace(&mut pending.led, true)
         };
-        if first {
-            // The requests this thread has read in the meantime go first, and leave their
-            // writes beside this one. On an idle server there are none: one pass of the
-            // scheduler.
-            tokio::task::yield_now().await;
-        }
-        let woken = tokio::select! {
-            biased;
-            made = &mut answered => Woken::Answered(made),
-            turn = queue.lock() => Woken::Turn(turn),
-        };
-        let made = match woken {
-            Woken::Answered(made) => made.ok(),
-            Woken::Turn(queued) => {
-                let turn = WriteTurn::new(Some(queued));
-                // Whoever held the turn before answered every write it took (perhaps just now,
-                // on another thread); one not answered yet is still in the list, for this caller
-                // to make.
-                match answered.try_recv() {
-                    Ok(made) => Some(made),
-                    Err(oneshot::error::TryRecvError::Closed) => None,
-                    Err(oneshot::error::TryRecvError::Empty) => {
-                        let writes = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(PoisonError::into_inner));
-                        self.make(&turn, writes);
-                        answered.try_recv().ok()
-                    }
+        while !leads {
+            let vacated = self.vacated.notified();
+            tokio::pin!(vacated);
+            vacated.as_mut().enable();
+            tokio::select! {
+                biased;
+                made = &mut answered => return answer_of(made.ok()),
+                () = vacated => {
+                    let mut pending = self.pending();
+                    leads = !pending.led && !pending.writes.is_empty();
+                    pending.led |= leads;
                 }
             }
-        };
-        match made.ok_or_else(unanswered)? {
-            Made::Changed(rows) => Ok(Some(rows)),
-            Made::Busy => Ok(None),
-            Made::Failed(error) => Err(error),
         }
+        let mut leading = Leading { direct: self, took: false };
+        // The requests this thread has read in the meantime go first, and leave their writes
+        // beside this one. On an idle server there are none: one pass of the scheduler.
+        tokio::task::yield_now().await;
+        let turn = WriteTurn::new(Some(queue.lock().await));
+        let writes = {
+            let mut pending = self.pending();
+            pending.led = false;
+            std::mem::take(&mut pending.writes)
+        };
+        leading.took = true;
+        self.make(&turn, writes);
+        // Answered now, or earlier by the leader it took over from.
+        answer_of(answered.try_recv().ok())
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Makes `writes` in one transaction (a single one on its own) and answers each. A write
@@ -297,9 +320,15 @@ fn answer_all(writes: Vec<Waiting>, made: impl Fn() -> Made) {
     }
 }
 
-/// A caller whose write was taken and never answered (its maker panicked).
-fn unanswered() -> anyhow::Error {
-    anyhow::anyhow!("A write made with others was never answered")
+/// What [`Direct::write_together`] answers for `made`: `None` when the write was taken and
+/// never answered (its maker panicked).
+fn answer_of(made: Option<Made>) -> anyhow::Result<Option<usize>> {
+    match made {
+        Some(Made::Changed(rows)) => Ok(Some(rows)),
+        Some(Made::Busy) => Ok(None),
+        Some(Made::Failed(error)) => Err(error),
+        None => Err(anyhow::anyhow!("A write made with others was never answered")),
+    }
 }
 
 #[cfg(test)]
@@ -413,6 +442,22 @@ mod tests {
             .read(Read::new("SELECT v FROM t"), |statement| statement.query_map([], |row| row.get(0))?.collect())
             .unwrap();
         assert_eq!(values, [2]);
+    }
+
+    #[tokio::test]
+    async fn when_the_leading_caller_stops_waiting_another_leads_and_makes_its_write() {
+        let (_dir, _other, direct) = database();
+        let queue = tokio::sync::Mutex::new(());
+        let held = queue.lock().await;
+        let mut leader = Box::pin(direct.write_together(&queue, INSERT, insert(1)));
+        let mut follower = Box::pin(direct.write_together(&queue, INSERT, insert(2)));
+        left_waiting(leader.as_mut()).await;
+        left_waiting(follower.as_mut()).await;
+        drop(leader);
+        drop(held);
+        let made = tokio::time::timeout(std::time::Duration::from_secs(30), follower).await;
+        assert_eq!(made.expect("the follower took the lead").unwrap(), Some(1));
+        assert_eq!(count(&direct), 1, "only the follower's write");
     }
 
     #[tokio::test]
