@@ -175,13 +175,13 @@ impl Direct {
             let vacated = self.vacated.notified();
             tokio::pin!(vacated);
             vacated.as_mut().enable();
-            tokio::select! {
-                biased;
-                made = &mut answered => return answer_of(made.ok()),
-                () = vacated => {
-                    let mut pending = self.pending();
-                    leads = !pending.led && !pending.writes.is_empty();
-                    pending.led |= leads;
+            // Listening first, then looking: a leader that left in between is seen either way.
+            leads = self.take_the_lead_if_left();
+            if !leads {
+                tokio::select! {
+                    biased;
+                    made = &mut answered => return answer_of(made.ok()),
+                    () = vacated => leads = self.take_the_lead_if_left(),
                 }
             }
         }
@@ -199,6 +199,14 @@ impl Direct {
         self.make(&turn, writes);
         // Answered now, or earlier by the leader it took over from.
         answer_of(answered.try_recv().ok())
+    }
+
+    /// Leads when writes are waiting and their leader has left.
+    fn take_the_lead_if_left(&self) -> bool {
+        let mut pending = self.pending();
+        let leads = !pending.led && !pending.writes.is_empty();
+        pending.led |= leads;
+        leads
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
