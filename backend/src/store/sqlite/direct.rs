@@ -74,15 +74,9 @@ impl std::fmt::Debug for Waiting {
     }
 }
 
-/// What became of a write made together with others.
-#[derive(Debug)]
-enum Made {
-    /// Committed, changing this many rows.
-    Changed(usize),
-    /// Another process is writing: nothing was made.
-    Busy,
-    Failed(anyhow::Error),
-}
+/// What became of a write made together with others: the rows it changed, `None` when another
+/// process was writing and nothing was made, or why it failed.
+type Made = anyhow::Result<Option<usize>>;
 
 /// The leader's part, until it has taken the writes: were it dropped before, another caller
 /// must lead.
@@ -226,7 +220,7 @@ impl Direct {
             Some(connection) => connection,
             empty => match self.open(Access::Write) {
                 Ok(opened) => empty.insert(opened),
-                Err(error) => return answer_all(writes, || Made::Failed(anyhow::anyhow!("{error:#}"))),
+                Err(error) => return answer_all(writes, || Err(anyhow::anyhow!("{error:#}"))),
             },
         };
         if !connection.is_autocommit() {
@@ -305,9 +299,9 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 /// A write that was not made because of `error`.
 fn refused(error: &rusqlite::Error) -> Made {
     if is_busy(error) {
-        Made::Busy
+        Ok(None)
     } else {
-        Made::Failed(anyhow::anyhow!("{error}"))
+        Err(anyhow::anyhow!("{error}"))
     }
 }
 
@@ -315,7 +309,7 @@ fn answer_each(made: Vec<(oneshot::Sender<Made>, rusqlite::Result<usize>)>) {
     for (answer, made) in made {
         // A caller that stopped waiting has no use for its answer.
         let _ = answer.send(match made {
-            Ok(rows) => Made::Changed(rows),
+            Ok(rows) => Ok(Some(rows)),
             Err(error) => refused(&error),
         });
     }
@@ -328,15 +322,10 @@ fn answer_all(writes: Vec<Waiting>, made: impl Fn() -> Made) {
     }
 }
 
-/// What [`Direct::write_together`] answers for `made`: `None` when the write was taken and
-/// never answered (its maker panicked).
-fn answer_of(made: Option<Made>) -> anyhow::Result<Option<usize>> {
-    match made {
-        Some(Made::Changed(rows)) => Ok(Some(rows)),
-        Some(Made::Busy) => Ok(None),
-        Some(Made::Failed(error)) => Err(error),
-        None => Err(anyhow::anyhow!("A write made with others was never answered")),
-    }
+/// What [`Direct::write_together`] answers for `made`, which is missing when the write was
+/// taken and never answered (its maker panicked).
+fn answer_of(made: Option<Made>) -> Made {
+    made.unwrap_or_else(|| Err(anyhow::anyhow!("A write made with others was never answered")))
 }
 
 #[cfg(test)]
