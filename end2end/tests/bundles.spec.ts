@@ -17,6 +17,7 @@ function requested(page: Page): string[] {
 }
 
 const wasm = (paths: string[]) => paths.filter((path) => path.endsWith('.wasm'));
+const stylesheets = (paths: string[]) => [...new Set(paths.filter((path) => path.endsWith('.css')))];
 
 test("the app's first load leaves the console out; staff go to the console and back, signed in all along", async ({
   page,
@@ -39,6 +40,10 @@ test("the app's first load leaves the console out; staff go to the console and b
     await expect(page.getByTestId('signed-in-as')).toContainText(staff.username);
     expect(wasm(paths)).toContainEqual(expect.stringMatching(/^\/console\/gatehouse-console-[0-9a-f]+_bg\.wasm$/));
     await expect(page).toHaveTitle('Staff console · Gatehouse');
+    // The console's page links the app's stylesheet, which the browser already holds.
+    expect(stylesheets(paths)).toEqual([expect.stringMatching(/^\/main-[0-9a-f]+\.css$/)]);
+    const font = await page.locator('body').evaluate((body) => getComputedStyle(body).fontFamily);
+    expect(font).toMatch(/^system-ui/);
   });
 
   await test.step("the header's Profile link leads back to the app, and Back to the console", async () => {
