@@ -206,3 +206,34 @@ test('a tab closed right after "Sign out" still ends the session on the server',
   // No cookie left (400), or one the server refuses (401): either way, nothing to sign in with.
   expect([400, 401]).toContain(refresh);
 });
+
+test('with more sessions than the page lists, it says so, and "Sign out of all other devices" ends the unlisted ones too', async ({
+  page,
+  request,
+}) => {
+  const person = await activeAccount(request, server, 'manysessions');
+  const elsewhere: string[] = [];
+  while (elsewhere.length < 101) {
+    elsewhere.push(...(await Promise.all(Array.from({ length: 4 }, () => apiSession(request, server, person)))));
+  }
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+
+  await openSessions(page);
+  await expect(sessionList(page)).toHaveCount(100);
+  await expect(sessionList(page).filter({ hasText: 'This device' })).toHaveCount(1);
+  const note = page.getByText('Only your 100 most recent sessions are listed.');
+  await expect(note).toContainText('“Sign out of all other devices” signs out of every one, listed or not.');
+
+  await page.getByRole('button', { name: 'Sign out of all other devices' }).click();
+  await expect(page.getByRole('status')).toContainText('You were signed out of every other device.');
+  await expect(sessionList(page)).toHaveCount(1);
+  await expect(note).toHaveCount(0);
+  await expect(page.getByText('You are not signed in anywhere else.')).toBeVisible();
+
+  // The first sessions, never on the page, ended too: their tokens are refused.
+  for (const access of elsewhere.slice(0, 3)) {
+    const asked = await request.get(`${server.url}/auth/users/me/`, { headers: { Authorization: `Bearer ${access}` } });
+    expect(asked.status()).toBe(401);
+  }
+});
