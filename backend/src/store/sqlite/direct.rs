@@ -342,11 +342,17 @@ mod tests {
     }
 
     const COUNT: Read = Read::new("SELECT COUNT(*) FROM t");
+    const VALUES: Read = Read::new("SELECT v FROM t");
     const INSERT: Write = Write::new("INSERT INTO t VALUES (?1)");
     const INTO_NO_TABLE: Write = Write::new("INSERT INTO missing VALUES (1)");
 
     fn count(direct: &Direct) -> i64 {
         direct.read(COUNT, |statement| statement.query_row([], |row| row.get(0))).unwrap()
+    }
+
+    /// The values in `t`, in the order they were written.
+    fn values(direct: &Direct) -> Vec<i64> {
+        direct.read(VALUES, |statement| statement.query_map([], |row| row.get(0))?.collect()).unwrap()
     }
 
     /// A write of `value` into `t`.
@@ -414,14 +420,7 @@ mod tests {
         let error = failing.unwrap_err();
         assert!(format!("{error:#}").contains("no such table: missing"), "{error:#}");
         assert_eq!(third.unwrap(), Some(1));
-        let values: Vec<i64> = other
-            .prepare("SELECT v FROM t")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        assert_eq!(values, [1, 3]);
+        assert_eq!(values(&direct), [1, 3]);
         assert_eq!(log_frames(&other), 1, "one commit of the table's one page");
     }
 
@@ -435,10 +434,7 @@ mod tests {
         drop(dropped);
         drop(held);
         assert_eq!(direct.write_together(&queue, INSERT, insert(2)).await.unwrap(), Some(1));
-        let values: Vec<i64> = direct
-            .read(Read::new("SELECT v FROM t"), |statement| statement.query_map([], |row| row.get(0))?.collect())
-            .unwrap();
-        assert_eq!(values, [2]);
+        assert_eq!(values(&direct), [2]);
     }
 
     #[tokio::test]
