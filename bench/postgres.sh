@@ -42,6 +42,15 @@ GATEHOUSE_DATABASE_URL=$db GATEHOUSE_SUPERUSER_PASSWORD=$BENCH_PASSWORD \
 login=$(sign_in "$base_one")
 export ACCESS; ACCESS=$(json_field access <<< "$login")
 user_id=$(json_field id <<< "$login")
+# Accounts for users/me/ over many accounts: one access token each, and their ids' range.
+many=32
+export ACCESS_TOKENS="$PWD/$work/many.tokens"
+for n in $(seq "$many"); do
+  GATEHOUSE_DATABASE_URL=$db GATEHOUSE_SUPERUSER_PASSWORD=$BENCH_PASSWORD \
+    "$binary" createsuperuser --username "many$n" --email "many$n@example.com" --noinput >/dev/null
+  sign_in "$base_one" "many$n" | json_field access
+done > "$ACCESS_TOKENS"
+read -r first_id last_id < <(psql -tA -F' ' "$db" -c "SELECT min(id), max(id) FROM users WHERE username LIKE 'many%'")
 
 # refresh_run NAME BASE: sessions signed in afresh, two per connection
 refresh_run() {
@@ -51,6 +60,7 @@ refresh_run() {
 }
 wrk_run verify "$base_one/jwt/verify/" bench/verify.lua
 wrk_run me "$base_one/users/me/" bench/me.lua
+wrk_run me_many "$base_one/users/me/" bench/me_many.lua
 refresh_run session_refresh "$base_one"
 wrk_run login "$base_one/jwt/create/" bench/login.lua
 BENCH_PREFIX=one wrk_run register "$base_one/users/" bench/register.lua
@@ -74,6 +84,7 @@ both() {
 }
 both verify2 jwt/verify/ bench/verify.lua
 both me2 users/me/ bench/me.lua
+both me_many2 users/me/ bench/me_many.lua
 sign_in_sessions "$base_one" "$connections" > "$work/session_refresh2-a.sessions"
 sign_in_sessions "$base_two" "$connections" > "$work/session_refresh2-b.sessions"
 both session_refresh2 jwt/refresh/ bench/session_refresh.lua
@@ -103,17 +114,21 @@ FROM generate_series(0, $((connections - 1))) AS n;
 SQL
 # pgbench_run NAME SCRIPT CLIENTS → transactions/s and mean latency (ms)
 pgbench_run() {
-  pgbench -n -M prepared -c "$3" -j "$threads" -T "$duration" -D user_id="$user_id" -f "$2" "$db" > "$work/$1.txt" 2>&1
+  pgbench -n -M prepared -c "$3" -j "$threads" -T "$duration" -D user_id="$user_id" -D first_id="$first_id" \
+    -D last_id="$last_id" -f "$2" "$db" > "$work/$1.txt" 2>&1
   awk '/^tps/ { tps = $3 } /^latency average/ { lat = $4 } END { printf "%.0f %s\n", tps, lat }' "$work/$1.txt"
 }
 read -r pg_me pg_me_ms < <(pgbench_run pgbench_me bench/pg/me.sql "$connections")
 read -r pg_me8 pg_me8_ms < <(pgbench_run pgbench_me8 bench/pg/me.sql 8)
+read -r pg_many pg_many_ms < <(pgbench_run pgbench_many bench/pg/me_many.sql "$connections")
+read -r pg_many8 pg_many8_ms < <(pgbench_run pgbench_many8 bench/pg/me_many.sql 8)
 read -r pg_refresh pg_refresh_ms < <(pgbench_run pgbench_refresh bench/pg/refresh.sql "$connections")
 read -r pg_refresh8 pg_refresh8_ms < <(pgbench_run pgbench_refresh8 bench/pg/refresh.sql 8)
 # The limit is the better of 16 clients (the load's connections) and 8 (the pool's).
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b ? a : b) }'; }
 pg_me_limit=$(best "$pg_me" "$pg_me8")
 pg_refresh_limit=$(best "$pg_refresh" "$pg_refresh8")
+pg_many_limit=$(best "$pg_many" "$pg_many8")
 
 echo "==> connection pool size and prepared statements (one instance, users/me/ and refresh)"
 pool_rows=()
@@ -146,8 +161,9 @@ kill "$proxy"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   ceiling_rows ' | | | |'
   printf '| pgbench: the account by primary key (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_me" "$pg_me8" "$pg_me_ms" "$pg_me8_ms"
+  printf '| pgbench: one of %s accounts by primary key (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$many" "$pg_many" "$pg_many8" "$pg_many_ms" "$pg_many8_ms"
   printf '| pgbench: a refresh'"'"'s three statements (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_refresh" "$pg_refresh8" "$pg_refresh_ms" "$pg_refresh8_ms"
-  for run in verify me session_refresh login register verify2 me2 session_refresh2 login2 register2 me2_pool4 \
+  for run in verify me me_many session_refresh login register verify2 me2 me_many2 session_refresh2 login2 register2 me2_pool4 \
     session_refresh2_pool4; do
     read -r rps p50 p99 bad < <(summary $run)
     limit=
@@ -155,6 +171,8 @@ kill "$proxy"
       verify) label='`jwt/verify/`, one instance' ;; verify2) label='`jwt/verify/`, two instances' ;;
       me) label='`users/me/`, one instance'; limit=$pg_me_limit ;;
       me2) label='`users/me/`, two instances'; limit=$pg_me_limit ;;
+      me_many) label="\`users/me/\` over $many accounts, one instance"; limit=$pg_many_limit ;;
+      me_many2) label="\`users/me/\` over $many accounts, two instances"; limit=$pg_many_limit ;;
       session_refresh) label='`jwt/refresh/` in sessions, one instance'; limit=$pg_refresh_limit ;;
       session_refresh2) label='`jwt/refresh/` in sessions, two instances'; limit=$pg_refresh_limit ;;
       login) label='`jwt/create/` (login), one instance' ;; login2) label='`jwt/create/` (login), two instances' ;;

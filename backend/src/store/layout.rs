@@ -118,6 +118,8 @@ fn fixed(text: String) -> &'static str {
 #[derive(Debug, Clone, Copy)]
 pub struct UserSql {
     pub find_by_id: Read,
+    /// PostgreSQL only: the users whose ids are in `$1`, an array's text (`{1,2}`), in no order.
+    pub find_by_ids: Read,
     pub find_by_username: Read,
     pub find_by_email: Read,
     pub list_all: Read,
@@ -215,6 +217,7 @@ impl UserSql {
         let write = |text: String| Write::new(fixed(text));
         Self {
             find_by_id: read(format!("{select} WHERE id = $1")),
+            find_by_ids: read(format!("{select} WHERE id = ANY(CAST($1 AS BIGINT[]))")),
             find_by_username: read(format!("{select} WHERE {username} = $1")),
             find_by_email: read(format!("{select} WHERE {email} = $1 ORDER BY id")),
             list_all: read(format!("{select} ORDER BY id")),

@@ -22,6 +22,7 @@ pub mod simplejwt;
 pub mod sqlite;
 pub mod statement;
 pub mod throttle;
+pub mod user_reads;
 pub mod users;
 
 use std::str::FromStr;
@@ -54,6 +55,8 @@ pub struct Store {
     sql: std::sync::Arc<layout::Sql>,
     /// The webhooks each audit event is queued for (`audit.rs`).
     webhooks: std::sync::Arc<crate::domain::audit::Subscriptions>,
+    /// Accounts read together on PostgreSQL (`user_reads.rs`).
+    user_reads: std::sync::Arc<user_reads::UserReads>,
 }
 
 impl Store {
@@ -106,6 +109,7 @@ impl Store {
             sqlite,
             sql: std::sync::Arc::new(layout::Sql::gatehouse()),
             webhooks: std::sync::Arc::default(),
+            user_reads: std::sync::Arc::default(),
         })
     }
 

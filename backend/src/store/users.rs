@@ -17,7 +17,7 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q
 
 /// A user row, however it was read: the one mapper serves the pool's rows and
 /// the direct connection's.
-trait UserRow {
+pub(super) trait UserRow {
     type Error;
     fn integer(&self, column: usize) -> Result<i64, Self::Error>;
     fn optional_integer(&self, column: usize) -> Result<Option<i64>, Self::Error>;
@@ -51,7 +51,7 @@ impl UserRow for rusqlite::Row<'_> {
 }
 
 /// A user from the columns of a user row, in `layout::UserSql`'s order.
-fn user_of<R: UserRow>(row: &R) -> Result<User, R::Error> {
+pub(super) fn user_of<R: UserRow>(row: &R) -> Result<User, R::Error> {
     Ok(User {
         id: row.integer(0)?,
         username: row.text(1)?,
@@ -115,6 +115,9 @@ impl Store {
             use rusqlite::OptionalExtension;
             return direct
                 .read(self.sql.users.find_by_id, |statement| statement.query_row([id], |row| user_of(row)).optional());
+        }
+        if self.backend == super::Backend::Postgres {
+            return self.find_user_together(id).await;
         }
         let row = self.sql.users.find_by_id.query().bind(id).fetch_optional(&self.pool).await;
         let row = row.context("Failed to look a user up by id")?;

@@ -295,6 +295,35 @@ async fn me_shows_and_updates_the_signed_in_user() {
 }
 
 #[tokio::test]
+async fn many_accounts_asking_for_themselves_at_once_each_see_their_own_and_the_inactive_one_is_refused() {
+    let app = spawn_app().await;
+    let mut accounts = Vec::new();
+    for n in 0..12 {
+        let user = app.insert_user(&format!("member{n}"), "!", true, false, "").await;
+        let (access, _) = app.tokens_issued_ago(user.id, 0);
+        accounts.push((user, access));
+    }
+    let gone = app.insert_user("gone", "!", false, false, "").await;
+    let (gone_access, _) = app.tokens_issued_ago(gone.id, 0);
+
+    // Four rounds of every account asking three times at once, the inactive one among them.
+    let mut asking: Vec<(&str, Option<&crate::helpers::TestUser>)> = Vec::new();
+    for _ in 0..3 {
+        asking.extend(accounts.iter().map(|(user, access)| (access.as_str(), Some(user))));
+        asking.push((&gone_access, None));
+    }
+    for _ in 0..4 {
+        let answers = join_all(asking.iter().map(|(access, _)| app.get_authed("/auth/users/me/", access))).await;
+        for (answer, (_, user)) in answers.iter().zip(&asking) {
+            match user {
+                Some(user) => answer.assert(200, json!({"id": user.id, "first_name": "", "last_name": "", "username": user.username, "email": user.email, "is_active": true})),
+                None => answer.assert(401, json!({"detail": "User is inactive", "code": "user_inactive"})),
+            }
+        }
+    }
+}
+
+#[tokio::test]
 async fn changing_the_email_deactivates_the_account_until_the_new_address_is_confirmed() {
     let app = spawn_app().await;
     let (_, token) = app.signed_in_user("alice").await;
