@@ -42,6 +42,20 @@ sign_in_sessions() {
     sign_in "$base" | json_field refresh
   done
 }
+# A busy machine: a from-scratch `cargo build -p gatehouse` (target/bench-busy/), started
+# again whenever it ends, in a session of its own, as one started from a second terminal would
+# be (Linux's autogroup then shares the cores between the two sessions). Started after the
+# release build above; stop_builder ends it (the callers' EXIT traps call it).
+builder=
+busy_note="On a busy machine: every run beside a from-scratch \`cargo build -p gatehouse\` in a session of its own."
+start_builder() {
+  local folder=target/bench-busy
+  echo "==> a from-scratch cargo build beside every run ($folder/, started again whenever it ends)"
+  setsid bash -c "while :; do rm -rf '$folder'; CARGO_TARGET_DIR='$folder' cargo build -q -p gatehouse >/dev/null 2>&1; done" &
+  builder=$!
+  sleep 30 # past the first crates' downloads and metadata, into compiling
+}
+stop_builder() { [ -z "$builder" ] || kill -- "-$builder" 2>/dev/null || true; builder=; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "" }'; }
 # ceiling_rows EMPTY: the bare handler's two table rows (GET, and a POST of `jwt/verify/`'s
 # size), each followed by EMPTY (the table's remaining empty cells, as " | |").

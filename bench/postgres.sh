@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# scripts/bench postgres [seconds]: Gatehouse on PostgreSQL, one instance and then two on one
-# database with the load spread over both, beside the machine's ceiling (a bare actix-web
+# scripts/bench postgres [busy] [seconds]: Gatehouse on PostgreSQL, one instance and then two on
+# one database with the load spread over both, beside the machine's ceiling (a bare actix-web
 # handler) and the database's own limit for the same statements (pgbench). Run by scripts/bench.
+# With busy, every run (pgbench's too) is made beside a from-scratch build (bench/common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+busy=
+if [ "${1:-}" = busy ]; then
+  shift
+  busy=1
+fi
 duration=${1:-10}
 connections=16
 threads=2
@@ -16,6 +22,8 @@ command -v pgbench >/dev/null || { echo "pgbench is needed (Debian: postgresql-c
 
 psql -q "$server_url/postgres" -c "DROP DATABASE IF EXISTS $database" -c "CREATE DATABASE $database"
 db="$server_url/$database"
+trap stop_builder EXIT
+[ -z "$busy" ] || start_builder
 measure_bare
 
 # Instances run with the defaults a person gets (a log line per request, 8 pooled
@@ -23,7 +31,7 @@ measure_bare
 export GATEHOUSE_SECRET_KEY=$secret GATEHOUSE_EMAIL_OUTBOX_DIR="$PWD/$work/outbox" \
   GATEHOUSE_STATIC_DIR="$PWD/$work/none" GATEHOUSE_THROTTLE=false
 servers=()
-trap 'kill "${servers[@]}" 2>/dev/null || true' EXIT
+trap 'kill "${servers[@]}" 2>/dev/null || true; stop_builder' EXIT
 # start NAME DATABASE_URL [VAR=value...] → $port, the instance's pid in $pid
 start() {
   local name=$1 url=$2; shift 2
@@ -156,7 +164,12 @@ python3 bench/pg_round_trips.py measure "$control_port" "http://127.0.0.1:$port/
 stop "$pid"
 kill "$proxy"
 
+stop_builder
 {
+  if [ -n "$busy" ]; then
+    echo "$busy_note"
+    echo
+  fi
   echo "| run (PostgreSQL, default configuration) | requests/s | ratio to bare | ratio to pgbench | p50 ms | p99 ms | non-2xx |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   ceiling_rows ' | | | |'
