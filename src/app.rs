@@ -14,7 +14,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::location::{BrowserUrl, LocationProvider};
 
 use crate::api::Client;
-use crate::components::{Nav, RequireAuth};
+use crate::components::{focus_by_id, Nav, RequireAuth};
 use crate::pages::*;
 use crate::routes::{Bundle, Page};
 
@@ -80,12 +80,19 @@ pub fn Session(client: Client, pages: Pages) -> impl IntoView {
         }
     });
     view! {
-        <a class="skip" href="#main">"Skip to content"</a>
+        <a class="skip" href="#main" on:click=skip_to_content>"Skip to content"</a>
         <Nav/>
         <main id="main" class="page" tabindex="-1">
             {move || show(page.get(), pages, loaded_here())}
         </main>
     }
+}
+
+/// "Skip to content": focus moves to the page itself, so that the next Tab starts there. (The
+/// router would otherwise take the link as a navigation, and only scroll.)
+fn skip_to_content(event: leptos::ev::MouseEvent) {
+    event.prevent_default();
+    focus_by_id("main");
 }
 
 /// The view of one page, named in the browser's tab. A page the route table marks as needing

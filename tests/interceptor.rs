@@ -316,11 +316,8 @@ async fn a_refresh_that_lost_the_race_to_another_tab_is_retried_once_with_the_ro
     *server.jar.borrow_mut() = spent;
     let rotated_cookie = server.refresh.borrow().clone();
     let other_tab = async {
-        gloo_timers::future::TimeoutFuture::new(30).await;
-        *server.jar.borrow_mut() = Some(rotated_cookie);
-        let mut marker = shared(&key).and_then(Shared::marker).unwrap();
-        marker.generation += 1;
-        storage::save(&key, &Shared::SignedIn(marker));
+        refreshes_answered(&server, 1).await;
+        renewed_elsewhere(&server, &key, rotated_cookie);
     };
 
     let (user, ()) = futures::future::join(client.me(), other_tab).await;
@@ -328,6 +325,48 @@ async fn a_refresh_that_lost_the_race_to_another_tab_is_retried_once_with_the_ro
     assert_eq!(server.count("jwt/refresh/"), 2, "refused once, retried once");
     assert!(!events.borrow().contains(&SessionEvent::Expired), "{:?}", events.borrow());
     assert_eq!(generation(&key), before + 2, "the other tab's renewal, then this one's");
+}
+
+/// Waits (yielding to the client) until the fake server has answered `n` refreshes.
+async fn refreshes_answered(server: &Server, n: usize) {
+    while server.count("jwt/refresh/") < n {
+        gloo_timers::future::TimeoutFuture::new(1).await;
+    }
+}
+
+/// Another tab's renewal as this one learns of it: the browser holds `cookie`, and the shared
+/// state's generation moves on.
+fn renewed_elsewhere(server: &Server, key: &str, cookie: String) {
+    *server.jar.borrow_mut() = Some(cookie);
+    let mut marker = shared(key).and_then(Shared::marker).unwrap();
+    marker.generation += 1;
+    storage::save(key, &Shared::SignedIn(marker));
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_that_loses_the_race_to_two_other_tabs_in_turn_waits_for_both_and_renews() {
+    let Setup { client, server, events, key, .. } = setup("lost-twice").await;
+    let before = generation(&key);
+    // Three tabs refresh at once: the first spends the cookie this tab sends, and the second
+    // spends the one the first rotated in before this tab can try it.
+    let spent = server.jar.borrow().clone();
+    server.rotate();
+    let first = server.refresh.borrow().clone();
+    *server.jar.borrow_mut() = spent;
+    let other_tabs = async {
+        refreshes_answered(&server, 1).await;
+        server.rotate();
+        let second = server.refresh.borrow().clone();
+        renewed_elsewhere(&server, &key, first);
+        refreshes_answered(&server, 2).await;
+        renewed_elsewhere(&server, &key, second);
+    };
+
+    let (user, ()) = futures::future::join(client.me(), other_tabs).await;
+    assert_eq!(user.unwrap().username, "ada");
+    assert_eq!(server.count("jwt/refresh/"), 3, "refused twice, then renewed");
+    assert!(!events.borrow().contains(&SessionEvent::Expired), "{:?}", events.borrow());
+    assert_eq!(generation(&key), before + 3, "the two other tabs' renewals, then this one's");
 }
 
 #[wasm_bindgen_test]

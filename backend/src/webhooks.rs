@@ -28,6 +28,22 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &str) -> String {
     format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
 }
 
+/// A webhook's address as the log and the outbox's error show it: without a user, password,
+/// query or fragment, where a receiver may keep a secret of its own.
+pub fn shown(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else { return "(a webhook address that is not a URL)".to_owned() };
+    let hidden = parsed.query().is_some() || parsed.fragment().is_some();
+    let _ = parsed.set_username("");
+    let _ = parsed.set_password(None);
+    parsed.set_query(None);
+    parsed.set_fragment(None);
+    let mut shown = parsed.to_string();
+    if hidden {
+        shown.push_str("?…");
+    }
+    shown
+}
+
 impl Webhooks {
     pub fn new(settings: &WebhookSettings) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
@@ -54,10 +70,11 @@ impl Webhooks {
             .body(body.to_owned())
             .send()
             .await
-            .with_context(|| format!("could not reach {url}"))?;
+            .map_err(reqwest::Error::without_url)
+            .with_context(|| format!("could not reach {}", shown(url)))?;
         let status = answer.status();
         if !status.is_success() {
-            bail!("{url} answered {status}");
+            bail!("{} answered {status}", shown(url));
         }
         Ok(())
     }
@@ -66,6 +83,13 @@ impl Webhooks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webhook_address_is_shown_without_the_secrets_it_may_carry() {
+        assert_eq!(shown("https://hooks.example.com/in"), "https://hooks.example.com/in");
+        assert_eq!(shown("https://bot:s3cret@hooks.example.com/in?token=abc#x"), "https://hooks.example.com/in?…");
+        assert_eq!(shown("not a url"), "(a webhook address that is not a URL)");
+    }
 
     #[test]
     fn the_signature_is_the_standard_webhooks_one() {

@@ -170,6 +170,17 @@ test('every form can be used with the keyboard alone', async ({ page, request })
   await expect(page.getByTestId('signed-in-as')).toContainText(person.username);
 });
 
+test('"Skip to content" takes keyboard focus past the header to the page', async ({ page }) => {
+  await page.goto('/login');
+  await expect(page.getByRole('heading', { level: 1, name: /sign in/i })).toBeVisible();
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('main#main')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(field(page, 'Username')).toBeFocused();
+});
+
 test.describe('accessibility', () => {
   // The audit's script is injected into the page, which the app's CSP would refuse.
   test.use({ bypassCSP: true });

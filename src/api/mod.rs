@@ -36,7 +36,7 @@ pub const TOKEN_TRANSPORT: (&str, &str) = ("X-Token-Transport", "cookie");
 /// The detail the server gives for a refresh cookie that was already rotated: when another tab
 /// rotated it a moment ago, the browser is about to hold its successor.
 const ROTATED_ELSEWHERE: &str = "Token is blacklisted";
-/// How long a refused refresh waits for another tab to say it renewed the session.
+/// How long a refused refresh waits, in all, for other tabs to say they renewed the session.
 const ROTATION_WAIT_MS: u32 = 2_000;
 const ROTATION_POLL_MS: u32 = 100;
 
@@ -163,8 +163,9 @@ struct Inner {
 
 /// How a refresh that lost the race to another tab's ended.
 enum Race {
-    /// Another tab renewed the session: the browser now holds the rotated cookie.
-    Renewed,
+    /// Another tab renewed the session (its `generation`): the browser now holds the rotated
+    /// cookie.
+    Renewed(u64),
     /// Another tab signed out meanwhile.
     SignedOut,
     /// No other tab renewed it: the session is over.
@@ -331,20 +332,27 @@ impl Client {
         let refused = match decode(status, &text) {
             Ok(value) => return self.renewed(value),
             Err(ApiError::Refused { status: 401, detail, .. }) if detail == ROTATED_ELSEWHERE => {
-                match self.race_with_other_tabs(marker.generation).await {
-                    Race::Renewed => {
-                        // The browser now holds the cookie the other tab's renewal rotated in.
-                        let (status, text) = self.send(Self::token_request("jwt/refresh/", &json!({}))).await?;
-                        match decode(status, &text) {
-                            Ok(value) => return self.renewed(value),
-                            Err(error) => error,
+                // Several tabs may have refreshed at once: each renewal another tab reports
+                // brings the cookie it rotated in, which a third tab may have spent in turn.
+                let (mut before, mut waited) = (marker.generation, 0);
+                loop {
+                    match self.race_with_other_tabs(before, &mut waited).await {
+                        Race::Renewed(generation) => {
+                            let (status, text) = self.send(Self::token_request("jwt/refresh/", &json!({}))).await?;
+                            match decode(status, &text) {
+                                Ok(value) => return self.renewed(value),
+                                Err(ApiError::Refused { status: 401, detail, .. }) if detail == ROTATED_ELSEWHERE => {
+                                    before = generation;
+                                }
+                                Err(error) => break error,
+                            }
                         }
+                        Race::SignedOut => {
+                            self.forget_access();
+                            return Err(ApiError::SignedOut);
+                        }
+                        Race::Lost => break ApiError::SessionExpired,
                     }
-                    Race::SignedOut => {
-                        self.forget_access();
-                        return Err(ApiError::SignedOut);
-                    }
-                    Race::Lost => ApiError::SessionExpired,
                 }
             }
             Err(error) => error,
@@ -377,22 +385,22 @@ impl Client {
 
     /// After the server refused the cookie as already rotated: waits for another tab to say
     /// that it renewed the session (a `generation` past `before`). Its answer set the rotated
-    /// cookie before it said so, so one more refresh will carry it.
-    async fn race_with_other_tabs(&self, before: u64) -> Race {
-        let mut waited = 0;
+    /// cookie before it said so, so one more refresh will carry it. `waited` counts the time
+    /// spent waiting over every round of one refresh.
+    async fn race_with_other_tabs(&self, before: u64, waited: &mut u32) -> Race {
         loop {
             match self.marker() {
-                Some(marker) if marker.generation != before => return Race::Renewed,
+                Some(marker) if marker.generation != before => return Race::Renewed(marker.generation),
                 None => {
                     return match self.shared() {
                         Some(Shared::Ended) => Race::Lost,
                         _ => Race::SignedOut,
                     }
                 }
-                Some(_) if waited >= ROTATION_WAIT_MS => return Race::Lost,
+                Some(_) if *waited >= ROTATION_WAIT_MS => return Race::Lost,
                 Some(_) => {
                     self.0.clock.pause(ROTATION_POLL_MS).await;
-                    waited += ROTATION_POLL_MS;
+                    *waited += ROTATION_POLL_MS;
                 }
             }
         }

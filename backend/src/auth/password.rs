@@ -107,12 +107,12 @@ impl Passwords {
         self.run(move || encode(&hasher, &workspace, target, password.expose_secret())).await?
     }
 
-    /// Checks `password` against `encoded`, or against a dummy hash when there is no user, so
-    /// the answer takes as long either way.
+    /// Checks `password` against `encoded`, or against a dummy hash when there is no user or
+    /// the user has no usable password (an account made through an identity provider), so the
+    /// answer takes as long either way.
     pub async fn verify(&self, encoded: Option<String>, password: SecretString) -> anyhow::Result<Verification> {
         let (hasher, workspace, hashing) = (self.hasher.clone(), self.workspace.clone(), self.hashing);
-        let known = encoded.is_some();
-        let encoded = encoded.unwrap_or_else(|| self.dummy_hash.to_string());
+        let (encoded, known) = to_check(encoded, &self.dummy_hash);
         self.run(move || {
             let password = password.expose_secret();
             if !verify_with(&workspace, &encoded, password) || !known {
@@ -236,6 +236,15 @@ pub fn can_verify(encoded: &str) -> bool {
     hashers::read(encoded) != hashers::Stored::Other
 }
 
+/// The hash a password is checked against: the stored one when it can verify, else `dummy`;
+/// and whether it was the stored one.
+fn to_check(stored: Option<String>, dummy: &str) -> (String, bool) {
+    match stored {
+        Some(stored) if is_usable(&stored) => (stored, true),
+        _ => (dummy.to_owned(), false),
+    }
+}
+
 /// Whether a stored hash can ever verify (Django's `has_usable_password`).
 pub fn is_usable(encoded: &str) -> bool {
     !encoded.starts_with('!')
@@ -291,6 +300,15 @@ mod tests {
             Verification::Match { rehashed: Some(new) } => assert!(verify_encoded(&new, PASSWORD)),
             other => panic!("expected a rehash, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_unknown_user_and_an_unusable_password_are_checked_against_the_dummy_hash_alike() {
+        let dummy = "argon2$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+        assert_eq!(to_check(None, dummy), (dummy.to_owned(), false));
+        assert_eq!(to_check(Some(unusable()), dummy), (dummy.to_owned(), false));
+        let stored = "pbkdf2_sha256$1000000$salt$hash".to_owned();
+        assert_eq!(to_check(Some(stored.clone()), dummy), (stored, true));
     }
 
     #[tokio::test]

@@ -71,13 +71,17 @@ async fn deliver_due(
     let claimed = store.claim_emails(now, lease_until, BATCH).await?;
     for email in &claimed {
         let outcome = send(email, emails, webhooks, delivery).await;
+        let recipient = match email.kind == WEBHOOK {
+            true => crate::webhooks::shown(&email.recipient),
+            false => email.recipient.clone(),
+        };
         let max_attempts = if email.kind == WEBHOOK { webhooks.max_attempts } else { delivery.max_attempts };
         match outcome {
             Ok(()) => {
                 store.mark_email_sent(email.id, clock::now_micros()).await?;
                 tracing::info!(
                     kind = %email.kind,
-                    recipient = ?email.recipient,
+                    recipient = ?recipient,
                     subject = %email.subject,
                     backend = emails.transport().name(),
                     "e-mail sent"
@@ -90,7 +94,7 @@ async fn deliver_due(
                     tracing::error!(
                         kind = %email.kind,
                         outbox_id = email.id,
-                        recipient = ?email.recipient,
+                        recipient = ?recipient,
                         attempts = email.attempts,
                         error = %reason,
                         "e-mail not delivered; giving up"
@@ -102,7 +106,7 @@ async fn deliver_due(
                     tracing::warn!(
                         kind = %email.kind,
                         outbox_id = email.id,
-                        recipient = ?email.recipient,
+                        recipient = ?recipient,
                         attempts = email.attempts,
                         retry_in_ms = delay.as_millis() as u64,
                         error = %reason,

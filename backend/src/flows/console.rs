@@ -193,8 +193,9 @@ pub const ACTIONS: &[&str] = &[
 ];
 
 /// Whether `requester` may do `action` to `user`: not to themselves what locks them out; to
-/// another staff account or staff status itself, only as a superuser.
-fn check_may(requester: &User, user: &User, action: Action) -> Result<(), ApiError> {
+/// another staff account or staff status itself, only as a superuser. Every staff endpoint that
+/// acts on another account asks it, the console's and the older `users/{id}/…` ones alike.
+pub fn check_may(requester: &User, user: &User, action: Action) -> Result<(), ApiError> {
     if user.id == requester.id {
         return match action.allowed_on_self() {
             true => Ok(()),

@@ -167,7 +167,9 @@ fn address(identity: &Identity) -> String {
 }
 
 /// The account of a person the provider names for the first time: the one account holding the
-/// address the provider verified, or a new one.
+/// address the provider verified, or a new one. A new account gets the address only when the
+/// provider verified it: one it did not could be anyone's, and a later sign-in of the address's
+/// owner, verified, would otherwise be linked into the account of whoever claimed it first.
 async fn account_for(state: &AppState, provider: &Provider, identity: &Identity) -> Result<User, ApiError> {
     let email = address(identity);
     let now = clock::now_seconds();
@@ -186,7 +188,8 @@ async fn account_for(state: &AppState, provider: &Provider, identity: &Identity)
             _ => return Err(ApiError::non_field(messages::provider_email_taken(&provider.title))),
         }
     }
-    let user = new_account(state, provider, identity, &email).await?;
+    let account_email = if identity.email_verified { email.as_str() } else { "" };
+    let user = new_account(state, provider, identity, account_email).await?;
     if !state.store.link_identity(&provider.name, &identity.subject, user.id, &email, now).await? {
         // A second sign-in of the same person made their account first: use that one.
         if state.store.delete_user(user.id, &[]).await? == DeleteOutcome::StillReferredTo {

@@ -15,7 +15,7 @@ use crate::domain::audit::Kind;
 use crate::domain::device;
 use crate::domain::user::User;
 use crate::error::ApiError;
-use crate::flows::audit;
+use crate::flows::{audit, console};
 use crate::pycompat;
 use crate::state::AppState;
 use crate::store::sessions::{EndReason, NewSession, SessionRow};
@@ -133,16 +133,29 @@ impl SessionView {
     }
 }
 
+/// What a request does with the sessions it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    See,
+    End,
+}
+
 /// Whose sessions a request may see and end: the viewer's own (`id` is `None`, or the viewer's
 /// id) or, for staff, those of the user `id`. Anyone else's, and unknown users, are
-/// "Not found.".
-pub async fn owner(state: &AppState, viewer: &User, id: Option<&str>) -> Result<i64, ApiError> {
+/// "Not found."; ending a staff account's sessions takes a superuser, as in the console
+/// ([`console::check_may`]).
+pub async fn owner(state: &AppState, viewer: &User, id: Option<&str>, access: Access) -> Result<i64, ApiError> {
     let Some(id) = id else { return Ok(viewer.id) };
-    match pycompat::parse_int(id) {
-        Some(id) if id == viewer.id => Ok(id),
-        Some(id) if viewer.is_staff && state.store.find_user(id).await?.is_some() => Ok(id),
-        _ => Err(ApiError::not_found()),
+    let user = match pycompat::parse_int(id) {
+        Some(id) if id == viewer.id => return Ok(id),
+        Some(id) if viewer.is_staff => state.store.find_user(id).await?,
+        _ => None,
+    };
+    let Some(user) = user else { return Err(ApiError::not_found()) };
+    if access == Access::End {
+        console::check_may(viewer, &user, console::Action::EndSessions)?;
     }
+    Ok(user.id)
 }
 
 /// How many sessions the list shows: an account signed in by a script on every run can hold
@@ -190,10 +203,9 @@ pub async fn end_all(state: &AppState, user_id: i64, except: Option<&str>, reaso
         tracing::info!(user_id, ended = ended.len(), reason = reason.as_str(), "sessions ended");
         state.store.blacklist_sessions_for_simplejwt(&ended, clock::now_micros()).await?;
     }
-    // A closed account's tokens are refused by the user check every request makes.
-    if reason != EndReason::AccountClosed {
-        state.revocations.note(ended, now);
-    }
+    // A closed account's tokens are refused first by the user check every request makes; they
+    // are noted too, so that opening the account again does not bring its old tokens back.
+    state.revocations.note(ended, now);
     Ok(())
 }
 

@@ -3,7 +3,6 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::auth::reset_tokens::EmailedLink;
-use crate::error::ApiError;
 use crate::flows::password::{self, PasswordChange};
 use crate::flows::profile;
 use crate::flows::registration;
@@ -12,7 +11,7 @@ use crate::flows::username::{self as username_flow, UsernameChange};
 use crate::http::fields::{Form, REQUIRED, USERNAME_FIELD};
 use crate::http::json;
 use crate::http::route::{Route, POST_ONLY};
-use crate::routes::request::action;
+use crate::routes::request::{action, signed_in_action};
 use crate::state::AppState;
 
 const ACTIVATION: Route = Route { name: "Activation", allow: POST_ONLY };
@@ -49,8 +48,7 @@ pub async fn activation(request: HttpRequest, payload: web::Payload, state: web:
 
 /// `POST users/set_password/`: new password, confirmed by the current one.
 pub async fn set_password(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&SET_PASSWORD, &request, payload, &state, None, async |requester, input| {
-        let Bearer { user, session } = requester.ok_or_else(ApiError::not_authenticated)?;
+    signed_in_action(&SET_PASSWORD, &request, payload, &state, async |Bearer { user, session }, input| {
         let retype = state.features().set_password_retype;
         let mut form = Form::new(&input);
         let new_password = form.text("new_password", REQUIRED).unwrap_or_default();
@@ -65,8 +63,7 @@ pub async fn set_password(request: HttpRequest, payload: web::Payload, state: we
 
 /// `POST users/set_username/`: new username, confirmed by the current password.
 pub async fn set_username(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&SET_USERNAME, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&SET_USERNAME, &request, payload, &state, async |Bearer { user, .. }, input| {
         let retype = state.features().set_username_retype;
         let mut form = Form::new(&input);
         let current_password = form.text("current_password", REQUIRED);

@@ -10,10 +10,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::error::ApiError;
 use crate::flows::mfa::{self, Reauthentication};
 use crate::flows::passkeys::{self, Assertion};
+use crate::flows::sign_in::Bearer;
 use crate::http::fields::{optional_blank, Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
-use crate::routes::request::{action, input, nested_assertion, not_stored, signed_in};
+use crate::routes::request::{input, nested_assertion, not_stored, signed_in, signed_in_action};
 use crate::state::AppState;
 
 const LIST: Route = Route { name: "Second Factor List", allow: "GET, HEAD, OPTIONS" };
@@ -41,8 +42,7 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 
 /// `POST users/me/mfa/totp/`: a new key, shown once.
 pub async fn totp(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&TOTP, &request, payload, &state, None, async |requester, _| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&TOTP, &request, payload, &state, async |Bearer { user, .. }, _| {
         Ok(not_stored(json::respond(actix_web::http::StatusCode::CREATED, &mfa::enrol_totp(&state, &user).await?)))
     })
     .await
@@ -50,8 +50,7 @@ pub async fn totp(request: HttpRequest, payload: web::Payload, state: web::Data<
 
 /// `POST users/me/mfa/totp/confirm/`: `id` and `code`.
 pub async fn confirm(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&CONFIRM, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&CONFIRM, &request, payload, &state, async |Bearer { user, .. }, input| {
         let mut form = Form::new(&input);
         let id = form.text("id", REQUIRED).unwrap_or_default();
         let code = form.text("code", REQUIRED).unwrap_or_default();
@@ -107,8 +106,7 @@ fn reauthentication(mut form: Form<'_>) -> Result<Reauthentication, ApiError> {
 
 /// `POST users/me/mfa/recovery_codes/`: one of `current_password`, `code` and `passkey`.
 pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&RECOVERY_CODES, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&RECOVERY_CODES, &request, payload, &state, async |Bearer { user, .. }, input| {
         let proof = reauthentication(Form::new(&input))?;
         Ok(not_stored(json::ok(&mfa::replace_recovery_codes(&state, &user, proof).await?)))
     })
@@ -117,8 +115,7 @@ pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: 
 
 /// `POST users/me/mfa/passkeys/`: the options of a new passkey.
 pub async fn passkeys(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&PASSKEYS, &request, payload, &state, None, async |requester, _| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&PASSKEYS, &request, payload, &state, async |Bearer { user, .. }, _| {
         let options = passkeys::begin_registration(&state, &user).await?;
         Ok(not_stored(json::respond(actix_web::http::StatusCode::CREATED, &options)))
     })
@@ -127,8 +124,7 @@ pub async fn passkeys(request: HttpRequest, payload: web::Payload, state: web::D
 
 /// `POST users/me/mfa/passkeys/confirm/`: `id`, `credential` and an optional `name`.
 pub async fn passkey_confirm(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    action(&PASSKEY_CONFIRM, &request, payload, &state, None, async |requester, input| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&PASSKEY_CONFIRM, &request, payload, &state, async |Bearer { user, .. }, input| {
         let mut form = Form::new(&input);
         let id = form.text("id", REQUIRED);
         let credential = form.object("credential", true);
@@ -152,8 +148,7 @@ pub async fn passkey_assertion(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
-    action(&PASSKEY_ASSERTION, &request, payload, &state, None, async |requester, _| {
-        let user = requester.ok_or_else(ApiError::not_authenticated)?.user;
+    signed_in_action(&PASSKEY_ASSERTION, &request, payload, &state, async |Bearer { user, .. }, _| {
         Ok(not_stored(json::ok(&passkeys::begin_reauthentication(&state, &user).await?)))
     })
     .await

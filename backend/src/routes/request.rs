@@ -79,9 +79,9 @@ pub async fn throttle_address(request: &HttpRequest, state: &AppState, scope: Sc
     state.throttle.hit(scope, &address).await
 }
 
-/// A Djoser action route (POST only): the requester is authenticated first; other methods
-/// fall back to the `user` permission, so an anonymous caller gets 401 before the 405. Then
-/// the client address's `throttle`, then the body, then `run`.
+/// A Djoser action route (POST only) that anyone may take: the requester is authenticated
+/// first; other methods fall back to the `user` permission, so an anonymous caller gets 401
+/// before the 405. Then the client address's `throttle`, then the body, then `run`.
 pub async fn action(
     route: &Route,
     request: &HttpRequest,
@@ -92,11 +92,8 @@ pub async fn action(
 ) -> HttpResponse {
     route::serve(route, request, async {
         let requester = bearer(request, state).await?;
-        match *request.method() {
-            Method::POST => {}
-            _ if requester.is_none() => return Err(ApiError::not_authenticated()),
-            Method::OPTIONS => return Ok(metadata(route)),
-            _ => return Err(not_allowed(request)),
+        if let Some(answer) = allowed(route, request, requester.is_some())? {
+            return Ok(answer);
         }
         if let Some(scope) = throttle {
             throttle_address(request, state, scope).await?;
@@ -104,6 +101,38 @@ pub async fn action(
         run(requester, input(request, payload, state).await?).await
     })
     .await
+}
+
+/// An action route (POST only) for a signed-in requester: as [`action`], with an anonymous
+/// POST answered 401 before the body is read, as DRF checks permissions before a serializer
+/// reads `request.data`.
+pub async fn signed_in_action(
+    route: &Route,
+    request: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+    run: impl AsyncFnOnce(Bearer, Input) -> Result<HttpResponse, ApiError>,
+) -> HttpResponse {
+    route::serve(route, request, async {
+        let requester = bearer(request, state).await?;
+        if let Some(answer) = allowed(route, request, requester.is_some())? {
+            return Ok(answer);
+        }
+        let requester = requester.ok_or_else(ApiError::not_authenticated)?;
+        run(requester, input(request, payload, state).await?).await
+    })
+    .await
+}
+
+/// An action route's methods: a POST goes on (`None`), OPTIONS is answered with the route's
+/// metadata, anything else is 405, or 401 for an anonymous caller.
+fn allowed(route: &Route, request: &HttpRequest, signed_in: bool) -> Result<Option<HttpResponse>, ApiError> {
+    match *request.method() {
+        Method::POST => Ok(None),
+        _ if !signed_in => Err(ApiError::not_authenticated()),
+        Method::OPTIONS => Ok(Some(metadata(route))),
+        _ => Err(not_allowed(request)),
+    }
 }
 
 /// A SimpleJWT token view (POST only, no authentication: an `Authorization` header is

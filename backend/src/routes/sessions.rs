@@ -6,7 +6,7 @@ use actix_web::http::Method;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::ApiError;
-use crate::flows::sessions;
+use crate::flows::sessions::{self, Access};
 use crate::flows::sign_in::Bearer;
 use crate::http::fields::Form;
 use crate::http::json;
@@ -33,7 +33,7 @@ async fn list(request: HttpRequest, state: web::Data<AppState>, id: Option<&str>
         let requester = signed_in(&request, &state).await?;
         match *request.method() {
             Method::GET | Method::HEAD => {
-                let owner = sessions::owner(&state, &requester.user, id).await?;
+                let owner = sessions::owner(&state, &requester.user, id, Access::See).await?;
                 Ok(json::ok(&sessions::list(&state, owner, current_of(&requester, owner)).await?))
             }
             Method::OPTIONS => Ok(metadata(&LIST)),
@@ -48,8 +48,13 @@ async fn end_one(request: HttpRequest, state: web::Data<AppState>, id: Option<&s
         let requester = signed_in(&request, &state).await?;
         match *request.method() {
             Method::DELETE => {
-                sessions::end_one(&state, &requester.user, sessions::owner(&state, &requester.user, id).await?, sid)
-                    .await?;
+                sessions::end_one(
+                    &state,
+                    &requester.user,
+                    sessions::owner(&state, &requester.user, id, Access::End).await?,
+                    sid,
+                )
+                .await?;
                 Ok(json::no_content())
             }
             Method::OPTIONS => Ok(metadata(&ONE)),
@@ -72,7 +77,7 @@ async fn revoke(
             Method::OPTIONS => return Ok(metadata(&REVOKE)),
             _ => return Err(not_allowed(&request)),
         }
-        let owner = sessions::owner(&state, &requester.user, id).await?;
+        let owner = sessions::owner(&state, &requester.user, id, Access::End).await?;
         let input = input(&request, payload, &state).await?;
         let mut form = Form::new(&input);
         let scope = form.choice("scope", sessions::SCOPES);

@@ -65,11 +65,10 @@ const END_CONTINUING: Write = Write::new(
      UPDATE gatehouse_sessions SET ended_at = $2, end_reason = $3 \
      WHERE ended_at IS NULL AND origin_jti IN (SELECT jti FROM chain) RETURNING id",
 );
-/// The sessions that ended since `$1` and whose access tokens must be refused. Those of a closed
-/// account are not among them: every request reads its user, and is refused as SimpleJWT
-/// refuses an inactive or deleted one.
-const ENDED_SINCE: Read =
-    Read::new("SELECT id, ended_at FROM gatehouse_sessions WHERE ended_at >= $1 AND end_reason <> 'account_closed'");
+/// The sessions that ended since `$1`, whose access tokens must be refused: those of a closed
+/// account too (while it is closed, the user check refuses them first, as SimpleJWT refuses an
+/// inactive or deleted user; once it is open again, they stay refused).
+const ENDED_SINCE: Read = Read::new("SELECT id, ended_at FROM gatehouse_sessions WHERE ended_at >= $1");
 /// Sessions whose tokens have all expired: ended before `$1`, or past their refresh token.
 /// The session continues with a refresh token the Django server gave out for it.
 const ADOPT: Write = Write::new(

@@ -2,7 +2,7 @@ use gatehouse::auth::reset_tokens::{encode_uid, TokenGenerator, TokenSubject};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{now, spawn_app, spawn_app_with, GOOD_PASSWORD, SECRET_KEY};
+use crate::helpers::{now, spawn_app, spawn_app_with, TestApp, GOOD_PASSWORD, SECRET_KEY};
 
 #[tokio::test]
 async fn activation_reports_missing_fields_then_the_uid_then_the_token() {
@@ -212,10 +212,22 @@ async fn set_username_with_retype_requires_matching_usernames() {
 }
 
 #[tokio::test]
-async fn account_actions_need_authentication_before_anything_else() {
+async fn account_actions_need_authentication_before_anything_else_even_the_body() {
     let app = spawn_app().await;
-    for path in ["/auth/users/set_password/", "/auth/users/set_username/"] {
-        app.post(path, json!({})).await.assert(401, json!({"detail": "Authentication credentials were not provided."}));
+    let not_provided = json!({"detail": "Authentication credentials were not provided."});
+    let bodies = [
+        ("application/json", "{}"),
+        ("application/json", "{not json"),
+        ("application/json", "[1]"),
+        ("text/plain", "hello"),
+    ];
+    for path in ["/auth/users/set_password/", "/auth/users/set_username/", "/auth/users/me/mfa/totp/"] {
+        for (content_type, body) in bodies {
+            let answer =
+                TestApp::read(app.client.post(app.url(path)).header("Content-Type", content_type).body(body)).await;
+            answer.assert(401, not_provided.clone());
+            assert!(answer.header("www-authenticate").is_some(), "{path} {body}");
+        }
     }
 }
 

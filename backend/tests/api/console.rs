@@ -95,7 +95,7 @@ async fn staff_act_on_other_accounts_but_only_superusers_on_staff_and_nobody_on_
 }
 
 #[tokio::test]
-async fn a_deactivated_account_is_refused_at_once_and_signs_in_again_once_activated() {
+async fn a_deactivated_account_is_refused_at_once_and_signs_in_again_once_activated_without_its_old_tokens() {
     let app = spawn_app().await;
     let (_, access) = staff(&app, "clerk", false).await;
     let (ann, ann_access) = app.signed_in_user("ann").await;
@@ -125,7 +125,13 @@ async fn a_deactivated_account_is_refused_at_once_and_signs_in_again_once_activa
         .assert(401, json!({"detail": "No active account found with the given credentials"}));
 
     act(&app, &access, ann.id, "activate").await.assert_status(200);
-    app.login("ann", &ann.password).await;
+    app.get_authed("/auth/users/me/", &ann_access).await.assert(
+        401,
+        json!({"detail": "Given token not valid for any token type", "code": "token_not_valid",
+               "messages": [{"token_class": "AccessToken", "token_type": "access", "message": "Token is blacklisted"}]}),
+    );
+    let (again, _) = app.login("ann", &ann.password).await;
+    app.get_authed("/auth/users/me/", &again).await.assert_status(200);
     let trail = trail_of(&app, &access, ann.id).await;
     let names: Vec<&str> = trail.iter().map(|(event, _)| event.as_str()).collect();
     assert_eq!(names[..4], ["user.signed_in", "user.activated", "user.sign_in_failed", "user.deactivated"]);
@@ -256,4 +262,38 @@ async fn the_trail_is_filtered_by_account_event_and_time() {
             "since": ["Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."],
         }),
     );
+}
+
+#[tokio::test]
+async fn the_older_staff_endpoints_keep_the_console_s_rule_that_only_superusers_act_on_staff() {
+    let app = spawn_app().await;
+    let (clerk, clerk_access) = staff(&app, "clerk", false).await;
+    let (chief, chief_access) = staff(&app, "chief", true).await;
+    crate::mfa::with_authenticator(&app, &chief).await;
+    let denied = json!({"detail": "You do not have permission to perform this action."});
+    let chief_sessions = format!("/auth/users/{}/sessions/", chief.id);
+
+    app.request(Method::DELETE, &format!("/auth/users/{}/mfa/", chief.id), Some(&clerk_access), None)
+        .await
+        .assert(403, denied.clone());
+    let listed = app.get_authed(&chief_sessions, &clerk_access).await;
+    listed.assert_status(200);
+    let one = listed.json()[0]["id"].as_str().unwrap().to_owned();
+    app.request(Method::DELETE, &format!("{chief_sessions}{one}/"), Some(&clerk_access), None)
+        .await
+        .assert(403, denied.clone());
+    app.post_authed(&format!("{chief_sessions}revoke/"), &clerk_access, json!({"scope": "all"}))
+        .await
+        .assert(403, denied);
+
+    let factors = app.get_authed("/auth/users/me/mfa/", &chief_access).await;
+    factors.assert_status(200);
+    assert_eq!(factors.json()["factors"].as_array().unwrap().len(), 1, "the chief's authenticator is still there");
+    app.post_authed(&format!("/auth/users/{}/sessions/revoke/", clerk.id), &chief_access, json!({"scope": "all"}))
+        .await
+        .assert_status(204);
+    app.get_authed("/auth/users/me/", &clerk_access).await.assert_status(401);
+    app.request(Method::DELETE, &format!("/auth/users/{}/mfa/", clerk.id), Some(&chief_access), None)
+        .await
+        .assert_status(204);
 }

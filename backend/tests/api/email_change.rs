@@ -172,3 +172,28 @@ async fn without_the_setting_a_password_sent_with_an_email_change_is_still_check
     patch(json!({"email": "new@example.net"})).await.assert_status(200);
     assert_eq!(app.user(user.id).await.unwrap().email, "new@example.net");
 }
+
+#[tokio::test]
+async fn a_current_password_beside_changes_that_keep_the_address_is_ignored_as_djoser_ignores_unknown_keys() {
+    let app = spawn_app_with(&[("EMAIL_CHANGE_REQUIRES_PASSWORD", "true")]).await;
+    let (user, token) = app.signed_in_user("alice").await;
+    let patch = |body| app.request(Method::PATCH, "/auth/users/me/", Some(&token), Some(body));
+
+    for ignored in [json!(""), json!(null), json!(true), json!(["x"]), json!("wrong")] {
+        let answer = patch(json!({"first_name": "Alice", "current_password": ignored})).await;
+        answer.assert_status(200);
+        assert_eq!(answer.json()["first_name"], "Alice");
+    }
+    let same = patch(json!({"email": user.email, "current_password": "wrong"})).await;
+    same.assert_status(200);
+    let put = app
+        .request(
+            Method::PUT,
+            "/auth/users/me/",
+            Some(&token),
+            Some(json!({"last_name": "Smith", "current_password": ""})),
+        )
+        .await;
+    put.assert_status(200);
+    assert_eq!(put.json()["last_name"], "Smith");
+}

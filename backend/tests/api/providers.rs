@@ -238,6 +238,23 @@ async fn a_verified_address_links_the_account_that_holds_it_and_an_unverified_on
 }
 
 #[tokio::test]
+async fn an_address_the_provider_did_not_verify_is_not_given_to_a_new_account_so_its_owner_is_not_linked_into_it() {
+    let provider = provider();
+    let app = app_with(&provider, &[]).await;
+
+    let claimed = sign_in_through(&app, &provider, "unverified-bea@example.com").await;
+    assert_eq!(claimed.status, 201, "{}", claimed.text);
+    let claimer = app.get_authed("/auth/users/me/", claimed.json()["access"].as_str().unwrap()).await.json();
+    assert_eq!(claimer["email"], "", "{claimer}");
+
+    let owner = sign_in_through(&app, &provider, "bea@example.com").await;
+    assert_eq!(owner.status, 201, "{}", owner.text);
+    assert_ne!(owner.json()["id"], claimed.json()["id"], "the owner gets an account of their own");
+    let own = app.get_authed("/auth/users/me/", owner.json()["access"].as_str().unwrap()).await.json();
+    assert_eq!(own["email"], "bea@example.com");
+}
+
+#[tokio::test]
 async fn an_inactive_account_is_not_linked_or_signed_in_by_its_address() {
     let provider = provider();
     let app = app_with(&provider, &[]).await;
