@@ -70,6 +70,11 @@ impl Claims {
         self.0.get("exp").and_then(pycompat::int_of)
     }
 
+    /// When the token was given out (Unix seconds); SimpleJWT's tokens before 5.0 do not say.
+    pub fn iat(&self) -> Option<i64> {
+        self.0.get("iat").and_then(pycompat::int_of)
+    }
+
     pub fn is_of_type(&self, kind: TokenType) -> bool {
         self.0.get("token_type").and_then(Value::as_str) == Some(kind.as_str())
     }

@@ -171,7 +171,7 @@ pub async fn revert_email(state: &AppState, link: EmailedLink) -> Result<(), Api
         return Err(invalid());
     }
     let reverted = User { email: recorded.previous_email.clone(), ..user };
-    state.store.record_events(&[Event::of(Kind::EmailChanged, &reverted).detail("reverted")]).await?;
+    state.store.record_events(&[Event::of(Kind::EmailChanged, &reverted).detail(sessions::EMAIL_REVERTED)]).await?;
     sessions::end_all(state, reverted.id, None, EndReason::Revoked).await?;
     tracing::info!(user_id = reverted.id, "e-mail change taken back");
     Ok(())

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::flows::{audit, console};
 use crate::pycompat;
 use crate::state::AppState;
+use crate::store::audit::EventsSought;
 use crate::store::sessions::{EndReason, NewSession, SessionRow};
 use crate::store::simplejwt::Outstanding;
 
@@ -27,6 +28,9 @@ pub const REVOKE: &[&str] = &["scope"];
 pub const SCOPES: &[&str] = &[SCOPE_OTHERS, SCOPE_ALL];
 pub const SCOPE_OTHERS: &str = "others";
 pub const SCOPE_ALL: &str = "all";
+/// The detail of the `email.changed` event of an e-mail change taken back, which ends every
+/// session.
+pub const EMAIL_REVERTED: &str = "reverted";
 
 /// How a session was signed in to.
 pub const BY_PASSWORD: &str = "password";
@@ -230,6 +234,27 @@ pub async fn after_password_change(state: &AppState, user_id: i64, current: Opti
         return Ok(());
     }
     end_all(state, user_id, current, EndReason::PasswordChanged).await
+}
+
+/// Whether the refresh tokens without a session that `user_id` was given at `issued_at` (Unix
+/// seconds; `None`, before SimpleJWT wrote it, counts as long ago) were ended since by what ends
+/// every session: a password change or reset (as `GATEHOUSE_REVOKE_SESSIONS_ON_PASSWORD_CHANGE`
+/// asks), a deactivation, signing out everywhere, or an e-mail change taken back. Such tokens
+/// (the Django server's, or from before Gatehouse) are in no session's row: the audit trail
+/// says when these happened.
+pub async fn earlier_tokens_ended(state: &AppState, user_id: i64, issued_at: Option<i64>) -> Result<bool, ApiError> {
+    let password = state.features().revoke_sessions_on_password_change;
+    let (changed, reset) = match password {
+        true => (Kind::PasswordChanged.name(), Kind::PasswordReset.name()),
+        false => ("", ""),
+    };
+    let ended = Kind::SessionEnded.name();
+    let sought = EventsSought {
+        kinds: [Kind::Deactivated.name(), changed, reset],
+        with_detail: [(ended, SCOPE_ALL), (ended, SCOPE_OTHERS), (Kind::EmailChanged.name(), EMAIL_REVERTED)],
+    };
+    let since = issued_at.unwrap_or_default().saturating_mul(1_000_000);
+    Ok(state.store.has_event_since(user_id, since, &sought).await?)
 }
 
 /// Whether the session an access token names has ended.

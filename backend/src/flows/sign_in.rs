@@ -198,9 +198,9 @@ async fn shared_rotation(state: &AppState, presented: &str, successor: Outstandi
     Ok(())
 }
 
-/// A refresh with a token that has no session: counted per user, and with rotation the token
-/// is blacklisted and a session started that continues it, so that its chain has a session
-/// from now on.
+/// A refresh with a token that has no session: counted per user, refused when what ends every
+/// session happened after it was given out, and with rotation the token is blacklisted and a
+/// session started that continues it, so that its chain has a session from now on.
 async fn refresh_without_session(state: &AppState, claims: &Claims, client: &Client) -> Result<Refreshed, ApiError> {
     let features = state.features();
     let record = record_of(claims);
@@ -209,6 +209,11 @@ async fn refresh_without_session(state: &AppState, claims: &Claims, client: &Cli
         None => format!("token:{}", record.jti),
     };
     state.throttle.hit(Scope::RefreshUser, &subject).await?;
+    if let Some(user_id) = record.user_id {
+        if sessions::earlier_tokens_ended(state, user_id, claims.iat()).await? {
+            return Err(ApiError::token_not_valid(messages::TOKEN_BLACKLISTED));
+        }
+    }
     let now_micros = clock::now_micros();
     let now = now_micros / 1_000_000;
     let (Some(user_id), true) = (record.user_id, features.rotate_refresh_tokens) else {

@@ -37,6 +37,20 @@ const COUNT_FILTERED: Read = Read::new(
      AND ($2 IS NULL OR kind = $2) AND ($3 IS NULL OR at >= $3) AND ($4 IS NULL OR at < $4)",
 );
 const PURGE: Write = Write::new("DELETE FROM gatehouse_audit_events WHERE at < $1");
+/// Whether user `$1` has an event after `$2` of one of the kinds `$3`-`$5`, or of kind and
+/// detail `$6`/`$7`, `$8`/`$9` or `$10`/`$11`.
+const ANY_SINCE: Read = Read::new(
+    "SELECT COUNT(*) AS n FROM gatehouse_audit_events WHERE user_id = $1 AND at > $2 \
+     AND (kind IN ($3, $4, $5) OR (kind = $6 AND detail = $7) OR (kind = $8 AND detail = $9) \
+     OR (kind = $10 AND detail = $11))",
+);
+
+/// Events to look for: any of `kinds` (an empty name matches none), or any of the pairs of
+/// kind and detail.
+pub struct EventsSought<'a> {
+    pub kinds: [&'a str; 3],
+    pub with_detail: [(&'a str, &'a str); 3],
+}
 
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +189,29 @@ impl Store {
             .context("Failed to count the audit trail")?;
         let rows = rows.iter().map(row_of).collect::<Result<_, _>>().context("Failed to read an audit row")?;
         Ok((rows, count.try_get("n").context("Failed to read the trail's count")?))
+    }
+
+    /// Whether `user_id` has any of the events `sought` after `since` (Unix microseconds).
+    pub async fn has_event_since(&self, user_id: i64, since: i64, sought: &EventsSought<'_>) -> anyhow::Result<bool> {
+        let [first, second, third] = sought.kinds;
+        let [(kind_a, detail_a), (kind_b, detail_b), (kind_c, detail_c)] = sought.with_detail;
+        let found = ANY_SINCE
+            .query()
+            .bind(user_id)
+            .bind(since)
+            .bind(first)
+            .bind(second)
+            .bind(third)
+            .bind(kind_a)
+            .bind(detail_a)
+            .bind(kind_b)
+            .bind(detail_b)
+            .bind(kind_c)
+            .bind(detail_c)
+            .fetch_one(&self.pool)
+            .await
+            .context("Failed to read an account's events")?;
+        Ok(found.try_get::<i64, _>("n").context("Failed to read the events' count")? > 0)
     }
 
     /// Forgets events older than `before` (Unix microseconds).

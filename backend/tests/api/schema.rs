@@ -165,6 +165,10 @@ async fn every_field_the_server_reads_is_documented_for_its_operation() {
             // As in Djoser, this link's uid and token are read as they come, after the fields.
             documented.retain(|field| field != "uid" && field != "token");
         }
+        if path.starts_with("/auth/users/") && (method == reqwest::Method::PUT || method == reqwest::Method::PATCH) {
+            // `current_password` is read only beside a new address, and this one is refused.
+            documented.retain(|field| field != "current_password");
+        }
         assert_eq!(refused, documented, "{method} {path}");
     }
 }

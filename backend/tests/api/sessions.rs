@@ -484,3 +484,37 @@ async fn a_session_ended_on_one_instance_is_refused_by_another_within_two_second
         TestApp::read(app.client.post(format!("{other_instance}/auth/jwt/verify/")).json(&json!({"token": access})));
     verify.await.assert(400, json!({"non_field_errors": [BLACKLISTED]}));
 }
+
+#[tokio::test]
+async fn a_token_without_a_session_is_refused_once_a_password_change_or_signing_out_everywhere_ends_every_session() {
+    let app = spawn_app().await;
+    let (alice, access) = app.signed_in_user("alice").await;
+    let (_, given_before_the_change) = app.tokens_issued_ago(alice.id, 60);
+    let (bob, bob_access) = app.signed_in_user("bob").await;
+    let (_, bobs) = app.tokens_issued_ago(bob.id, 60);
+    let (_, bobs_other) = app.tokens_issued_ago(bob.id, 60);
+
+    let change = json!({"new_password": format!("{GOOD_PASSWORD}-new"), "current_password": alice.password});
+    app.post_authed("/auth/users/set_password/", &access, change).await.assert_status(204);
+    refresh(&app, &given_before_the_change).await.assert(401, refresh_refused());
+
+    // Someone else's tokens go on until they sign out everywhere.
+    refresh(&app, &bobs).await.assert_status(200);
+    app.post_authed("/auth/users/me/sessions/revoke/", &bob_access, json!({"scope": "all"})).await.assert_status(204);
+    refresh(&app, &bobs_other).await.assert(401, refresh_refused());
+}
+
+#[tokio::test]
+async fn a_token_without_a_session_stays_refused_after_its_account_is_closed_and_opened_again() {
+    let app = spawn_app().await;
+    let admin = app.create_user("admin", true, true).await;
+    let (staff, _) = app.login("admin", &admin.password).await;
+    let ann = app.create_user("ann", true, false).await;
+    let (_, given_before) = app.tokens_issued_ago(ann.id, 60);
+
+    for action in ["deactivate", "activate"] {
+        app.post_authed(&format!("/auth/admin/users/{}/{action}/", ann.id), &staff, json!({})).await.assert_status(200);
+    }
+    refresh(&app, &given_before).await.assert(401, refresh_refused());
+    app.login("ann", &ann.password).await;
+}
