@@ -98,9 +98,13 @@ test('an account with an authenticator app takes its second step after the provi
   const now = Date.now() / 1000;
   const confirm = { id: enrolment.id, code: totp(enrolment.key, now) };
   expect((await request.post(`${server.url}/auth/users/me/mfa/totp/confirm/`, { headers, data: confirm })).status()).toBe(200);
-  // Connected through the API, finished on the app's callback page.
+  // Connected through the API from the browser, as the app does it (in cookie mode, which ties
+  // the connection to this browser), and finished on the app's callback page.
   const redirect = `${server.frontend}/o/acme/callback`;
-  const started = await request.post(`${server.url}/auth/users/me/providers/acme/`, { headers, data: { redirect_uri: redirect } });
+  const started = await page.request.post(`${server.url}/auth/users/me/providers/acme/`, {
+    headers: { ...headers, 'X-Token-Transport': 'cookie' },
+    data: { redirect_uri: redirect },
+  });
   await page.goto((await started.json()).authorization_url);
   await atTheProvider(page, `${person.username}-two-step`, '');
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();

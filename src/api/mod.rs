@@ -31,7 +31,8 @@ use crate::session::{storage, Access, Marker, Shared};
 use transport::{Method, Request, Transport};
 use types::{AccessAnswer, AuthorizationUrl, RecoveryCodes};
 
-/// The header that puts the token endpoints in cookie mode.
+/// The header that puts the token endpoints in cookie mode (and binds a sign-in with an
+/// identity provider to this browser).
 pub const TOKEN_TRANSPORT: (&str, &str) = ("X-Token-Transport", "cookie");
 /// The detail the server gives for a refresh cookie that was already rotated: when another tab
 /// rotated it a moment ago, the browser is about to hold its successor.
@@ -284,6 +285,24 @@ impl Client {
     /// tab has none or it is about to expire, and once more if the server refuses it; the
     /// request is retried once.
     async fn authed(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, ApiError> {
+        self.authed_in(method, path, body, false).await
+    }
+
+    /// [`Client::authed`], in cookie mode when `cookie_mode` (see [`TOKEN_TRANSPORT`]).
+    async fn authed_in(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        cookie_mode: bool,
+    ) -> Result<Value, ApiError> {
+        let request = |token: &str| {
+            let mut request = Self::request(method, path, Some(token), body.as_ref());
+            if cookie_mode {
+                request.headers.push(TOKEN_TRANSPORT);
+            }
+            request
+        };
         if !self.has_session() {
             // Signed out in another tab, perhaps a moment ago: nothing is sent in its name.
             self.forget_access();
@@ -294,11 +313,11 @@ impl Client {
             Some(access) if !access.due(self.0.clock.now()) => access,
             held => self.refresh(held.map(|access| access.token).as_deref()).await?,
         };
-        let (status, text) = self.send(Self::request(method, path, Some(&access.token), body.as_ref())).await?;
+        let (status, text) = self.send(request(&access.token)).await?;
         let answer = match decode(status, &text) {
             Err(ref error) if status == 401 && error.code() == Some("token_not_valid") => {
                 let fresh = self.refresh(Some(&access.token)).await?;
-                let (status, text) = self.send(Self::request(method, path, Some(&fresh.token), body.as_ref())).await?;
+                let (status, text) = self.send(request(&fresh.token)).await?;
                 decode(status, &text)
             }
             other => other,
@@ -629,7 +648,10 @@ impl Client {
     /// Where to send the browser to sign in with `provider`, to come back to `redirect_uri`.
     pub async fn provider_sign_in_url(&self, provider: &str, redirect_uri: &str) -> Result<String, ApiError> {
         let path = format!("o/{}/?redirect_uri={}", path_segment(provider), crate::routes::encode(redirect_uri));
-        let (status, text) = self.send(Self::request(Method::Get, &path, None, None)).await?;
+        let mut request = Self::request(Method::Get, &path, None, None);
+        // In cookie mode, the server binds the sign-in to this browser with a cookie of its own.
+        request.headers.push(TOKEN_TRANSPORT);
+        let (status, text) = self.send(request).await?;
         let url: AuthorizationUrl = parse(decode(status, &text)?)?;
         Ok(url.authorization_url)
     }
@@ -666,7 +688,7 @@ impl Client {
     pub async fn connect_provider(&self, provider: &str, redirect_uri: &str) -> Result<String, ApiError> {
         let path = format!("users/me/providers/{}/", path_segment(provider));
         let body = json!({ "redirect_uri": redirect_uri });
-        let url: AuthorizationUrl = parse(self.authed(Method::Post, &path, Some(body)).await?)?;
+        let url: AuthorizationUrl = parse(self.authed_in(Method::Post, &path, Some(body), true).await?)?;
         Ok(url.authorization_url)
     }
 

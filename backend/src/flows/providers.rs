@@ -93,14 +93,16 @@ pub fn check_redirect(state: &AppState, name: &str, uri: &str, field: Option<&'s
 }
 
 /// `GET o/{provider}/?redirect_uri=…` (and, for `linking`, `POST users/me/providers/{provider}/`):
-/// the provider's authorization URL. As in Djoser, the redirect URI is checked before the
+/// the provider's authorization URL, and, for a browser app (`in_browser`, cookie mode), the
+/// secret the browser keeps for its return. As in Djoser, the redirect URI is checked before the
 /// provider is looked up.
 pub async fn begin(
     state: &AppState,
     name: &str,
     redirect_uri: &str,
     linking: Option<&User>,
-) -> Result<AuthorizationUrl, ApiError> {
+    in_browser: bool,
+) -> Result<Begun, ApiError> {
     let provider = provider(state, name)?;
     let begun = state.providers.begin(provider, redirect_uri).await.map_err(failed)?;
     let waiting = ProviderState {
@@ -111,16 +113,38 @@ pub async fn begin(
         user_id: linking.map(|user| user.id),
     };
     let expires_at = clock::now_seconds() + STATE_LIFETIME;
-    state.store.open_provider_state(&digest(&begun.state), &waiting, expires_at).await?;
-    Ok(AuthorizationUrl { authorization_url: begun.authorization_url })
+    let browser_secret = in_browser.then(|| random::alphanumeric(32));
+    let key = state_key(&begun.state, browser_secret.as_deref());
+    state.store.open_provider_state(&key, &waiting, expires_at).await?;
+    Ok(Begun { answer: AuthorizationUrl { authorization_url: begun.authorization_url }, browser_secret })
 }
 
-/// `POST o/{provider}/` with the `code` and `state` the provider sent the person back with.
+/// A sign-in sent to a provider: the address to send the browser to, and the secret a browser
+/// app's browser keeps (`http/provider_cookie.rs`) until it comes back.
+pub struct Begun {
+    pub answer: AuthorizationUrl,
+    pub browser_secret: Option<String>,
+}
+
+/// Under what a sign-in waits: for a browser app, the digest of its `state` with the browser's
+/// secret, so that only the browser that began it can finish it (a `state` sent on to someone
+/// else's browser is not found there); for an API client, as in Djoser without its session,
+/// the digest of the `state` alone. Neither is found with the other's key.
+fn state_key(returned_state: &str, browser_secret: Option<&str>) -> String {
+    match browser_secret {
+        Some(secret) => digest(&format!("{returned_state}.{secret}")),
+        None => digest(returned_state),
+    }
+}
+
+/// `POST o/{provider}/` with the `code` and `state` the provider sent the person back with; from
+/// a browser app, with the secret of the browser that began it (`Some("")` when it has none).
 pub async fn finish(
     state: &AppState,
     name: &str,
     code: Option<String>,
     returned_state: Option<String>,
+    browser_secret: Option<&str>,
     client: &Client,
 ) -> Result<Finished, ApiError> {
     let provider = provider(state, name)?;
@@ -128,7 +152,8 @@ pub async fn finish(
         return Err(ApiError::non_field(messages::STATE_MISSING));
     };
     let now = clock::now_seconds();
-    let Some(waiting) = state.store.take_provider_state(&digest(&returned_state), now).await? else {
+    let key = state_key(&returned_state, browser_secret);
+    let Some(waiting) = state.store.take_provider_state(&key, now).await? else {
         return Err(ApiError::non_field(messages::STATE_NOT_FOUND));
     };
     if waiting.provider != provider.name {

@@ -7,5 +7,6 @@ pub mod body;
 pub mod client;
 pub mod fields;
 pub mod json;
+pub mod provider_cookie;
 pub mod route;
 pub mod token_cookie;

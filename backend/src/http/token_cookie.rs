@@ -38,6 +38,11 @@ pub fn set(response: &mut HttpResponse, token: Option<&str>, max_age: i64, secur
     if token.is_none() {
         cookie.make_removal();
     }
+    append(response, &cookie);
+}
+
+/// Adds `cookie` to the response's `Set-Cookie` headers.
+pub fn append(response: &mut HttpResponse, cookie: &Cookie<'_>) {
     if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
         response.headers_mut().append(SET_COOKIE, value);
     }

@@ -11,7 +11,10 @@ use crate::flows::providers::{self, Finished};
 use crate::http::fields::{Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route};
-use crate::routes::request::{client, input, login_answer_as, not_stored, query_value, signed_in, throttle_address};
+use crate::http::{provider_cookie, token_cookie};
+use crate::routes::request::{
+    client, input, login_answer_as, not_stored, query_value, secure_cookies, signed_in, throttle_address,
+};
 use crate::state::AppState;
 use crate::throttle::Scope;
 
@@ -43,7 +46,8 @@ pub async fn social(
             Method::GET | Method::HEAD => {
                 let redirect_uri = query_value(&request, "redirect_uri").unwrap_or_default();
                 providers::check_redirect(&state, name, &redirect_uri, None)?;
-                Ok(not_stored(json::ok(&providers::begin(&state, name, &redirect_uri, None).await?)))
+                let in_browser = token_cookie::is_requested(&request);
+                Ok(begun(&state, providers::begin(&state, name, &redirect_uri, None, in_browser).await?))
             }
             Method::POST => {
                 let input = input(&request, payload, &state).await?;
@@ -56,13 +60,21 @@ pub async fn social(
                 let code = query_value(&request, "code").or(body_code);
                 let returned_state = query_value(&request, "state").or(body_state);
                 let client = client(&request, &state);
-                match providers::finish(&state, name, code, returned_state, &client).await? {
+                let in_browser = token_cookie::is_requested(&request);
+                let browser_secret = in_browser.then(|| provider_cookie::secret(&request).unwrap_or_default());
+                let finished =
+                    providers::finish(&state, name, code, returned_state, browser_secret.as_deref(), &client);
+                let mut response = match finished.await? {
                     Finished::SignedIn(signed_in) => {
-                        Ok(login_answer_as(&request, &state, signed_in, StatusCode::CREATED, true))
+                        login_answer_as(&request, &state, signed_in, StatusCode::CREATED, true)
                     }
-                    Finished::SecondStep(step) => Ok(not_stored(json::ok(&step))),
-                    Finished::Linked(link) => Ok(json::ok(&link)),
+                    Finished::SecondStep(step) => not_stored(json::ok(&step)),
+                    Finished::Linked(link) => json::ok(&link),
+                };
+                if in_browser {
+                    provider_cookie::set(&mut response, None, 0, secure_cookies(&state));
                 }
+                Ok(response)
             }
             Method::OPTIONS => Ok(metadata(&SOCIAL)),
             _ => Err(not_allowed(&request)),
@@ -99,7 +111,8 @@ pub async fn link(
                 let redirect_uri = form.text("redirect_uri", REQUIRED).unwrap_or_default();
                 form.finish()?;
                 providers::check_redirect(&state, name, &redirect_uri, Some("redirect_uri"))?;
-                Ok(not_stored(json::ok(&providers::begin(&state, name, &redirect_uri, Some(&user)).await?)))
+                let in_browser = token_cookie::is_requested(&request);
+                Ok(begun(&state, providers::begin(&state, name, &redirect_uri, Some(&user), in_browser).await?))
             }
             Method::DELETE => {
                 providers::unlink(&state, &user, name).await?;
@@ -110,6 +123,16 @@ pub async fn link(
         }
     })
     .await
+}
+
+/// The answer to a sign-in or link begun: the provider's address, and a browser app's secret
+/// in its cookie.
+fn begun(state: &AppState, begun: providers::Begun) -> HttpResponse {
+    let mut response = not_stored(json::ok(&begun.answer));
+    if let Some(secret) = &begun.browser_secret {
+        provider_cookie::set(&mut response, Some(secret), providers::STATE_LIFETIME, secure_cookies(state));
+    }
+    response
 }
 
 /// The fields of a provider's answer that the app's callback page reads.

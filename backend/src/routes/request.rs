@@ -216,6 +216,10 @@ pub fn login_answer_as(
 
 /// Sets (or, with `None`, removes) the refresh token's cookie.
 pub fn set_cookie(state: &AppState, response: &mut HttpResponse, token: Option<&str>) {
-    let secure = state.settings.frontend_url.starts_with("https://");
-    token_cookie::set(response, token, state.features().refresh_token_lifetime, secure);
+    token_cookie::set(response, token, state.features().refresh_token_lifetime, secure_cookies(state));
+}
+
+/// Whether cookies are marked `Secure`: when the app is served over HTTPS.
+pub fn secure_cookies(state: &AppState) -> bool {
+    state.settings.frontend_url.starts_with("https://")
 }

@@ -171,6 +171,58 @@ async fn a_state_is_used_once_and_a_forged_or_missing_one_is_refused() {
     crossed.assert(400, json!({"non_field_errors": ["Invalid state has been provided."]}));
 }
 
+/// What a browser app sends: the request in cookie mode, with the provider cookie it holds.
+fn from_a_browser_app(request: reqwest::RequestBuilder, cookie: Option<&str>) -> reqwest::RequestBuilder {
+    let request = request.header("X-Token-Transport", "cookie");
+    match cookie {
+        Some(cookie) => request.header("Cookie", cookie),
+        None => request,
+    }
+}
+
+#[tokio::test]
+async fn a_browser_app_s_sign_in_finishes_only_in_the_browser_that_began_it() {
+    let provider = provider();
+    let app = app_with(&provider, &[]).await;
+    let not_found = json!({"non_field_errors": ["State could not be found in server-side session data."]});
+    let begin = format!("/auth/o/acme/?redirect_uri={}", urlencode(&callback("acme")));
+    let begun = TestApp::read(from_a_browser_app(app.client.get(app.url(&begin)), None)).await;
+    begun.assert_status(200);
+    let set = begun.header("set-cookie").expect("the browser's half of the sign-in");
+    for part in ["gatehouse_provider=", "HttpOnly", "SameSite=Lax", "Path=/auth/o/", "Max-Age=600"] {
+        assert!(set.contains(part), "{part} in {set}");
+    }
+    let cookie = set.split(';').next().unwrap().to_owned();
+
+    // Someone begins a sign-in with their own account at the provider and sends the address the
+    // provider sent them back to on to another person: that person's app finds no sign-in for
+    // it, with no cookie or with one of its own, and neither does an API client.
+    let url = begun.json()["authorization_url"].as_str().unwrap().to_owned();
+    let (code, state) = code_and_state(&provider, &url, "mallory").await;
+    let finish_path = format!("/auth/o/acme/?code={}&state={}", urlencode(&code), urlencode(&state));
+    let finish =
+        |cookie: Option<&str>| TestApp::read(from_a_browser_app(app.client.post(app.url(&finish_path)), cookie));
+    finish(None).await.assert(400, not_found.clone());
+    finish(Some("gatehouse_provider=the-other-persons-own")).await.assert(400, not_found.clone());
+    TestApp::read(app.client.post(app.url(&finish_path))).await.assert(400, not_found.clone());
+
+    // The browser that began it finishes it, once, and is told to forget the cookie.
+    let answer = finish(Some(&cookie)).await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    let cleared = answer.headers.get_all("set-cookie").iter().filter_map(|value| value.to_str().ok());
+    assert!(cleared.into_iter().any(|set| set.starts_with("gatehouse_provider=;")), "{:?}", answer.headers);
+    finish(Some(&cookie)).await.assert(400, not_found.clone());
+
+    // A sign-in an API client began (as Djoser's clients do, with no cookie) is not found by a
+    // browser app either: the address it comes back to cannot be sent on to one.
+    let url = authorization_url(&app, "acme").await;
+    let (code, state) = code_and_state(&provider, &url, "mallory").await;
+    let sent_on = format!("/auth/o/acme/?code={}&state={}", urlencode(&code), urlencode(&state));
+    TestApp::read(from_a_browser_app(app.client.post(app.url(&sent_on)), None)).await.assert(400, not_found);
+    let api_client = TestApp::read(app.client.post(app.url(&sent_on))).await;
+    assert_eq!(api_client.status, 201, "{}", api_client.text);
+}
+
 #[tokio::test]
 async fn code_and_state_are_also_read_from_the_body() {
     let provider = provider();
