@@ -125,6 +125,8 @@ impl Server {
                 Response { status: 400, body: r#"{"token":["Invalid token for given user."]}"#.into() }
             }
             "users/revert_email/" => Response { status: 204, body: String::new() },
+            "users/" => Response { status: 201, body: format!("{{{ADA}}}") },
+            "users/set_password/" | "users/reset_password_confirm/" => Response { status: 204, body: String::new() },
             "users/me/sessions/fedcba9876543210fedcba9876543210/" | "users/me/sessions/revoke/" => {
                 Response { status: 204, body: String::new() }
             }
@@ -566,4 +568,25 @@ async fn taking_back_an_e_mail_change_in_a_signed_out_browser_emits_nothing() {
     client.revert_email("MQ", "abc-123").await.unwrap();
     assert!(events.borrow().is_empty());
     assert_eq!(server.count("users/revert_email/"), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_confirmed_password_is_sent_as_djosers_retype_field_too() {
+    let Setup { client, server, .. } = setup("retype").await;
+    let account = gatehouse_app::api::NewAccount {
+        username: "bea".into(),
+        email: "bea@example.com".into(),
+        password: "a-long-secret".into(),
+        ..Default::default()
+    };
+    client.register(&account).await.unwrap();
+    client.set_password("old-secret", "new-secret").await.unwrap();
+    client.reset_password("MQ", "link-token", "newer-secret").await.unwrap();
+
+    let body = |path: &str| -> serde_json::Value {
+        serde_json::from_str(server.requests_to(path)[0].body.as_deref().unwrap()).unwrap()
+    };
+    assert_eq!(body("users/")["re_password"], "a-long-secret");
+    assert_eq!(body("users/set_password/")["re_new_password"], "new-secret");
+    assert_eq!(body("users/reset_password_confirm/")["re_new_password"], "newer-secret");
 }

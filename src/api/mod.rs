@@ -494,8 +494,12 @@ impl Client {
 
     // ----- Accounts (no session needed) -----
 
+    /// Signs up. Each form that sets a password or username has checked its confirmation
+    /// already: the confirmed value goes as Djoser's `re_…` field too, which the server needs
+    /// when its `GATEHOUSE_…_RETYPE` setting is on and ignores otherwise.
     pub async fn register(&self, account: &NewAccount) -> Result<User, ApiError> {
-        parse(self.public(Method::Post, "users/", json!(account)).await?)
+        let body = with(json!(account), "re_password", json!(account.password));
+        parse(self.public(Method::Post, "users/", body).await?)
     }
 
     pub async fn activate(&self, uid: &str, token: &str) -> Result<(), ApiError> {
@@ -511,7 +515,7 @@ impl Client {
     }
 
     pub async fn reset_password(&self, uid: &str, token: &str, new_password: &str) -> Result<(), ApiError> {
-        let body = json!({ "uid": uid, "token": token, "new_password": new_password });
+        let body = json!({ "uid": uid, "token": token, "new_password": new_password, "re_new_password": new_password });
         self.public(Method::Post, "users/reset_password_confirm/", body).await.map(drop)
     }
 
@@ -520,7 +524,7 @@ impl Client {
     }
 
     pub async fn reset_username(&self, uid: &str, token: &str, new_username: &str) -> Result<(), ApiError> {
-        let body = json!({ "uid": uid, "token": token, "new_username": new_username });
+        let body = json!({ "uid": uid, "token": token, "new_username": new_username, "re_new_username": new_username });
         self.public(Method::Post, "users/reset_username_confirm/", body).await.map(drop)
     }
 
@@ -560,12 +564,20 @@ impl Client {
     }
 
     pub async fn set_password(&self, current_password: &str, new_password: &str) -> Result<(), ApiError> {
-        let body = json!({ "current_password": current_password, "new_password": new_password });
+        let body = json!({
+            "current_password": current_password,
+            "new_password": new_password,
+            "re_new_password": new_password,
+        });
         self.authed(Method::Post, "users/set_password/", Some(body)).await.map(drop)
     }
 
     pub async fn set_username(&self, current_password: &str, new_username: &str) -> Result<(), ApiError> {
-        let body = json!({ "current_password": current_password, "new_username": new_username });
+        let body = json!({
+            "current_password": current_password,
+            "new_username": new_username,
+            "re_new_username": new_username,
+        });
         self.authed(Method::Post, "users/set_username/", Some(body)).await.map(drop)
     }
 

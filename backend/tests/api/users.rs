@@ -443,3 +443,18 @@ async fn head_answers_like_get_without_a_body() {
         assert_eq!(answer.text, "");
     }
 }
+
+#[tokio::test]
+async fn retype_fields_are_ignored_while_their_settings_are_off_as_djoser_ignores_unknown_keys() {
+    // The app always sends them, with the value its own confirmation field checked.
+    let app = spawn_app_with(&[("SEND_ACTIVATION_EMAIL", "false")]).await;
+    let sign_up =
+        json!({"username": "carol", "email": "carol@example.com", "password": GOOD_PASSWORD, "re_password": "x"});
+    app.post("/auth/users/", sign_up).await.assert_status(201);
+    let (access, _) = app.login("carol", GOOD_PASSWORD).await;
+    let change =
+        json!({"current_password": GOOD_PASSWORD, "new_password": "Fresh-Passw0rd-2026", "re_new_password": "y"});
+    app.post_authed("/auth/users/set_password/", &access, change).await.assert_status(204);
+    let rename = json!({"current_password": "Fresh-Passw0rd-2026", "new_username": "caro", "re_new_username": "z"});
+    app.post_authed("/auth/users/set_username/", &access, rename).await.assert_status(204);
+}
