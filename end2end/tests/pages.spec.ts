@@ -170,6 +170,21 @@ test('every form can be used with the keyboard alone', async ({ page, request })
   await expect(page.getByTestId('signed-in-as')).toContainText(person.username);
 });
 
+test('a profile that cannot be loaded says so and loads on "Try again"', async ({ page, request }) => {
+  const person = await activeAccount(request, server, 'unreachable');
+  await signIn(page, person.username, person.password);
+  await page.goto('/profile');
+  await expect(page.getByLabel('First name', { exact: true })).toBeVisible();
+  // The server stops answering for the account while the page is loaded again.
+  await page.route('**/auth/users/me/', (route) => route.abort());
+  await page.reload();
+  await expect(page.getByRole('alert')).toContainText('Your account could not be loaded');
+  await page.unroute('**/auth/users/me/');
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByLabel('First name', { exact: true })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
 test('"Skip to content" takes keyboard focus past the header to the page', async ({ page }) => {
   await page.goto('/login');
   await expect(page.getByRole('heading', { level: 1, name: /sign in/i })).toBeVisible();

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::api::{changes_email, ProfileChange, User};
-use crate::auth::{use_api, use_auth};
+use crate::auth::{use_api, use_auth, Status};
 use crate::components::{Alert, Field, FormState, Notices, Submit};
 use crate::notice::Notice;
 use crate::pages::providers::ConnectedAccounts;
@@ -19,11 +19,26 @@ pub fn ProfilePage() -> impl IntoView {
     let auth = use_auth();
     // The form is built once per person: saving updates the user without resetting the form.
     let person = Memo::new(move |_| auth.user.with(|user| user.as_ref().map(|user| user.id)));
-    move || {
-        person
-            .get()
-            .and_then(|_| auth.user.get_untracked())
-            .map(|user| view! { <ProfileForm user=user/> <ConnectedAccounts/> <DeleteAccount/> })
+    // Signed in, and yet no account: the server could not be reached when it was asked.
+    let unreachable = move || person.get().is_none() && auth.status.get() == Status::SignedIn;
+    move || match person.get().and_then(|_| auth.user.get_untracked()) {
+        Some(user) => view! { <ProfileForm user=user/> <ConnectedAccounts/> <DeleteAccount/> }.into_any(),
+        None => view! { <Show when=unreachable><AccountNotLoaded/></Show> }.into_any(),
+    }
+}
+
+/// The profile page when the account could not be read: says so, and asks again on request.
+#[component]
+fn AccountNotLoaded() -> impl IntoView {
+    let (api, auth) = (use_api(), use_auth());
+    view! {
+        <section class="card">
+            <h1>"Your profile"</h1>
+            <div class="alert" role="alert">
+                <p>"Your account could not be loaded: the server did not answer. Check your connection, then try again."</p>
+            </div>
+            <button type="button" on:click=move |_| auth.reload(api)>"Try again"</button>
+        </section>
     }
 }
 
