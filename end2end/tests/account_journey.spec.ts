@@ -84,6 +84,11 @@ test('a person signs up, activates, edits, changes and resets everything, and fi
   await test.step('delete the account after confirming with the password', async () => {
     await page.goto('/profile');
     await page.getByRole('button', { name: 'Delete account' }).click();
+    // The question takes the keyboard's focus; Cancel gives it back to the button.
+    await expect(page.getByText('Are you sure?')).toBeFocused();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('button', { name: 'Delete account' })).toBeFocused();
+    await page.getByRole('button', { name: 'Delete account' }).click();
     await field(page, 'Current password').fill('wrong password');
     await page.getByRole('button', { name: 'Delete account' }).click();
     await expect(page.locator('#field-current_password-errors')).toContainText('Invalid password.');

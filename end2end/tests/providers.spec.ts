@@ -77,6 +77,9 @@ test('a signed-in person connects the provider from the profile, and the provide
   await page.getByRole('button', { name: 'Disconnect Acme ID' }).click();
   await expect(page.getByRole('status')).toContainText('Acme ID was disconnected.');
   await expect(page.getByRole('button', { name: 'Connect Acme ID' })).toBeVisible();
+  // The button pressed went with the connection: the section has the keyboard's focus.
+  await expect(page.getByRole('heading', { name: 'Connected accounts' })).toBeFocused();
+  await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
 test('a sign-in cancelled at the provider, or a callback opened by hand, says so', async ({ page }) => {

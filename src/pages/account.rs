@@ -7,7 +7,7 @@ use leptos_router::components::A;
 
 use crate::api::{changes_email, ProfileChange, User};
 use crate::auth::{use_api, use_auth, Status};
-use crate::components::{Alert, Field, FormState, Notices, Submit};
+use crate::components::{focus_by_id, Alert, Field, FormState, Notices, Submit};
 use crate::notice::Notice;
 use crate::pages::providers::ConnectedAccounts;
 use crate::routes::Page;
@@ -160,6 +160,12 @@ fn DeleteAccount() -> impl IntoView {
         confirming.set(false);
         password.set(String::new());
         form.clear();
+        focus_by_id("delete-account");
+    };
+    // The button pressed gives way to the question, which takes the keyboard's focus.
+    let ask = move |_| {
+        confirming.set(true);
+        focus_by_id("delete-question");
     };
     view! {
         <section class="card danger-zone" aria-labelledby="delete-heading">
@@ -169,12 +175,12 @@ fn DeleteAccount() -> impl IntoView {
                 fallback=move || {
                     view! {
                         <p>"This removes your account and everything it holds. It cannot be undone."</p>
-                        <button type="button" class="danger" on:click=move |_| confirming.set(true)>"Delete account"</button>
+                        <button type="button" id="delete-account" class="danger" on:click=ask>"Delete account"</button>
                     }
                 }
             >
                 <form on:submit=on_submit novalidate>
-                    <p class="warning">"Are you sure? Your account will be deleted for good. Enter your password to confirm."</p>
+                    <p class="warning" id="delete-question" tabindex="-1">"Are you sure? Your account will be deleted for good. Enter your password to confirm."</p>
                     <Alert messages=form.general()/>
                     <Field label="Current password" name="current_password" kind="password" value=password errors=form.field("current_password") autocomplete="current-password" required=true/>
                     <div class="actions">

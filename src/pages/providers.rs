@@ -11,7 +11,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{ConnectedAccount, Provider, ProviderOutcome};
 use crate::auth::use_api;
-use crate::components::{Alert, Notices};
+use crate::components::{focus_by_id, Alert, Notices};
 use crate::routes::{self, Page};
 use crate::task::{load, spawn};
 
@@ -163,6 +163,8 @@ pub fn ConnectedAccounts() -> impl IntoView {
     let connected = RwSignal::new(None::<Vec<ConnectedAccount>>);
     let failed = RwSignal::new(Vec::<String>::new());
     let done = RwSignal::new(Vec::<String>::new());
+    // A connection or disconnection on its way: the buttons wait for it, so none is sent twice.
+    let busy = RwSignal::new(false);
     if let Some(name) = query.with_untracked(|q| q.get("connected")) {
         done.set(vec![format!("Connected {name}: you can sign in with it from now on.")]);
     }
@@ -176,15 +178,26 @@ pub fn ConnectedAccounts() -> impl IntoView {
     };
     reload();
     let connect = move |provider: Provider| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         failed.set(Vec::new());
         spawn(async move {
             match api.get().connect_provider(&provider.name, &callback_url(&provider.name)).await {
                 Ok(url) => session::leave_for(&url),
-                Err(error) => failed.set(error.general(&[])),
+                Err(error) => {
+                    failed.set(error.general(&[]));
+                    busy.set(false);
+                }
             }
         });
     };
     let disconnect = move |account: ConnectedAccount| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
         failed.set(Vec::new());
         done.set(Vec::new());
         spawn(async move {
@@ -192,9 +205,12 @@ pub fn ConnectedAccounts() -> impl IntoView {
                 Ok(()) => {
                     done.set(vec![format!("{} was disconnected.", account.title)]);
                     reload();
+                    // The button pressed is gone with the connection: the section takes focus.
+                    focus_by_id("connected-heading");
                 }
                 Err(error) => failed.set(error.general(&[])),
             }
+            busy.set(false);
         });
     };
     move || {
@@ -206,7 +222,7 @@ pub fn ConnectedAccounts() -> impl IntoView {
                 offered.into_iter().filter(|provider| !linked.iter().any(|a| a.provider == provider.name)).collect();
             view! {
                 <section class="card" aria-labelledby="connected-heading">
-                    <h2 id="connected-heading">"Connected accounts"</h2>
+                    <h2 id="connected-heading" tabindex="-1">"Connected accounts"</h2>
                     <Alert messages=failed/>
                     <Notices messages=done/>
                     {if linked.is_empty() {
@@ -224,7 +240,7 @@ pub fn ConnectedAccounts() -> impl IntoView {
                                             <li class="factor">
                                                 <h3 class="factor-name">{title}</h3>
                                                 <p>{email}</p>
-                                                <button type="button" class="secondary" on:click=move |_| disconnect(account.clone())>{label}</button>
+                                                <button type="button" class="secondary" disabled=move || busy.get() aria-busy=move || if busy.get() { "true" } else { "false" } on:click=move |_| disconnect(account.clone())>{label}</button>
                                             </li>
                                         }
                                     })
@@ -237,7 +253,7 @@ pub fn ConnectedAccounts() -> impl IntoView {
                         .into_iter()
                         .map(|provider| {
                             let label = format!("Connect {}", provider.title);
-                            view! { <button type="button" class="secondary provider" on:click=move |_| connect(provider.clone())>{label}</button> }
+                            view! { <button type="button" class="secondary provider" disabled=move || busy.get() aria-busy=move || if busy.get() { "true" } else { "false" } on:click=move |_| connect(provider.clone())>{label}</button> }
                         })
                         .collect_view()}
                 </section>
