@@ -35,6 +35,8 @@ struct Server {
     lifetime: Cell<Option<u64>>,
     /// What `jwt/refresh/` answers instead of rotating, when set.
     refresh_refusal: RefCell<Option<Response>>,
+    /// What a spent refresh cookie is refused with: SimpleJWT's words in the server's language.
+    blacklisted: RefCell<String>,
     /// Whether `users/me/` refuses every token, even fresh ones.
     refuse_everything: Cell<bool>,
     /// Whether `jwt/blacklist/` cannot be reached.
@@ -52,7 +54,11 @@ struct Server {
 
 impl Server {
     fn new(storage_key: &str) -> Rc<Server> {
-        Rc::new(Server { storage_key: storage_key.into(), ..Default::default() })
+        Rc::new(Server {
+            storage_key: storage_key.into(),
+            blacklisted: RefCell::new("Token is blacklisted".into()),
+            ..Default::default()
+        })
     }
 
     fn count(&self, path: &str) -> usize {
@@ -97,7 +103,7 @@ impl Server {
                 }
                 match cookie {
                     None => Response { status: 400, body: r#"{"refresh":["This field is required."]}"#.into() },
-                    Some(cookie) if cookie != *self.refresh.borrow() => refused("Token is blacklisted"),
+                    Some(cookie) if cookie != *self.refresh.borrow() => refused(&self.blacklisted.borrow()),
                     Some(_) => {
                         let access = self.rotate();
                         ok(&format!(r#"{{"access":"{access}"}}"#))
@@ -194,7 +200,12 @@ fn browser(name: &str) -> Setup {
     let key = format!("test.{name}");
     storage::clear(&key);
     let events = Rc::new(RefCell::new(Vec::new()));
-    let server = Rc::new(Server { storage_key: key.clone(), events: events.clone(), ..Default::default() });
+    let server = Rc::new(Server {
+        storage_key: key.clone(),
+        events: events.clone(),
+        blacklisted: RefCell::new("Token is blacklisted".into()),
+        ..Default::default()
+    });
     let now = Rc::new(Cell::new(0.0));
     let client = Client::new(Fake(server.clone()), TestClock(now.clone()), &key);
     let seen = events.clone();
@@ -374,6 +385,25 @@ async fn a_refresh_that_loses_the_race_to_two_other_tabs_in_turn_waits_for_both_
     assert_eq!(server.count("jwt/refresh/"), 3, "refused twice, then renewed");
     assert!(!events.borrow().contains(&SessionEvent::Expired), "{:?}", events.borrow());
     assert_eq!(generation(&key), before + 3, "the two other tabs' renewals, then this one's");
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_lost_to_another_tab_on_a_server_that_speaks_another_language_is_retried_too() {
+    let Setup { client, server, events, key, .. } = setup("lost-in-german").await;
+    *server.blacklisted.borrow_mut() = "Token steht auf der Blacklist".into();
+    let spent = server.jar.borrow().clone();
+    server.rotate();
+    let rotated_cookie = server.refresh.borrow().clone();
+    *server.jar.borrow_mut() = spent;
+    let other_tab = async {
+        refreshes_answered(&server, 1).await;
+        renewed_elsewhere(&server, &key, rotated_cookie);
+    };
+
+    let (user, ()) = futures::future::join(client.me(), other_tab).await;
+    assert_eq!(user.unwrap().username, "ada");
+    assert_eq!(server.count("jwt/refresh/"), 2, "refused once, retried once");
+    assert!(!events.borrow().contains(&SessionEvent::Expired), "{:?}", events.borrow());
 }
 
 #[wasm_bindgen_test]

@@ -37,6 +37,26 @@ pub const TOKEN_TRANSPORT: (&str, &str) = ("X-Token-Transport", "cookie");
 /// The detail the server gives for a refresh cookie that was already rotated: when another tab
 /// rotated it a moment ago, the browser is about to hold its successor.
 const ROTATED_ELSEWHERE: &str = "Token is blacklisted";
+/// SimpleJWT's other refusals of a refresh token, in English: each means the session is over.
+const FINAL_REFUSALS: &[&str] = &[
+    "Token is invalid",
+    "Token is expired",
+    "Token is invalid or expired",
+    "Token has no 'exp' claim",
+    "Token has no id",
+    "Token has no type",
+    "Token has wrong type",
+    "No active account found for the given token.",
+    "User is inactive",
+];
+
+/// Whether a refused refresh may have lost the race to another tab: the server says the cookie
+/// was already rotated, or says something this app cannot read (a server set to another
+/// language), where only waiting a moment for the other tabs tells.
+fn may_have_lost_a_race(detail: &str) -> bool {
+    detail == ROTATED_ELSEWHERE || !FINAL_REFUSALS.contains(&detail)
+}
+
 /// How long a refused refresh waits, in all, for other tabs to say they renewed the session.
 const ROTATION_WAIT_MS: u32 = 2_000;
 const ROTATION_POLL_MS: u32 = 100;
@@ -350,7 +370,7 @@ impl Client {
         let (status, text) = self.send(Self::token_request("jwt/refresh/", &json!({}))).await?;
         let refused = match decode(status, &text) {
             Ok(value) => return self.renewed(value),
-            Err(ApiError::Refused { status: 401, detail, .. }) if detail == ROTATED_ELSEWHERE => {
+            Err(ApiError::Refused { status: 401, detail, .. }) if may_have_lost_a_race(&detail) => {
                 // Several tabs may have refreshed at once: each renewal another tab reports
                 // brings the cookie it rotated in, which a third tab may have spent in turn.
                 let (mut before, mut waited) = (marker.generation, 0);
@@ -360,7 +380,7 @@ impl Client {
                             let (status, text) = self.send(Self::token_request("jwt/refresh/", &json!({}))).await?;
                             match decode(status, &text) {
                                 Ok(value) => return self.renewed(value),
-                                Err(ApiError::Refused { status: 401, detail, .. }) if detail == ROTATED_ELSEWHERE => {
+                                Err(ApiError::Refused { status: 401, detail, .. }) if may_have_lost_a_race(&detail) => {
                                     before = generation;
                                 }
                                 Err(error) => break error,
