@@ -196,7 +196,8 @@ fn format_micros(micros: i64) -> String {
 }
 
 async fn users(settings: Settings, command: UsersCommand) -> anyhow::Result<()> {
-    use crate::flows::console::{self, Action};
+    use crate::flows::console;
+    use crate::flows::staff::Action;
     let store = open_store(&settings).await?;
     let (action, username) = match command {
         UsersCommand::List { page } => return print_users(&store, "", page).await,

@@ -22,7 +22,8 @@ use crate::flows::second_step;
 pub use crate::flows::second_step::{SecondStep, METHODS, RECOVERY_CODE, TOTP};
 use crate::flows::sessions::{self, Client};
 use crate::flows::sign_in::SignedIn;
-use crate::flows::{confirmation, console, password_matches};
+use crate::flows::staff::{self, Action};
+use crate::flows::{confirmation, password_matches};
 use crate::messages;
 use crate::state::AppState;
 use crate::store::mfa::{FactorRow, NewFactor};
@@ -189,7 +190,7 @@ pub async fn remove(state: &AppState, user: &User, id: &str, proof: Reauthentica
 
 /// `DELETE users/{id}/mfa/`: staff clear a locked-out user's second factors (and recovery
 /// codes); the user is told. Anyone else is refused, and so is a staff member who is not a
-/// superuser on a staff account ([`console::check_may`]); an unknown user is "Not found.".
+/// superuser on a staff account ([`staff::check_may`]); an unknown user is "Not found.".
 pub async fn reset(state: &AppState, staff: &User, user_id: &str) -> Result<(), ApiError> {
     if !staff.is_staff {
         return Err(ApiError::permission_denied());
@@ -199,7 +200,7 @@ pub async fn reset(state: &AppState, staff: &User, user_id: &str) -> Result<(), 
         None => None,
     };
     let Some(user) = user else { return Err(ApiError::not_found()) };
-    console::check_may(staff, &user, console::Action::ClearSecondFactors)?;
+    staff::check_may(staff, &user, Action::ClearSecondFactors)?;
     clear(state, &user, Actor::staff(staff)).await
 }
 

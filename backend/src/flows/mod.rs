@@ -21,6 +21,7 @@ pub mod registration;
 pub mod second_step;
 pub mod sessions;
 pub mod sign_in;
+pub mod staff;
 pub mod username;
 
 use secrecy::SecretString;

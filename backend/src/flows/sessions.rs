@@ -15,7 +15,8 @@ use crate::domain::audit::Kind;
 use crate::domain::device;
 use crate::domain::user::User;
 use crate::error::ApiError;
-use crate::flows::{audit, console};
+use crate::flows::audit;
+use crate::flows::staff::{self, Action};
 use crate::pycompat;
 use crate::state::AppState;
 use crate::store::audit::EventsSought;
@@ -147,7 +148,7 @@ pub enum Access {
 /// Whose sessions a request may see and end: the viewer's own (`id` is `None`, or the viewer's
 /// id) or, for staff, those of the user `id`. Anyone else's, and unknown users, are
 /// "Not found."; ending a staff account's sessions takes a superuser, as in the console
-/// ([`console::check_may`]).
+/// ([`staff::check_may`]).
 pub async fn owner(state: &AppState, viewer: &User, id: Option<&str>, access: Access) -> Result<i64, ApiError> {
     let Some(id) = id else { return Ok(viewer.id) };
     let user = match pycompat::parse_int(id) {
@@ -157,7 +158,7 @@ pub async fn owner(state: &AppState, viewer: &User, id: Option<&str>, access: Ac
     };
     let Some(user) = user else { return Err(ApiError::not_found()) };
     if access == Access::End {
-        console::check_may(viewer, &user, console::Action::EndSessions)?;
+        staff::check_may(viewer, &user, Action::EndSessions)?;
     }
     Ok(user.id)
 }

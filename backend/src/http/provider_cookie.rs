@@ -7,10 +7,10 @@
 //! to theirs. (Djoser keeps the state in the Django session, bound to its cookie; API clients,
 //! which Gatehouse serves without one, are not led to addresses by others.)
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::SameSite;
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::http::token_cookie::append;
+use crate::http::token_cookie::set_http_only;
 
 /// The cookie's name, and the only path it is sent to: the endpoint that finishes a sign-in.
 pub const NAME: &str = "gatehouse_provider";
@@ -24,15 +24,5 @@ pub fn secret(request: &HttpRequest) -> Option<String> {
 /// Sets the cookie to `secret` for `max_age` seconds (`Secure` when the app is served over
 /// HTTPS), or removes it when `secret` is `None`.
 pub fn set(response: &mut HttpResponse, secret: Option<&str>, max_age: i64, secure: bool) {
-    let mut cookie = Cookie::build(NAME, secret.unwrap_or_default())
-        .path(PATH)
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .max_age(actix_web::cookie::time::Duration::seconds(if secret.is_some() { max_age } else { 0 }))
-        .finish();
-    if secret.is_none() {
-        cookie.make_removal();
-    }
-    append(response, &cookie);
+    set_http_only(response, (NAME, PATH, SameSite::Lax), secret, max_age, secure);
 }

@@ -28,21 +28,28 @@ pub fn refresh_token(request: &HttpRequest) -> Option<String> {
 /// Sets the cookie to `token` for `max_age` seconds (`Secure` when the app is served over
 /// HTTPS), or removes it when `token` is `None`.
 pub fn set(response: &mut HttpResponse, token: Option<&str>, max_age: i64, secure: bool) {
-    let mut cookie = Cookie::build(NAME, token.unwrap_or_default())
-        .path(PATH)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure)
-        .max_age(actix_web::cookie::time::Duration::seconds(if token.is_some() { max_age } else { 0 }))
-        .finish();
-    if token.is_none() {
-        cookie.make_removal();
-    }
-    append(response, &cookie);
+    set_http_only(response, (NAME, PATH, SameSite::Strict), token, max_age, secure);
 }
 
-/// Adds `cookie` to the response's `Set-Cookie` headers.
-pub fn append(response: &mut HttpResponse, cookie: &Cookie<'_>) {
+/// Sets the `HttpOnly` cookie named `name`, sent to `path` only, to `value` for `max_age`
+/// seconds (`Secure` when the app is served over HTTPS), or removes it when `value` is `None`.
+pub fn set_http_only(
+    response: &mut HttpResponse,
+    (name, path, same_site): (&'static str, &'static str, SameSite),
+    value: Option<&str>,
+    max_age: i64,
+    secure: bool,
+) {
+    let mut cookie = Cookie::build(name, value.unwrap_or_default())
+        .path(path)
+        .http_only(true)
+        .same_site(same_site)
+        .secure(secure)
+        .max_age(actix_web::cookie::time::Duration::seconds(if value.is_some() { max_age } else { 0 }))
+        .finish();
+    if value.is_none() {
+        cookie.make_removal();
+    }
     if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
         response.headers_mut().append(SET_COOKIE, value);
     }

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::flows::audit;
-use crate::flows::console::{self, Action, Page, TrailQuery};
+use crate::flows::console::{self, Page, TrailQuery};
+use crate::flows::staff::Action;
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route, POST_ONLY};
 use crate::routes::request::{query_value, signed_in};

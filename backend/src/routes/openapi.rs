@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::flows::{
     api_tokens, audit, console, links, mfa, passkeys, password, profile, providers, registration, sessions, sign_in,
-    username,
+    staff, username,
 };
 use crate::http::route::{self, not_allowed, Route};
 
@@ -393,7 +393,7 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         authenticated: true,
         by_id: true,
-        actions: console::ACTIONS,
+        actions: staff::ACTIONS,
         ..op(
             "/auth/admin/users/{id}/{action}/",
             "post",
