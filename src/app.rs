@@ -79,6 +79,15 @@ pub fn Session(client: Client, pages: Pages) -> impl IntoView {
             load_from_address_bar();
         }
     });
+    // Each page after the first takes the keyboard's focus, and a screen reader reads on from
+    // it: the link or button that led there is gone, or behind in the header.
+    Effect::new(move |before: Option<Page>| {
+        let now = page.get();
+        if before.is_some_and(|before| before != now) {
+            focus_by_id("main");
+        }
+        now
+    });
     view! {
         <a class="skip" href="#main" on:click=skip_to_content>"Skip to content"</a>
         <Nav/>

@@ -185,6 +185,16 @@ test('a profile that cannot be loaded says so and loads on "Try again"', async (
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
+test('a link followed moves keyboard focus to the new page, past the header', async ({ page }) => {
+  await page.goto('/login');
+  await page.getByRole('link', { name: 'Forgot password?' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { level: 1, name: 'Forgot your password?' })).toBeVisible();
+  await expect(page.locator('main#main')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(field(page, 'Email')).toBeFocused();
+});
+
 test('"Skip to content" takes keyboard focus past the header to the page', async ({ page }) => {
   await page.goto('/login');
   await expect(page.getByRole('heading', { level: 1, name: /sign in/i })).toBeVisible();
