@@ -51,6 +51,13 @@ impl ApiError {
         }
     }
 
+    /// The messages of `field` as the form's own, for a field the form does not show but
+    /// whose messages stand on their own (an expired second step): `None` when it has none.
+    pub fn field_as_general(&self, field: &str) -> Option<ApiError> {
+        let general = self.field(field);
+        (!general.is_empty()).then(|| ApiError::Invalid { fields: Vec::new(), general })
+    }
+
     /// Whether the session is over, so the person must sign in again.
     pub fn ends_session(&self) -> bool {
         matches!(self, ApiError::SessionExpired | ApiError::SignedOut)
@@ -229,6 +236,19 @@ mod tests {
         assert_eq!(decode(400, r#"{"field":[{"x":1}]}"#), Err(ApiError::Unexpected(400)));
         assert_eq!(decode(200, "not json"), Err(ApiError::Unexpected(200)));
         assert!(ApiError::Unexpected(500).general(&[])[0].contains("error 500"));
+    }
+
+    #[test]
+    fn an_expired_second_step_is_said_without_the_field_s_name() {
+        let body = r#"{"mfa_token":["This sign-in has expired or was already completed. Sign in again."]}"#;
+        let error = decode(400, body).unwrap_err();
+        assert_eq!(
+            error.general(&[]),
+            vec!["Mfa token: This sign-in has expired or was already completed. Sign in again."]
+        );
+        let own = error.field_as_general("mfa_token").expect("the field's messages");
+        assert_eq!(own.general(&[]), vec!["This sign-in has expired or was already completed. Sign in again."]);
+        assert_eq!(error.field_as_general("code"), None);
     }
 
     #[test]

@@ -86,13 +86,18 @@ pub fn SignInPage() -> impl IntoView {
                 match api.get().finish_sign_in(&token, proof).await {
                     Ok(_) => done(next),
                     Err(error) => {
-                        // An expired or used sign-in starts again from the password.
-                        if !error.field("mfa_token").is_empty() {
-                            mfa_token.set(None);
-                        }
                         code.set(String::new());
                         recovery_code.set(String::new());
-                        form.fail(error);
+                        match error.field_as_general("mfa_token") {
+                            // An expired or used sign-in starts again from the password, and
+                            // says why in its own words.
+                            Some(expired) => {
+                                mfa_token.set(None);
+                                form.fail(expired);
+                                focus_by_id("field-username");
+                            }
+                            None => form.fail(error),
+                        }
                     }
                 }
             });
