@@ -71,11 +71,10 @@ async fn deliver_due(
     let claimed = store.claim_emails(now, lease_until, BATCH).await?;
     for email in &claimed {
         let outcome = send(email, emails, webhooks, delivery).await;
-        let recipient = match email.kind == WEBHOOK {
-            true => crate::webhooks::shown(&email.recipient),
-            false => email.recipient.clone(),
+        let (recipient, max_attempts) = match email.kind == WEBHOOK {
+            true => (crate::webhooks::shown(&email.recipient), webhooks.max_attempts),
+            false => (email.recipient.clone(), delivery.max_attempts),
         };
-        let max_attempts = if email.kind == WEBHOOK { webhooks.max_attempts } else { delivery.max_attempts };
         match outcome {
             Ok(()) => {
                 store.mark_email_sent(email.id, clock::now_micros()).await?;

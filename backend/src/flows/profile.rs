@@ -66,6 +66,12 @@ pub struct ProfileChanges {
     pub current_password_sent: bool,
 }
 
+/// Whether `email`, as a profile change sends it, replaces `target`'s address: the one case in
+/// which `current_password` is read and checked.
+pub fn is_new_address(target: &User, email: Option<&str>) -> bool {
+    email.is_some_and(|email| email != target.email)
+}
+
 /// Saves the changes. With activation on, a new e-mail address deactivates the account and is
 /// sent an activation link; as in Djoser, any update that leaves the account inactive sends
 /// the link again. A new e-mail address is always told to the old one, with a link that takes
@@ -78,7 +84,7 @@ pub async fn update(
     mut submitted: Submitted<ProfileChanges>,
 ) -> Result<User, ApiError> {
     let features = state.features();
-    let email_changes = submitted.fields.email.as_ref().is_some_and(|email| *email != target.email);
+    let email_changes = is_new_address(&target, submitted.fields.email.as_deref());
     if email_changes {
         let current_password = submitted.fields.current_password.take();
         if features.email_change_requires_password && !submitted.fields.current_password_sent {

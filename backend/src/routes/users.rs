@@ -107,7 +107,7 @@ async fn update(state: &AppState, requester: &User, target: User, input: Input) 
     let last_name = form.text("last_name", optional_blank(NAME_MAX_LENGTH));
     let email = form.email("email", EMAIL_FIELD);
     // Djoser ignores keys it does not know: `current_password` is read only for a new address.
-    let email_changes = email.as_ref().is_some_and(|email| *email != target.email);
+    let email_changes = profile::is_new_address(&target, email.as_deref());
     let current_password_sent = email_changes && input.contains("current_password");
     let current_password = if email_changes { form.text("current_password", OPTIONAL) } else { None };
     let changes = ProfileChanges { first_name, last_name, email, current_password, current_password_sent };
