@@ -1,24 +1,13 @@
 import { defineConfig, devices } from '@playwright/test';
 import { identityProvider, servers } from './tests/support/servers';
+import { launchOptions } from './tests/support/browser';
 
 // Whole journeys in Debian's Chromium against the real server (debug build) serving the
 // release build of the app. `scripts/e2e` builds both, then runs this with CHROMIUM naming the
 // browser it found.
 const chromium = {
   ...devices['Desktop Chrome'],
-  launchOptions: {
-    executablePath: process.env.CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  },
+  launchOptions,
 };
 
 export default defineConfig({

@@ -13,6 +13,7 @@ pub enum Notice {
     EmailChanged,
     AccountDeleted,
     SignedOut,
+    SignInAgain,
 }
 
 impl Notice {
@@ -27,6 +28,7 @@ impl Notice {
             Notice::EmailChanged => "email-changed",
             Notice::AccountDeleted => "deleted",
             Notice::SignedOut => "signed-out",
+            Notice::SignInAgain => "sign-in-again",
         }
     }
 
@@ -41,6 +43,7 @@ impl Notice {
             Notice::EmailChanged,
             Notice::AccountDeleted,
             Notice::SignedOut,
+            Notice::SignInAgain,
         ]
         .into_iter()
         .find(|notice| notice.key() == key)
@@ -61,6 +64,7 @@ impl Notice {
             ),
             Notice::AccountDeleted => ("Your account was deleted.", false),
             Notice::SignedOut => ("You are signed out.", false),
+            Notice::SignInAgain => ("Sign in again to add a way to sign in.", false),
         }
     }
 }
@@ -81,6 +85,7 @@ mod tests {
             "email-changed",
             "deleted",
             "signed-out",
+            "sign-in-again",
         ] {
             assert_eq!(Notice::from_key(key).map(Notice::key), Some(key));
         }

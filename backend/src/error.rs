@@ -236,6 +236,10 @@ impl ApiError {
     pub fn body_timeout() -> Self {
         Self::detail(StatusCode::REQUEST_TIMEOUT, messages::BODY_TIMEOUT)
     }
+    /// 403: adding a way to sign in asks for a recent sign-in (`sessions::check_recent_sign_in`).
+    pub fn sign_in_again() -> Self {
+        Self::coded(StatusCode::FORBIDDEN, messages::SIGN_IN_AGAIN, "sign_in_again")
+    }
     pub fn stale_token() -> Self {
         Self::detail(StatusCode::FORBIDDEN, messages::STALE_TOKEN)
     }

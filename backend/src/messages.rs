@@ -78,6 +78,8 @@ pub const PASSKEY_ANSWER_SHAPE: &str = "Send the passkey's answer as {\"id\": â€
 pub const PASSKEY_NONE: &str = "This account has no passkey.";
 pub const PASSKEY_UNKNOWN: &str = "This passkey is not registered with any account here.";
 pub const FACTOR_NAME_MAX: usize = 64;
+pub const SIGN_IN_AGAIN: &str =
+    "To add a way to sign in, sign in again: this sign-in is too old to change how the account is protected.";
 
 // Identity providers: Djoser's social view (and python-social-auth's), then Gatehouse's own.
 pub const REDIRECT_URI_NOT_ALLOWED: &str = "redirect_uri must be in SOCIAL_AUTH_ALLOWED_REDIRECT_URIS";

@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { servers } from './support/servers';
 import { linkIn, mailAbout, mailsTo } from './support/mailbox';
-import { activate, activeAccount, newPerson, sharedState, signIn, signOut, signUp } from './support/app';
+import { activate, activeAccount, fillSignUp, newPerson, sharedState, signIn, signOut, signUp } from './support/app';
 
 const server = servers.main;
 const field = (page: import('@playwright/test').Page, label: string) => page.getByLabel(label, { exact: true });
@@ -171,4 +171,17 @@ test('a person takes back a change of e-mail address from the message sent to th
     await expect(page.getByRole('alert')).toContainText('This link is invalid or was already used.');
     await expect(page.getByRole('main').getByRole('link', { name: 'Sign in' })).toBeVisible();
   });
+});
+
+test('where no activation e-mail is sent, a new account goes from sign-up straight to signing in', async ({ page }) => {
+  const open = servers.open;
+  const person = newPerson('open');
+  await fillSignUp(page, person, `${open.url}/signup`);
+  await expect(page.getByRole('heading', { name: 'Sign in', level: 1 })).toBeVisible();
+  await expect(page.getByRole('status')).toContainText('Your account is active. You can sign in now.');
+  await signIn(page, person.username, person.password);
+  await expect(page).toHaveURL(`${open.url}/profile`);
+  // No link to open: the e-mail that came says the account is ready.
+  const mails = mailsTo(open.outbox, person.email);
+  expect(mails.map((mail) => mail.subject)).toEqual(['Gatehouse - Your account has been successfully created and activated!']);
 });

@@ -2,6 +2,7 @@ import { test, expect, Page, CDPSession } from '@playwright/test';
 import { servers } from './support/servers';
 import { activeAccount, signIn, signOut } from './support/app';
 import { wcagViolations } from './support/axe';
+import { totp } from './support/totp';
 
 // Passkeys with Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain): a
 // platform authenticator that keeps discoverable credentials and verifies its user, as a
@@ -112,6 +113,34 @@ test('a passkey added on the Security page signs in alone and as the second step
   await expect(page.getByText('You have no passkeys yet.')).toBeVisible();
   await signOut(page);
   await signIn(page, person.username, person.password);
+});
+
+test('an authenticator app half added stays on the page, with its key and code, while a passkey is added beside it', async ({
+  page,
+  request,
+}) => {
+  const person = await activeAccount(request, server, 'both');
+  await virtualAuthenticator(page);
+  await withoutAutofill(page);
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+  await openSecurity(page);
+
+  await page.getByRole('button', { name: 'Add an authenticator app' }).click();
+  const key = (await page.getByTestId('totp-key').textContent())!.replace(/\s/g, '');
+  await field(page, 'Code from the app').fill('123');
+
+  await addPasskey(page, 'Phone');
+  await page.getByRole('button', { name: 'I have kept them' }).click();
+  await expect(page.getByRole('heading', { name: 'Phone', level: 3 })).toBeVisible();
+  expect((await page.getByTestId('totp-key').textContent())!.replace(/\s/g, ''), 'the same key').toBe(key);
+  await expect(field(page, 'Code from the app')).toHaveValue('123');
+
+  await field(page, 'Code from the app').fill(totp(key, Date.now() / 1000));
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByRole('status')).toContainText('Your authenticator app was added.');
+  await expect(page.getByText('You have no authenticator app yet.')).toBeHidden();
+  await expect(page.getByText('You have 10 unused recovery codes.', { exact: false })).toBeVisible();
 });
 
 test('a passkey from another site or a cancelled prompt is a clear error, not a sign-in', async ({ page, request }) => {

@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import { servers } from './support/servers';
-import { activeAccount, signIn, signOut } from './support/app';
+import { activeAccount, signIn, signInsMadeEarlier, signOut } from './support/app';
 import { wcagViolations } from './support/axe';
 import { totp } from './support/totp';
 
@@ -61,4 +61,32 @@ test('an authenticator app is added from its key, with recovery codes shown once
   await field(page, 'Recovery code').fill(first!);
   await page.getByRole('button', { name: 'Continue' }).click();
   await expect(page.getByText('The recovery code is not valid or was already used.')).toBeVisible();
+});
+
+test('a sign-in older than fifteen minutes is asked to sign in again before adding an authenticator app, and comes back to the page', async ({
+  page,
+  request,
+}) => {
+  const person = await activeAccount(request, server, 'again');
+  await page.goto('/login');
+  await signIn(page, person.username, person.password);
+  await page.goto('/profile/security');
+  await expect(page.getByText('Loading your second factors…')).toBeHidden();
+  signInsMadeEarlier(server, person.username, 16 * 60);
+
+  await page.getByRole('button', { name: 'Add an authenticator app' }).click();
+  await expect(page.getByRole('alert')).toContainText('To add a way to sign in, sign in again');
+  await expect(page.getByTestId('totp-key')).toBeHidden();
+  expect(await wcagViolations(page), 'asked to sign in again').toEqual([]);
+  await page.getByRole('button', { name: 'Sign in again' }).focus();
+  await page.keyboard.press('Enter');
+
+  await expect(page.getByRole('heading', { name: 'Sign in', level: 1 })).toBeVisible();
+  await expect(page.getByRole('status')).toContainText('Sign in again to add a way to sign in.');
+  await field(page, 'Username').fill(person.username);
+  await field(page, 'Password').fill(person.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).toHaveURL(/\/profile\/security$/);
+  await page.getByRole('button', { name: 'Add an authenticator app' }).click();
+  await expect(page.getByTestId('totp-key')).toBeVisible();
 });

@@ -11,7 +11,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{ConnectedAccount, Provider, ProviderOutcome};
 use crate::auth::use_api;
-use crate::components::{focus_by_id, Alert, Notices};
+use crate::components::{asks_to_sign_in_again, focus_by_id, Alert, Notices, SignInAgain};
 use crate::routes::{self, Page};
 use crate::task::{load, spawn};
 
@@ -47,6 +47,7 @@ pub fn ProviderButtons() -> impl IntoView {
     let providers = load(async move { api.get().providers().await.unwrap_or_default() });
     let failed = RwSignal::new(Vec::<String>::new());
     let going = RwSignal::new(None::<String>);
+    session::on_return(move || going.set(None));
     let go = move |provider: Provider| {
         failed.set(Vec::new());
         going.set(Some(provider.name.clone()));
@@ -165,6 +166,8 @@ pub fn ConnectedAccounts() -> impl IntoView {
     let done = RwSignal::new(Vec::<String>::new());
     // A connection or disconnection on its way: the buttons wait for it, so none is sent twice.
     let busy = RwSignal::new(false);
+    session::on_return(move || busy.set(false));
+    let again = RwSignal::new(false);
     if let Some(name) = query.with_untracked(|q| q.get("connected")) {
         done.set(vec![format!("Connected {name}: you can sign in with it from now on.")]);
     }
@@ -183,10 +186,12 @@ pub fn ConnectedAccounts() -> impl IntoView {
         }
         busy.set(true);
         failed.set(Vec::new());
+        again.set(false);
         spawn(async move {
             match api.get().connect_provider(&provider.name, &callback_url(&provider.name)).await {
                 Ok(url) => session::leave_for(&url),
                 Err(error) => {
+                    again.set(asks_to_sign_in_again(&error));
                     failed.set(error.general(&[]));
                     busy.set(false);
                 }
@@ -224,6 +229,7 @@ pub fn ConnectedAccounts() -> impl IntoView {
                 <section class="card" aria-labelledby="connected-heading">
                     <h2 id="connected-heading" tabindex="-1">"Connected accounts"</h2>
                     <Alert messages=failed/>
+                    <SignInAgain shown=again/>
                     <Notices messages=done/>
                     {if linked.is_empty() {
                         view! { <p class="aside">"No other account is connected: you sign in with your password."</p> }.into_any()
@@ -304,4 +310,25 @@ mod session {
 
     #[cfg(not(target_arch = "wasm32"))]
     pub fn leave_for(_url: &str) {}
+
+    /// Runs `again` when the browser shows the page from its back/forward cache (Back from a
+    /// provider's page): the page comes back as it was left, its busy buttons included.
+    #[cfg(target_arch = "wasm32")]
+    pub fn on_return(again: impl Fn() + 'static) {
+        listen_for_return(Box::new(again));
+    }
+
+    /// One listener's code for every caller.
+    #[cfg(target_arch = "wasm32")]
+    fn listen_for_return(again: Box<dyn Fn()>) {
+        let handle = leptos::prelude::window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted() {
+                again();
+            }
+        });
+        leptos::prelude::on_cleanup(move || handle.remove());
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn on_return(_again: impl Fn() + 'static) {}
 }

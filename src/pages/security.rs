@@ -10,7 +10,9 @@ use leptos_router::components::A;
 
 use crate::api::{ApiError, Confirmation, Factor, Factors, PasskeyAnswer, TotpEnrolment};
 use crate::auth::use_api;
-use crate::components::{focus_by_id as focus, Alert, Field, FormState, Notices, Submit};
+use crate::components::{
+    asks_to_sign_in_again, focus_by_id as focus, Alert, Field, FormState, Notices, SignInAgain, Submit,
+};
 use crate::passkey::{self, PasskeyError};
 use crate::routes::Page;
 use crate::task::{self, Sending};
@@ -67,6 +69,7 @@ pub fn SecurityPage() -> impl IntoView {
         focus("security-heading");
     };
 
+    let loaded = Memo::new(move |_| factors.with(Option::is_some));
     let has = move |passkeys: bool| {
         factors.with(|list| {
             list.as_ref().is_some_and(|list| list.factors.iter().any(|factor| factor.is_passkey() == passkeys))
@@ -104,9 +107,10 @@ pub fn SecurityPage() -> impl IntoView {
             <Notices messages=done/>
             {move || codes.get().map(|list| view! { <RecoveryCodesShown codes=list hide=codes/> })}
             {move || change.get().map(|pending| view! { <ConfirmChange change=pending pending_change=change has_app=Signal::derive(move || has(false)) has_passkey=Signal::derive(move || has(true)) done=after_change/> })}
-            {move || match factors.get() {
-                None => view! { <p class="loading">"Loading your second factors…"</p> }.into_any(),
-                Some(list) => view! {
+            // Built once, when the list first arrives: a change reloads the list, and must not
+            // rebuild an enrolment in progress (its key and QR code, the name typed).
+            {move || if loaded.get() {
+                view! {
                     <h2 class="section-heading">"Authenticator apps"</h2>
                     {section(false)}
                     <AddAuthenticator done=after_change/>
@@ -115,17 +119,18 @@ pub fn SecurityPage() -> impl IntoView {
                     {section(true)}
                     <AddPasskey done=after_change/>
                     <h2 class="section-heading">"Recovery codes"</h2>
-                    {if list.factors.is_empty() {
-                        view! { <p class="aside">"You get ten recovery codes with your first authenticator app or passkey."</p> }.into_any()
-                    } else {
-                        view! {
-                            <p>{format!("You have {} unused recovery codes. Each signs you in once if you lose your app and passkeys.", list.recovery_codes_left)}</p>
+                    {move || match factors.with(|list| list.as_ref().map(|list| (list.factors.is_empty(), list.recovery_codes_left))) {
+                        Some((false, left)) => view! {
+                            <p>{format!("You have {left} unused recovery codes. Each signs you in once if you lose your app and passkeys.")}</p>
                             <button type="button" class="secondary" on:click=move |_| change.set(Some(Change::NewCodes))>"Make new recovery codes"</button>
                         }
-                        .into_any()
+                        .into_any(),
+                        _ => view! { <p class="aside">"You get ten recovery codes with your first authenticator app or passkey."</p> }.into_any(),
                     }}
                 }
-                .into_any(),
+                .into_any()
+            } else {
+                view! { <p class="loading">"Loading your second factors…"</p> }.into_any()
             }}
             <p class="aside"><A href=Page::Profile.path()>"Back to your profile"</A></p>
         </section>
@@ -219,15 +224,20 @@ fn AddAuthenticator(done: impl Fn(String, Option<Vec<String>>) + Copy + Send + S
     let enrolment = RwSignal::new(None::<TotpEnrolment>);
     let starting = Sending::new();
     let failed = RwSignal::new(Vec::<String>::new());
+    let again = RwSignal::new(false);
     let start = move |_| {
         failed.set(Vec::new());
+        again.set(false);
         starting.start(async move {
             match api.get().start_authenticator().await {
                 Ok(started) => {
                     enrolment.set(Some(started));
                     focus("field-totp-code");
                 }
-                Err(error) => announce(failed, &error),
+                Err(error) => {
+                    again.set(asks_to_sign_in_again(&error));
+                    announce(failed, &error);
+                }
             }
         });
     };
@@ -257,6 +267,7 @@ fn AddAuthenticator(done: impl Fn(String, Option<Vec<String>>) + Copy + Send + S
     };
     view! {
         <Alert messages=failed/>
+        <SignInAgain shown=again/>
         {move || match enrolment.get() {
             None => view! {
                 <button type="button" class="primary" disabled=move || starting.pending().get() on:click=start>
@@ -299,16 +310,21 @@ fn AddPasskey(done: impl Fn(String, Option<Vec<String>>) + Copy + Send + Sync + 
     let name = RwSignal::new(String::new());
     let form = FormState::new(&["name"]);
     let sending = Sending::new();
+    let again = RwSignal::new(false);
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         form.clear();
+        again.set(false);
         let typed = name.get().trim().to_owned();
         let typed = if typed.is_empty() { passkey::default_name(&user_agent()) } else { typed };
         sending.start(async move {
             let client = api.get();
             let options = match client.start_passkey().await {
                 Ok(options) => options,
-                Err(error) => return form.fail(error),
+                Err(error) => {
+                    again.set(asks_to_sign_in_again(&error));
+                    return form.fail(error);
+                }
             };
             let credential = match passkey::create(&options.options).await {
                 Ok(credential) => credential,
@@ -332,6 +348,7 @@ fn AddPasskey(done: impl Fn(String, Option<Vec<String>>) + Copy + Send + Sync + 
         >
             <form on:submit=on_submit novalidate class="add-passkey">
                 <Alert messages=form.general()/>
+                <SignInAgain shown=again/>
                 <Field label="Name for the new passkey" name="name" id="field-passkey-name" value=name errors=form.field("name") hint="Such as the device it is on. Leave empty to name it after this browser."/>
                 <Submit label="Add a passkey" busy="Waiting for your device…" pending=sending.pending()/>
             </form>

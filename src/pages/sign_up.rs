@@ -7,6 +7,7 @@ use leptos_router::NavigateOptions;
 use crate::api::NewAccount;
 use crate::auth::use_api;
 use crate::components::{Alert, Field, FormState, Submit};
+use crate::notice::Notice;
 use crate::pages::providers::ProviderButtons;
 use crate::routes::{self, Page};
 use crate::task::Sending;
@@ -30,6 +31,13 @@ pub fn SignUpPage() -> impl IntoView {
         let navigate = navigate.clone();
         sending.start(async move {
             match api.get().register(&account).await {
+                // Active at once when the server sends no activation e-mail: straight to sign-in.
+                Ok(user) if user.is_active => {
+                    navigate(
+                        &routes::sign_in_then(&Page::Profile.path(), Some(Notice::Activated)),
+                        NavigateOptions::default(),
+                    );
+                }
                 Ok(_) => {
                     let to = format!("{}?email={}", Page::CheckEmail.path(), routes::encode(&account.email));
                     navigate(&to, NavigateOptions::default());

@@ -67,6 +67,9 @@ pub struct Features {
     pub hashing: crate::auth::hashers::Hashing,
     /// SimpleJWT's `UPDATE_LAST_LOGIN`: `jwt/create/` records the sign-in time.
     pub update_last_login: bool,
+    /// Adding an authenticator app, a passkey or a provider link asks for a sign-in at most
+    /// this many seconds old (Ory Kratos's privileged session).
+    pub privileged_session_max_age: i64,
 }
 
 /// How queued e-mails are retried.
@@ -456,6 +459,7 @@ fn features(source: &Source, layout: &crate::store::layout::LayoutSetting) -> an
         logout_on_password_change: source.flag("LOGOUT_ON_PASSWORD_CHANGE", false)?,
         hashing: hashing(source, layout)?,
         update_last_login: source.flag("UPDATE_LAST_LOGIN", false)?,
+        privileged_session_max_age: source.seconds("PRIVILEGED_SESSION_MAX_AGE", 900)?,
     })
 }
 

@@ -23,6 +23,21 @@ use crate::store::audit::EventsSought;
 use crate::store::sessions::{EndReason, NewSession, SessionRow};
 use crate::store::simplejwt::Outstanding;
 
+/// Adding a lasting way into the account (an authenticator app, a passkey, a provider link)
+/// asks for a session signed in at most `PRIVILEGED_SESSION_MAX_AGE` seconds ago, as Ory
+/// Kratos's privileged sessions do, so that a stolen access token or a computer left signed in
+/// cannot add one that outlives a password reset. A token without a session (from Django, or
+/// from before sessions) tells no sign-in time and is refused the same way.
+pub async fn check_recent_sign_in(state: &AppState, user_id: i64, session: Option<&str>) -> Result<(), ApiError> {
+    let Some(id) = session else { return Err(ApiError::sign_in_again()) };
+    let now = clock::now_micros();
+    let max_age = state.features().privileged_session_max_age.saturating_mul(1_000_000);
+    match state.store.find_session(id).await? {
+        Some(row) if row.is_live_for(user_id, now / 1_000_000) && now - row.created_at <= max_age => Ok(()),
+        _ => Err(ApiError::sign_in_again()),
+    }
+}
+
 /// The field of `sessions/revoke/`.
 pub const REVOKE: &[&str] = &["scope"];
 /// What `sessions/revoke/` may end: every other session, or every one.

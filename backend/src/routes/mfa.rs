@@ -10,6 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::error::ApiError;
 use crate::flows::mfa::{self, Reauthentication};
 use crate::flows::passkeys::{self, Assertion};
+use crate::flows::sessions;
 use crate::flows::sign_in::Bearer;
 use crate::http::fields::{optional_blank, Form, OPTIONAL, REQUIRED};
 use crate::http::json;
@@ -42,7 +43,8 @@ pub async fn list(request: HttpRequest, state: web::Data<AppState>) -> HttpRespo
 
 /// `POST users/me/mfa/totp/`: a new key, shown once.
 pub async fn totp(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    signed_in_action(&TOTP, &request, payload, &state, async |Bearer { user, .. }, _| {
+    signed_in_action(&TOTP, &request, payload, &state, async |Bearer { user, session }, _| {
+        sessions::check_recent_sign_in(&state, user.id, session.as_deref()).await?;
         Ok(not_stored(json::respond(actix_web::http::StatusCode::CREATED, &mfa::enrol_totp(&state, &user).await?)))
     })
     .await
@@ -115,7 +117,8 @@ pub async fn recovery_codes(request: HttpRequest, payload: web::Payload, state: 
 
 /// `POST users/me/mfa/passkeys/`: the options of a new passkey.
 pub async fn passkeys(request: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
-    signed_in_action(&PASSKEYS, &request, payload, &state, async |Bearer { user, .. }, _| {
+    signed_in_action(&PASSKEYS, &request, payload, &state, async |Bearer { user, session }, _| {
+        sessions::check_recent_sign_in(&state, user.id, session.as_deref()).await?;
         let options = passkeys::begin_registration(&state, &user).await?;
         Ok(not_stored(json::respond(actix_web::http::StatusCode::CREATED, &options)))
     })

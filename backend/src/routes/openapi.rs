@@ -252,7 +252,7 @@ const OPERATIONS: &[Operation] = &[
         ..op(
             "/auth/users/me/mfa/totp/",
             "post",
-            "Start adding an authenticator app: its key, shown once",
+            "Start adding an authenticator app: its key, shown once (403 sign_in_again after PRIVILEGED_SESSION_MAX_AGE)",
             Success::Created("Enrolment"),
         )
     },
@@ -284,7 +284,7 @@ const OPERATIONS: &[Operation] = &[
         ..op(
             "/auth/users/me/mfa/passkeys/",
             "post",
-            "Start adding a passkey: the options for navigator.credentials.create()",
+            "Start adding a passkey: the options for navigator.credentials.create() (403 sign_in_again after PRIVILEGED_SESSION_MAX_AGE)",
             Success::Created("PasskeyOptions"),
         )
     },
@@ -346,7 +346,7 @@ const OPERATIONS: &[Operation] = &[
         ..op(
             "/auth/users/me/providers/{provider}/",
             "post",
-            "Start connecting an identity provider to the signed-in user's account",
+            "Start connecting an identity provider to the signed-in user's account (403 sign_in_again after PRIVILEGED_SESSION_MAX_AGE)",
             Success::Ok("AuthorizationUrl"),
         )
     },

@@ -7,13 +7,16 @@
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::error::ApiError;
 use crate::flows::providers::{self, Finished};
+use crate::flows::sessions;
+use crate::flows::sign_in::Bearer;
 use crate::http::fields::{Form, OPTIONAL, REQUIRED};
 use crate::http::json;
 use crate::http::route::{metadata, not_allowed, serve, Route};
 use crate::http::{provider_cookie, token_cookie};
 use crate::routes::request::{
-    client, input, login_answer_as, not_stored, query_value, secure_cookies, signed_in, throttle_address,
+    bearer, client, input, login_answer_as, not_stored, query_value, secure_cookies, signed_in, throttle_address,
 };
 use crate::state::AppState;
 use crate::throttle::Scope;
@@ -102,10 +105,11 @@ pub async fn link(
     path: web::Path<String>,
 ) -> HttpResponse {
     serve(&LINK, &request, async {
-        let user = signed_in(&request, &state).await?;
+        let Bearer { user, session } = bearer(&request, &state).await?.ok_or_else(ApiError::not_authenticated)?;
         let name = path.as_str();
         match *request.method() {
             Method::POST => {
+                sessions::check_recent_sign_in(&state, user.id, session.as_deref()).await?;
                 let input = input(&request, payload, &state).await?;
                 let mut form = Form::new(&input);
                 let redirect_uri = form.text("redirect_uri", REQUIRED).unwrap_or_default();

@@ -406,3 +406,67 @@ async fn the_mfa_reset_command_clears_a_users_factors() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("No user is called \"nobody\""));
 }
+
+/// Makes every session of the suite's database look signed in `seconds` earlier.
+pub(crate) async fn sign_ins_made_earlier(app: &TestApp, seconds: i64) {
+    sqlx::query(&format!("UPDATE gatehouse_sessions SET created_at = created_at - {}", seconds * 1_000_000))
+        .execute(&app.database().await)
+        .await
+        .unwrap();
+}
+
+const SIGN_IN_AGAIN: &str =
+    "To add a way to sign in, sign in again: this sign-in is too old to change how the account is protected.";
+
+#[tokio::test]
+async fn adding_an_authenticator_app_or_a_passkey_needs_a_sign_in_of_the_last_fifteen_minutes() {
+    let app = spawn_app().await;
+    let user = app.create_user("ann", true, false).await;
+    let (access, refresh) = app.login(&user.username, &user.password).await;
+    sign_ins_made_earlier(&app, 901).await;
+
+    let refused = json!({"detail": SIGN_IN_AGAIN, "code": "sign_in_again"});
+    app.post_authed("/auth/users/me/mfa/totp/", &access, json!({})).await.assert(403, refused.clone());
+    app.post_authed("/auth/users/me/mfa/passkeys/", &access, json!({})).await.assert(403, refused.clone());
+    // A refresh continues the session and keeps its sign-in time.
+    let renewed = app.post("/auth/jwt/refresh/", json!({"refresh": refresh})).await.json();
+    let renewed = renewed["access"].as_str().unwrap();
+    app.post_authed("/auth/users/me/mfa/totp/", renewed, json!({})).await.assert(403, refused);
+    // What the account can still do meanwhile is unchanged.
+    app.get_authed("/auth/users/me/mfa/", renewed).await.assert(200, json!({"factors": [], "recovery_codes_left": 0}));
+
+    let (fresh, _) = app.login(&user.username, &user.password).await;
+    app.post_authed("/auth/users/me/mfa/totp/", &fresh, json!({})).await.assert_status(201);
+}
+
+#[tokio::test]
+async fn a_sign_in_just_under_the_age_still_adds_and_the_age_is_configurable() {
+    let app = spawn_app().await;
+    let user = app.create_user("ann", true, false).await;
+    let (access, _) = app.login(&user.username, &user.password).await;
+    sign_ins_made_earlier(&app, 880).await;
+    app.post_authed("/auth/users/me/mfa/totp/", &access, json!({})).await.assert_status(201);
+
+    let lenient = spawn_app_with(&[("PRIVILEGED_SESSION_MAX_AGE", "3600")]).await;
+    let user = lenient.create_user("bob", true, false).await;
+    let (access, _) = lenient.login(&user.username, &user.password).await;
+    sign_ins_made_earlier(&lenient, 3000).await;
+    lenient.post_authed("/auth/users/me/mfa/totp/", &access, json!({})).await.assert_status(201);
+    sign_ins_made_earlier(&lenient, 601).await;
+    lenient.post_authed("/auth/users/me/mfa/totp/", &access, json!({})).await.assert_status(403);
+}
+
+#[tokio::test]
+async fn a_token_without_a_session_cannot_add_a_way_in_as_it_tells_no_sign_in_time() {
+    let app = spawn_app().await;
+    let user = app.create_user("ann", true, false).await;
+    let refused = json!({"detail": SIGN_IN_AGAIN, "code": "sign_in_again"});
+    let (from_django, _) = app.tokens_issued_ago(user.id, 0);
+    app.post_authed("/auth/users/me/mfa/totp/", &from_django, json!({})).await.assert(403, refused.clone());
+
+    let key = app.post("/auth/token/login/", json!({"username": user.username, "password": user.password})).await;
+    let key = key.json()["auth_token"].as_str().unwrap().to_owned();
+    let with_key = app.client.post(app.url("/auth/users/me/mfa/totp/")).header("Authorization", format!("Token {key}"));
+    let answer = TestApp::read(with_key.json(&json!({}))).await;
+    answer.assert(403, refused);
+}

@@ -326,6 +326,20 @@ async fn the_address_comes_from_the_userinfo_endpoint_when_the_id_token_lacks_it
 }
 
 #[tokio::test]
+async fn connecting_a_provider_needs_a_recent_sign_in_but_disconnecting_does_not() {
+    let provider = provider();
+    let app = app_with(&provider, &[]).await;
+    let (_, token) = app.signed_in_user("bo").await;
+    crate::mfa::sign_ins_made_earlier(&app, 901).await;
+    let started =
+        app.post_authed("/auth/users/me/providers/acme/", &token, json!({"redirect_uri": callback("acme")})).await;
+    assert_eq!(started.status, 403, "{}", started.text);
+    assert_eq!(started.json()["code"], "sign_in_again");
+    let removed = app.request(Method::DELETE, "/auth/users/me/providers/acme/", Some(&token), None).await;
+    removed.assert(404, json!({"detail": "Not found."}));
+}
+
+#[tokio::test]
 async fn a_signed_in_person_connects_a_provider_and_disconnects_it_but_not_their_last_way_to_sign_in() {
     let provider = provider();
     let app = app_with(&provider, &[]).await;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { expect, Page, APIRequestContext } from '@playwright/test';
 import { linkIn, mailAbout } from './mailbox';
 import type { Server } from './servers';
@@ -17,8 +18,15 @@ export type Person = ReturnType<typeof newPerson>;
 
 const field = (page: Page, label: string) => page.getByLabel(label, { exact: true });
 
+/** Signs up on the sign-up page and waits to be told to look for the activation e-mail. */
 export async function signUp(page: Page, person: Person) {
-  await page.goto('/signup');
+  await fillSignUp(page, person, '/signup');
+  await expect(page.getByRole('heading', { name: 'Check your e-mail' })).toBeVisible();
+}
+
+/** Fills in and sends the sign-up form at `address`. */
+export async function fillSignUp(page: Page, person: Person, address: string) {
+  await page.goto(address);
   await field(page, 'Username').fill(person.username);
   await field(page, 'Email').fill(person.email);
   await field(page, 'First name').fill(person.firstName);
@@ -26,7 +34,6 @@ export async function signUp(page: Page, person: Person) {
   await field(page, 'Password').fill(person.password);
   await field(page, 'Confirm password').fill(person.password);
   await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page.getByRole('heading', { name: 'Check your e-mail' })).toBeVisible();
 }
 
 /** Opens the activation link of the person's first e-mail and checks it worked. */
@@ -125,4 +132,19 @@ export function countRefreshes(page: Page): () => number {
     if (request.url().endsWith('/auth/jwt/refresh/')) count += 1;
   });
   return () => count;
+}
+
+/**
+ * Makes `username`'s sessions on `server` look signed in `seconds` earlier, as if the person
+ * had stayed signed in that long: written into the server's SQLite file, with Python's sqlite3.
+ */
+export function signInsMadeEarlier(server: Server, username: string, seconds: number) {
+  const file = server.env.GATEHOUSE_DATABASE_URL.replace(/^sqlite:\/\//, '');
+  const script = [
+    'import sqlite3, sys',
+    'db = sqlite3.connect(sys.argv[1], timeout=10)',
+    'db.execute("UPDATE gatehouse_sessions SET created_at = created_at - ? WHERE user_id = (SELECT id FROM users WHERE username = ?)", (int(sys.argv[2]) * 1000000, sys.argv[3]))',
+    'db.commit()',
+  ].join('\n');
+  execFileSync('python3', ['-c', script, file, String(seconds), username], { stdio: 'pipe' });
 }

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 
 // The servers the journeys run against: one with the default token lifetimes, one whose
-// access tokens live six seconds, for the refresh journeys, and one whose frontend is
+// access tokens live six seconds, for the refresh journeys, one whose frontend is
 // http://localhost:<port>, for passkeys (browsers offer WebAuthn on a host name, never on an IP
-// address). Their data lives in target/e2e/<name>/, which scripts/e2e empties before each run.
+// address), one that sends no activation e-mail, and one signing in through a provider. Their data lives in target/e2e/<name>/, which scripts/e2e empties before each run.
 const root = path.resolve(__dirname, '../../..');
 const binary = process.env.GATEHOUSE_BIN ?? path.join(root, 'target/debug/gatehouse');
 
@@ -51,6 +51,7 @@ export const servers = {
   main: server('main', Number(process.env.E2E_PORT ?? 8311)),
   short: server('short', Number(process.env.E2E_SHORT_PORT ?? 8312), { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '6' }),
   passkeys: server('passkeys', Number(process.env.E2E_PASSKEYS_PORT ?? 8313), {}, 'localhost'),
+  open: server('open', Number(process.env.E2E_OPEN_PORT ?? 8316), { GATEHOUSE_SEND_ACTIVATION_EMAIL: 'false' }),
   providers: server('providers', providersPort, {
     GATEHOUSE_OIDC_ACME_ISSUER: identityProvider.issuer,
     GATEHOUSE_OIDC_ACME_CLIENT_ID: identityProvider.env.OIDC_CLIENT_ID,
