@@ -17,9 +17,9 @@
 //!   handed to a request;
 //! - a connection goes back to sqlx after [`KEEP_AT_MOST`] of being passed from statement to
 //!   statement, so sqlx's lifetime limits and idle reaping still apply;
-//! - and whenever a transaction or a migration waits for sqlx's pool, connections are given
-//!   back to it instead of being handed on or kept, so neither starves it, and sqlx serves
-//!   its waiters in its order.
+//! - and whenever a transaction or a migration waits for sqlx's pool (or a statement waits for
+//!   it to open a connection), connections are given back to it instead of being handed on or
+//!   kept, so none of them starves, and sqlx serves its waiters in its order.
 //!
 //! A statement that finds no connection kept waits both for one handed on and for sqlx's
 //! pool (which opens a connection while it has fewer than its maximum), and takes whichever
@@ -377,6 +377,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (connections, returned) = counting_returns(dir.path(), 2).await;
         sqlx::query("CREATE TABLE notes (note TEXT)").execute(&connections).await.unwrap();
+        // Both connections open before the load: while a statement waits for sqlx to open one,
+        // those that complete go back to sqlx for it (`keep`), however long the opening takes.
+        let (first, second) = (connections.take().await.unwrap(), connections.take().await.unwrap());
+        connections.keep(first);
+        connections.keep(second);
+        assert_eq!(returned.load(Ordering::SeqCst), 0);
         let statements = fifty_at_once(&connections, |connections, n| async move {
             sqlx::query("INSERT INTO notes VALUES ($1)").bind(n.to_string()).execute(&connections).await
         });
