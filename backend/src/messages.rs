@@ -64,6 +64,8 @@ pub const NO_ACTIVE_ACCOUNT_FOR_TOKEN: &str = "No active account found for the g
 pub const MFA_NOT_ENROLLING: &str = "No authenticator app is being added with this id.";
 pub const MFA_CODE_INVALID: &str = "The code is not valid.";
 pub const MFA_RECOVERY_CODE_INVALID: &str = "The recovery code is not valid or was already used.";
+pub const MFA_LOCKED: &str =
+    "Too many wrong codes were entered for this account. Reset your password to sign in with a code again.";
 pub const MFA_TOKEN_INVALID: &str = "This sign-in has expired or was already completed. Sign in again.";
 pub const MFA_ONE_PROOF: &str = "Send one of a code, a recovery code or a passkey.";
 pub const MFA_NO_FACTOR: &str = "Recovery codes come with a second factor: add one first.";

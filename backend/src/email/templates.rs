@@ -29,10 +29,12 @@ pub enum EmailKind {
     SecondFactorAdded,
     SecondFactorRemoved,
     RecoveryCodesReplaced,
+    /// Wrong codes in a row after a correct password (`flows::mfa::NOTICE_AFTER`).
+    SecondStepsFailed,
 }
 
 impl EmailKind {
-    const ALL: [EmailKind; 10] = [
+    const ALL: [EmailKind; 11] = [
         Self::Activation,
         Self::Confirmation,
         Self::PasswordReset,
@@ -43,6 +45,7 @@ impl EmailKind {
         Self::SecondFactorAdded,
         Self::SecondFactorRemoved,
         Self::RecoveryCodesReplaced,
+        Self::SecondStepsFailed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -57,6 +60,7 @@ impl EmailKind {
             Self::SecondFactorAdded => "second_factor_added",
             Self::SecondFactorRemoved => "second_factor_removed",
             Self::RecoveryCodesReplaced => "recovery_codes_replaced",
+            Self::SecondStepsFailed => "second_steps_failed",
         }
     }
 
@@ -80,6 +84,7 @@ impl EmailKind {
             Self::SecondFactorAdded => files!("second_factor_added"),
             Self::SecondFactorRemoved => files!("second_factor_removed"),
             Self::RecoveryCodesReplaced => files!("recovery_codes_replaced"),
+            Self::SecondStepsFailed => files!("second_steps_failed"),
         }
     }
 }

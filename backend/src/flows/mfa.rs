@@ -340,6 +340,28 @@ impl Proof {
     }
 }
 
+/// Wrong second steps in a row after which the account's owner is told by e-mail: whoever
+/// entered them knows the password.
+pub const NOTICE_AFTER: i64 = 5;
+/// Wrong second steps in a row after which codes and recovery codes are refused until the
+/// password is reset (NIST SP 800-63B asks for at most 100): with the per-username limit of
+/// failed sign-ins (10 a minute), a guesser gets 20 tries at a six-digit code in all, not
+/// 14,400 a day. A passkey, which cannot be guessed, still finishes the sign-in.
+pub const LOCKED_AFTER: i64 = 20;
+
+/// The wrong second steps of `user_id` since their last sign-in, password change or reset, or
+/// clearing of their factors by staff.
+async fn second_steps_failed(state: &AppState, user_id: i64) -> Result<i64, ApiError> {
+    let failed = (Kind::SignInFailed.name(), crate::flows::sign_in::FAILED_SECOND_FACTOR);
+    let ends_the_streak = [
+        Kind::SignedIn.name(),
+        Kind::PasswordChanged.name(),
+        Kind::PasswordReset.name(),
+        Kind::SecondFactorsCleared.name(),
+    ];
+    Ok(state.store.count_since_latest(user_id, failed, ends_the_streak).await?)
+}
+
 /// `jwt/mfa/`: the sign-in `mfa_token` waits for, finished with a code of one of the account's
 /// authenticator apps, one of its unused recovery codes, or one of its passkeys.
 pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Client) -> Result<SignedIn, ApiError> {
@@ -350,6 +372,10 @@ pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Cl
     let Some(user) = state.store.find_user(user_id).await?.filter(|user| user.is_active) else {
         return Err(refused());
     };
+    let failed_before = second_steps_failed(state, user.id).await?;
+    if failed_before >= LOCKED_AFTER && !matches!(proof, Proof::Passkey(_)) {
+        return Err(ApiError::non_field(messages::MFA_LOCKED));
+    }
     let attempt = state.throttle.attempt(Scope::LoginUsername, &user.username).await?;
     let checked = async {
         Ok(match &proof {
@@ -381,7 +407,11 @@ pub async fn finish(state: &AppState, mfa_token: &str, proof: Proof, client: &Cl
         Err(error) => {
             if !matches!(error, ApiError::Unexpected(_)) {
                 let event = Event::of(Kind::SignInFailed, &user).detail(crate::flows::sign_in::FAILED_SECOND_FACTOR);
-                state.store.record_events(&[event]).await?;
+                if failed_before + 1 == NOTICE_AFTER {
+                    notify(state, EmailKind::SecondStepsFailed, &user, event).await?;
+                } else {
+                    state.store.record_events(&[event]).await?;
+                }
             }
             return Err(error);
         }

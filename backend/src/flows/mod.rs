@@ -137,7 +137,8 @@ pub(crate) fn confirmation(state: &AppState, kind: EmailKind, user: &User) -> Ve
         | EmailKind::EmailChanged
         | EmailKind::SecondFactorAdded
         | EmailKind::SecondFactorRemoved
-        | EmailKind::RecoveryCodesReplaced => true,
+        | EmailKind::RecoveryCodesReplaced
+        | EmailKind::SecondStepsFailed => true,
     };
     if !enabled {
         return Vec::new();

@@ -44,6 +44,13 @@ const ANY_SINCE: Read = Read::new(
      AND (kind IN ($3, $4, $5) OR (kind = $6 AND detail = $7) OR (kind = $8 AND detail = $9) \
      OR (kind = $10 AND detail = $11))",
 );
+/// How many of user `$1`'s events of kind `$2` with detail `$3` came after their latest of the
+/// kinds `$4`-`$7`.
+const SINCE_LATEST: Read = Read::new(
+    "SELECT COUNT(*) AS n FROM gatehouse_audit_events WHERE user_id = $1 AND kind = $2 AND detail = $3 \
+     AND id > (SELECT COALESCE(MAX(id), 0) FROM gatehouse_audit_events WHERE user_id = $1 \
+     AND kind IN ($4, $5, $6, $7))",
+);
 
 /// Events to look for: any of `kinds` (an empty name matches none), or any of the pairs of
 /// kind and detail.
@@ -189,6 +196,30 @@ impl Store {
             .context("Failed to count the audit trail")?;
         let rows = rows.iter().map(row_of).collect::<Result<_, _>>().context("Failed to read an audit row")?;
         Ok((rows, count.try_get("n").context("Failed to read the trail's count")?))
+    }
+
+    /// How many of `user_id`'s events of `kind` with `detail` came after their latest event of
+    /// any of `after` (all of them when there is none).
+    pub async fn count_since_latest(
+        &self,
+        user_id: i64,
+        (kind, detail): (&str, &str),
+        after: [&str; 4],
+    ) -> anyhow::Result<i64> {
+        let [a, b, c, d] = after;
+        let row = SINCE_LATEST
+            .query()
+            .bind(user_id)
+            .bind(kind)
+            .bind(detail)
+            .bind(a)
+            .bind(b)
+            .bind(c)
+            .bind(d)
+            .fetch_one(&self.pool)
+            .await
+            .context("Failed to count audit events")?;
+        row.try_get("n").context("Failed to read a count of audit events")
     }
 
     /// Whether `user_id` has any of the events `sought` after `since` (Unix microseconds).

@@ -470,3 +470,66 @@ async fn a_token_without_a_session_cannot_add_a_way_in_as_it_tells_no_sign_in_ti
     let answer = TestApp::read(with_key.json(&json!({}))).await;
     answer.assert(403, refused);
 }
+
+const LOCKED: &str =
+    "Too many wrong codes were entered for this account. Reset your password to sign in with a code again.";
+
+/// `n` wrong codes sent with the second step's `token`, each refused as wrong.
+async fn wrong_codes(app: &TestApp, token: &str, n: usize) {
+    for _ in 0..n {
+        second_step(app, json!({"mfa_token": token, "code": "000000"}))
+            .await
+            .assert(400, json!({"code": ["The code is not valid."]}));
+    }
+}
+
+fn warnings_to(emails: &[crate::helpers::Email], user: &TestUser) -> usize {
+    emails
+        .iter()
+        .filter(|email| email.to == user.email && email.subject.starts_with("Wrong codes were entered"))
+        .count()
+}
+
+#[tokio::test]
+async fn five_wrong_codes_in_a_row_after_the_password_tell_the_owner_once() {
+    let app = spawn_app().await;
+    let user = app.create_user("ann", true, false).await;
+    with_authenticator(&app, &user).await;
+    let token = first_step(&app, &user).await;
+    wrong_codes(&app, &token, 4).await;
+    assert_eq!(warnings_to(&app.emails().await, &user), 0, "four are not yet a pattern");
+    wrong_codes(&app, &token, 2).await;
+    let emails = app.emails().await;
+    assert_eq!(warnings_to(&emails, &user), 1, "one message for the fifth, none for the sixth");
+    let warning = emails.iter().find(|email| email.subject.starts_with("Wrong codes")).unwrap();
+    assert_eq!(warning.subject, "Wrong codes were entered for your account on Gatehouse");
+    assert!(warning.text.contains("your password is known to someone else: reset it now"), "{}", warning.text);
+}
+
+#[tokio::test]
+async fn twenty_wrong_codes_in_a_row_close_codes_until_the_password_is_reset_but_not_a_success_between() {
+    let app = spawn_app_with(&[("THROTTLE", "false")]).await;
+    let user = app.create_user("ann", true, false).await;
+    let (key, recovery_codes) = with_authenticator(&app, &user).await;
+    let token = first_step(&app, &user).await;
+    wrong_codes(&app, &token, 19).await;
+    // A success ends the streak.
+    second_step(&app, json!({"mfa_token": token, "recovery_code": recovery_codes[1]})).await.assert_status(200);
+    let token = first_step(&app, &user).await;
+    wrong_codes(&app, &token, 20).await;
+
+    let locked = json!({"non_field_errors": [LOCKED]});
+    let right = json!({"mfa_token": token, "code": key.code_at(now() as u64 + 30)});
+    second_step(&app, right).await.assert(400, locked.clone());
+    second_step(&app, json!({"mfa_token": token, "recovery_code": recovery_codes[0]})).await.assert(400, locked);
+
+    app.post("/auth/users/reset_password/", json!({"email": user.email})).await.assert_status(204);
+    let (uid, reset) = app.last_email_to(&user.email).await.uid_and_token();
+    let new_password = "Another-Quiet-Lantern-17";
+    app.post("/auth/users/reset_password_confirm/", json!({"uid": uid, "token": reset, "new_password": new_password}))
+        .await
+        .assert_status(204);
+    let user = TestUser { password: new_password.to_owned(), ..user };
+    let token = first_step(&app, &user).await;
+    second_step(&app, json!({"mfa_token": token, "recovery_code": recovery_codes[0]})).await.assert_status(200);
+}
