@@ -192,17 +192,18 @@ fn address(identity: &Identity) -> String {
 }
 
 /// The account of a person the provider names for the first time: the one account holding the
-/// address the provider verified, or a new one. A new account gets the address only when the
-/// provider verified it: one it did not could be anyone's, and a later sign-in of the address's
-/// owner, verified, would otherwise be linked into the account of whoever claimed it first.
+/// address the provider verified, or a new one. An address the provider did not verify could be
+/// anyone's: it is not looked up (whether an account holds it would be told to whoever claimed
+/// it), and a new account does not get it (a later verified sign-in of the address's owner would
+/// otherwise be linked into the account of whoever claimed it first).
 async fn account_for(state: &AppState, provider: &Provider, identity: &Identity) -> Result<User, ApiError> {
     let email = address(identity);
     let now = clock::now_seconds();
-    if !email.is_empty() {
+    if identity.email_verified && !email.is_empty() {
         let holders = state.store.find_users_by_email(&email).await?;
         match holders.as_slice() {
             [] => {}
-            [holder] if identity.email_verified && holder.is_active => {
+            [holder] if holder.is_active => {
                 if !state.store.link_identity(&provider.name, &identity.subject, holder.id, &email, now).await? {
                     return Err(ApiError::non_field(messages::provider_linked_elsewhere(&provider.title)));
                 }
