@@ -158,6 +158,7 @@ const OPERATIONS: &[Operation] = &[
         by_provider: true,
         query: &["redirect_uri"],
         text_refusal: true,
+        throttled: true,
         ..op(
             "/auth/o/{provider}/",
             "get",

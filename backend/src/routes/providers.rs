@@ -49,6 +49,9 @@ pub async fn social(
             Method::GET | Method::HEAD => {
                 let redirect_uri = query_value(&request, "redirect_uri").unwrap_or_default();
                 providers::check_redirect(&state, name, &redirect_uri, None)?;
+                // Each begun sign-in is a row until it is finished or expires: a sign-in
+                // attempt, counted with the address's others.
+                throttle_address(&request, &state, Scope::LoginAddress).await?;
                 let in_browser = token_cookie::is_requested(&request);
                 Ok(begun(&state, providers::begin(&state, name, &redirect_uri, None, in_browser).await?))
             }

@@ -68,6 +68,19 @@ async fn the_configured_providers_are_listed_for_the_app() {
 }
 
 #[tokio::test]
+async fn beginning_a_provider_sign_in_counts_against_the_address_s_sign_in_limit() {
+    let provider = provider();
+    let app = app_with(&provider, &[("THROTTLE", "true"), ("THROTTLE_LOGIN_PER_ADDRESS", "2/minute")]).await;
+    authorization_url(&app, "acme").await;
+    authorization_url(&app, "other").await;
+    let path = format!("/auth/o/acme/?redirect_uri={}", urlencode(&callback("acme")));
+    let throttled = app.request(Method::GET, &path, None, None).await;
+    throttled.assert_status(429);
+    assert!(throttled.json()["detail"].as_str().unwrap().starts_with("Request was throttled."), "{}", throttled.text);
+    app.post("/auth/jwt/create/", json!({"username": "x", "password": "y"})).await.assert_status(429);
+}
+
+#[tokio::test]
 async fn a_redirect_uri_off_the_list_is_refused_before_the_provider_is_looked_up() {
     let provider = provider();
     let app = app_with(&provider, &[]).await;
