@@ -3,6 +3,7 @@ import { servers } from './support/servers';
 import { activeAccount, signIn, signOut } from './support/app';
 import { wcagViolations } from './support/axe';
 import { totp } from './support/totp';
+import { mailAbout } from './support/mailbox';
 
 // Passkeys with Chromium's virtual authenticator (the DevTools protocol's WebAuthn domain): a
 // platform authenticator that keeps discoverable credentials and verifies its user, as a
@@ -78,6 +79,8 @@ test('a passkey added on the Security page signs in alone and as the second step
   });
   expect(credentials).toHaveLength(1);
   expect(credentials[0].isResidentCredential, 'a discoverable passkey').toBe(true);
+  const notice = await mailAbout(server.outbox, person.email, 'A second factor was added');
+  expect(notice.text).toContain('A second factor (an authenticator app or a passkey) was added to your account');
 
   // Renamed with the keyboard.
   await page.getByRole('button', { name: 'Rename Test key' }).click();
