@@ -63,6 +63,11 @@ impl ApiError {
         matches!(self, ApiError::SessionExpired | ApiError::SignedOut)
     }
 
+    /// Whether the server wants a more recent sign-in before the change (`sign_in_again`).
+    pub fn asks_to_sign_in_again(&self) -> bool {
+        self.code() == Some("sign_in_again")
+    }
+
     /// The `code` of a refused request, such as `token_not_valid` or `stale_token`.
     pub fn code(&self) -> Option<&str> {
         match self {

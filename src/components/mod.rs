@@ -8,4 +8,4 @@ mod sign_in_again;
 pub use form::{focus_by_id, Alert, Field, FormState, Notices, Submit};
 pub use nav::Nav;
 pub use require_auth::RequireAuth;
-pub use sign_in_again::{asks_to_sign_in_again, SignInAgain};
+pub use sign_in_again::SignInAgain;

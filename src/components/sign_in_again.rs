@@ -5,14 +5,8 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
 use crate::auth::{use_api, use_auth};
 use crate::notice::Notice;
-
-/// Whether `error` asks for a recent sign-in.
-pub fn asks_to_sign_in_again(error: &ApiError) -> bool {
-    error.code() == Some("sign_in_again")
-}
 
 #[component]
 pub fn SignInAgain(shown: RwSignal<bool>) -> impl IntoView {

@@ -11,7 +11,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api::{ConnectedAccount, Provider, ProviderOutcome};
 use crate::auth::use_api;
-use crate::components::{asks_to_sign_in_again, focus_by_id, Alert, Notices, SignInAgain};
+use crate::components::{focus_by_id, Alert, Notices, SignInAgain};
 use crate::routes::{self, Page};
 use crate::task::{load, spawn};
 
@@ -191,7 +191,7 @@ pub fn ConnectedAccounts() -> impl IntoView {
             match api.get().connect_provider(&provider.name, &callback_url(&provider.name)).await {
                 Ok(url) => session::leave_for(&url),
                 Err(error) => {
-                    again.set(asks_to_sign_in_again(&error));
+                    again.set(error.asks_to_sign_in_again());
                     failed.set(error.general(&[]));
                     busy.set(false);
                 }

@@ -10,9 +10,7 @@ use leptos_router::components::A;
 
 use crate::api::{ApiError, Confirmation, Factor, Factors, PasskeyAnswer, TotpEnrolment};
 use crate::auth::use_api;
-use crate::components::{
-    asks_to_sign_in_again, focus_by_id as focus, Alert, Field, FormState, Notices, SignInAgain, Submit,
-};
+use crate::components::{focus_by_id as focus, Alert, Field, FormState, Notices, SignInAgain, Submit};
 use crate::passkey::{self, PasskeyError};
 use crate::routes::Page;
 use crate::task::{self, Sending};
@@ -235,7 +233,7 @@ fn AddAuthenticator(done: impl Fn(String, Option<Vec<String>>) + Copy + Send + S
                     focus("field-totp-code");
                 }
                 Err(error) => {
-                    again.set(asks_to_sign_in_again(&error));
+                    again.set(error.asks_to_sign_in_again());
                     announce(failed, &error);
                 }
             }
@@ -322,7 +320,7 @@ fn AddPasskey(done: impl Fn(String, Option<Vec<String>>) + Copy + Send + Sync + 
             let options = match client.start_passkey().await {
                 Ok(options) => options,
                 Err(error) => {
-                    again.set(asks_to_sign_in_again(&error));
+                    again.set(error.asks_to_sign_in_again());
                     return form.fail(error);
                 }
             };

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 // The servers the journeys run against: one with the default token lifetimes, one whose
 // access tokens live six seconds, for the refresh journeys, one whose frontend is
 // http://localhost:<port>, for passkeys (browsers offer WebAuthn on a host name, never on an IP
-// address), one that sends no activation e-mail, and one signing in through a provider. Their data lives in target/e2e/<name>/, which scripts/e2e empties before each run.
+// address), one that sends no activation e-mail, and one signing in through a provider. Their
+// data lives in target/e2e/<name>/, which scripts/e2e empties before each run.
 const root = path.resolve(__dirname, '../../..');
 const binary = process.env.GATEHOUSE_BIN ?? path.join(root, 'target/debug/gatehouse');
 
