@@ -113,8 +113,10 @@ impl Store {
     pub async fn find_user(&self, id: i64) -> anyhow::Result<Option<User>> {
         if let Some(direct) = self.direct() {
             use rusqlite::OptionalExtension;
-            return direct
-                .read(self.sql.users.find_by_id, |statement| statement.query_row([id], |row| user_of(row)).optional());
+            // Remembered until the next commit: the account behind every bearer token.
+            return direct.read_remembered(self.sql.users.find_by_id, id, |statement| {
+                statement.query_row([id], |row| user_of(row)).optional()
+            });
         }
         if self.backend == super::Backend::Postgres {
             return self.find_user_together(id).await;

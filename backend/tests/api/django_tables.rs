@@ -260,6 +260,37 @@ async fn drf_tokens_and_the_sign_in_time_are_shared() {
 }
 
 #[tokio::test]
+async fn what_django_changes_in_an_account_is_what_gatehouse_answers_next() {
+    let pair = side_by_side().await;
+    let django = pair.django.url.clone();
+    django_account(&pair, "alice").await;
+    let here = access_on_gatehouse(&pair, "alice").await;
+    let there =
+        sign_in(&django, &pair.client, "alice", GOOD_PASSWORD).await.json()["access"].as_str().unwrap().to_owned();
+    // Read on every worker thread, more than once: a thread may answer again from memory.
+    for _ in 0..6 {
+        let me = pair.gatehouse.get_authed("/auth/users/me/", &here).await;
+        me.assert_status(200);
+        assert_eq!(me.json()["first_name"], "");
+    }
+
+    let renamed = pair.client.patch(format!("{django}/auth/users/me/")).bearer_auth(&there);
+    TestApp::read(renamed.json(&json!({"first_name": "Alys"}))).await.assert_status(200);
+    for _ in 0..6 {
+        let me = pair.gatehouse.get_authed("/auth/users/me/", &here).await;
+        me.assert_status(200);
+        assert_eq!(me.json()["first_name"], "Alys", "Django's change, seen at once");
+    }
+
+    let closed = pair.client.delete(format!("{django}/auth/users/me/")).bearer_auth(&there);
+    TestApp::read(closed.json(&json!({"current_password": GOOD_PASSWORD}))).await.assert_status(204);
+    pair.gatehouse
+        .get_authed("/auth/users/me/", &here)
+        .await
+        .assert(401, json!({"detail": "User not found", "code": "user_not_found"}));
+}
+
+#[tokio::test]
 async fn closing_an_account_here_removes_what_django_would_remove() {
     let pair = side_by_side().await;
     django_account(&pair, "alice").await;

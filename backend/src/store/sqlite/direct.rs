@@ -18,18 +18,25 @@
 //! may wait. The writing connection never checkpoints the WAL (a checkpoint copies pages and
 //! syncs files, and would stall the worker thread):
 //! [`Store::checkpoint`](crate::store::Store::checkpoint) does that in the background.
+//!
+//! A read can also be remembered ([`Direct::read_remembered`]): each thread keeps its answers
+//! until the next commit to the file, by any connection of any process, which the log's index
+//! shows without a read transaction (`wal_index.rs`). The account behind every bearer token is
+//! read this way: between two commits, a thread answers each account's next request from memory.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::Context;
 use rusqlite::{CachedStatement, Connection, OpenFlags};
 use tokio::sync::oneshot;
 
+use super::wal_index::{Mark, WalIndex};
 use crate::store::statement::{Read, Write, WriteTurn};
 
 /// Direct reads and writes of one SQLite file.
@@ -48,6 +55,8 @@ pub struct Direct {
     pending: Arc<Mutex<Pending>>,
     /// Told when a leader leaves (its request dropped) before taking the writes.
     vacated: Arc<tokio::sync::Notify>,
+    /// The log's index, mapped at the first remembered read; `None` when it cannot be.
+    index: Arc<OnceLock<Option<WalIndex>>>,
 }
 
 /// The writes waiting to be made, and whether a caller is on its way to make them.
@@ -104,6 +113,18 @@ enum Access {
 thread_local! {
     /// A thread's reading connections to database files, by file number, opened on first use.
     static READERS: RefCell<HashMap<u64, Connection>> = RefCell::new(HashMap::new());
+    /// A thread's remembered answers, by file number.
+    static REMEMBERED: RefCell<HashMap<u64, Remembered>> = RefCell::new(HashMap::new());
+}
+
+/// At most this many answers are remembered per thread and file (a few hundred bytes each);
+/// past it they are all forgotten, and the next reads remember again.
+const REMEMBERED_ANSWERS: usize = 4096;
+
+/// The answers a thread has read since the file's log index showed `mark`, by statement and key.
+struct Remembered {
+    mark: Mark,
+    answers: HashMap<(usize, i64), Box<dyn Any>>,
 }
 
 /// The next file number.
@@ -124,6 +145,7 @@ impl Direct {
             writer: Arc::default(),
             pending: Arc::default(),
             vacated: Arc::default(),
+            index: Arc::default(),
         }
     }
 
@@ -144,6 +166,51 @@ impl Direct {
             Ok::<_, anyhow::Error>(done)
         });
         done.context("Failed to read the database")
+    }
+
+    /// As [`Direct::read`], for a statement whose answer depends only on `key`: a thread
+    /// answers it again from memory until anything is committed to the file, by any connection
+    /// of any process. The index is looked at before the read, so an answer is never kept past
+    /// a commit that completed while it was read.
+    pub fn read_remembered<T: Clone + 'static>(
+        &self,
+        statement: Read,
+        key: i64,
+        read: impl FnOnce(&mut rusqlite::CachedStatement<'_>) -> rusqlite::Result<T>,
+    ) -> anyhow::Result<T> {
+        let Some(mark) = self.index().and_then(WalIndex::look) else {
+            return self.read(statement, read);
+        };
+        // A statement is known by where its text is: each is one constant.
+        let slot = (statement.sql().as_ptr() as usize, key);
+        let known = REMEMBERED.with(|remembered| {
+            let mut remembered = remembered.borrow_mut();
+            let file = remembered.entry(self.file).or_insert_with(|| Remembered { mark, answers: HashMap::new() });
+            if file.mark != mark {
+                file.answers.clear();
+                file.mark = mark;
+            }
+            file.answers.get(&slot).and_then(|answer| answer.downcast_ref::<T>()).cloned()
+        });
+        if let Some(known) = known {
+            return Ok(known);
+        }
+        let answer = self.read(statement, read)?;
+        REMEMBERED.with(|remembered| {
+            if let Some(file) = remembered.borrow_mut().get_mut(&self.file) {
+                if file.mark == mark {
+                    if file.answers.len() >= REMEMBERED_ANSWERS {
+                        file.answers.clear();
+                    }
+                    file.answers.insert(slot, Box::new(answer.clone()));
+                }
+            }
+        });
+        Ok(answer)
+    }
+
+    fn index(&self) -> Option<&WalIndex> {
+        self.index.get_or_init(|| WalIndex::open(&self.path)).as_ref()
     }
 
     /// Makes `write` with `statement` on the writing connection, in this process's turn (`queue`),
@@ -389,6 +456,58 @@ mod tests {
         assert_eq!(count(&direct), 0);
         writer.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(count(&direct), 1);
+    }
+
+    /// `t`'s count through [`Direct::read_remembered`], and whether the database was read.
+    fn remembered_count(direct: &Direct) -> (i64, bool) {
+        let mut read = false;
+        let count = direct
+            .read_remembered(COUNT, 0, |statement| {
+                read = true;
+                statement.query_row([], |row| row.get(0))
+            })
+            .unwrap();
+        (count, read)
+    }
+
+    #[test]
+    fn a_remembered_read_is_answered_from_memory_until_any_connection_commits() {
+        let (_dir, other, direct) = database();
+        assert_eq!(remembered_count(&direct), (0, true));
+        assert_eq!(remembered_count(&direct), (0, false), "nothing committed since");
+
+        other.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        assert_eq!(remembered_count(&direct), (1, true));
+        assert_eq!(remembered_count(&direct), (1, false));
+
+        other.execute_batch("CREATE TABLE u (w INTEGER); INSERT INTO u VALUES (2);").unwrap();
+        assert_eq!(remembered_count(&direct), (1, true), "a commit to any table is read again");
+    }
+
+    #[test]
+    fn each_thread_remembers_its_own_reads_and_sees_the_others_commits() {
+        let (_dir, _other, direct) = database();
+        assert_eq!(remembered_count(&direct), (0, true));
+        let beside = direct.clone();
+        std::thread::spawn(move || {
+            assert_eq!(remembered_count(&beside), (0, true), "another thread reads for itself");
+            let queue = tokio::sync::Mutex::new(());
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(beside.write_together(&queue, INSERT, insert(5))).unwrap();
+        })
+        .join()
+        .unwrap();
+        assert_eq!(remembered_count(&direct), (1, true), "the write on the other thread was seen");
+    }
+
+    #[test]
+    fn a_file_not_in_wal_mode_is_read_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        Connection::open(&path).unwrap().execute_batch("CREATE TABLE t (v INTEGER);").unwrap();
+        let direct = Direct::new(path);
+        assert_eq!(remembered_count(&direct), (0, true));
+        assert_eq!(remembered_count(&direct), (0, true));
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@
 //! no commit does (a checkpoint inside a commit would stall the request that made it).
 
 pub mod direct;
+mod wal_index;
 
 use std::sync::Arc;
 use std::time::Duration;
