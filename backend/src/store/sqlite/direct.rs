@@ -124,7 +124,7 @@ const REMEMBERED_ANSWERS: usize = 4096;
 /// The answers a thread has read since the file's log index showed `mark`, by statement and key.
 struct Remembered {
     mark: Mark,
-    answers: HashMap<(usize, i64), Box<dyn Any>>,
+    answers: HashMap<(usize, usize, i64), Box<dyn Any>>,
 }
 
 /// The next file number.
@@ -181,8 +181,10 @@ impl Direct {
         let Some(mark) = self.index().and_then(WalIndex::look) else {
             return self.read(statement, read);
         };
-        // A statement is known by where its text is: each is one constant.
-        let slot = (statement.sql().as_ptr() as usize, key);
+        // A statement is known by where its text is and how long (each is one constant, or
+        // built once at start for a Django project's own table names): no hashing of the text.
+        let sql = statement.sql();
+        let slot = (sql.as_ptr() as usize, sql.len(), key);
         let known = REMEMBERED.with(|remembered| {
             let mut remembered = remembered.borrow_mut();
             let file = remembered.entry(self.file).or_insert_with(|| Remembered { mark, answers: HashMap::new() });
@@ -482,6 +484,18 @@ mod tests {
 
         other.execute_batch("CREATE TABLE u (w INTEGER); INSERT INTO u VALUES (2);").unwrap();
         assert_eq!(remembered_count(&direct), (1, true), "a commit to any table is read again");
+    }
+
+    #[test]
+    fn statements_remembered_with_the_same_key_keep_their_own_answers() {
+        let (_dir, _other, direct) = database();
+        const SEVEN: Read = Read::new("SELECT 7");
+        let seven =
+            || direct.read_remembered(SEVEN, 0, |statement| statement.query_row([], |row| row.get::<_, i64>(0)));
+        assert_eq!(remembered_count(&direct), (0, true));
+        assert_eq!(seven().unwrap(), 7);
+        assert_eq!(remembered_count(&direct), (0, false));
+        assert_eq!(seven().unwrap(), 7);
     }
 
     #[test]
