@@ -31,7 +31,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::Executor;
+use sqlx::{Connection, Executor};
 
 use statement::WriteTurn;
 
@@ -196,14 +196,26 @@ impl Store {
         }
     }
 
-    /// Applies the migrations of this backend.
+    /// Applies the migrations of this backend. Processes starting together on one database
+    /// (a server and a `gatehouse` command, or several instances) take turns: PostgreSQL's by
+    /// the advisory lock sqlx takes, SQLite's by taking the file's write lock before reading
+    /// which migrations are applied, and keeping it until all are (each migration then runs in
+    /// a savepoint). Without it, both would find the first migration missing, and the second
+    /// to apply it would fail on the tables the first had made.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let migrator = match self.backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
         let mut connection = self.pool.acquire().await.context("Failed to open a connection to migrate")?;
-        migrator.run(&mut *connection).await.context("Failed to apply the database migrations")
+        let applied = match self.backend {
+            Backend::Sqlite => {
+                let mut turn = connection.begin_with("BEGIN IMMEDIATE").await?;
+                let applied = SQLITE_MIGRATIONS.run(&mut *turn).await;
+                if applied.is_ok() {
+                    turn.commit().await?;
+                }
+                applied
+            }
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut *connection).await,
+        };
+        applied.context("Failed to apply the database migrations")
     }
 
     pub fn backend(&self) -> Backend {
@@ -253,6 +265,22 @@ mod tests {
         assert_eq!(redact("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
         assert_eq!(redact("postgres://app@db/x"), "postgres://app@db/x");
         assert_eq!(redact("sqlite://data/gatehouse.db"), "sqlite://data/gatehouse.db");
+    }
+
+    #[tokio::test]
+    async fn processes_starting_together_on_a_new_sqlite_file_both_find_it_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("gatehouse.db").display());
+        // Each store has connections of its own, as another process would.
+        let stores = futures_util::future::try_join_all((0..3).map(|_| Store::connect(&url, 2))).await.unwrap();
+        let migrated = futures_util::future::join_all(stores.iter().map(Store::migrate)).await;
+        for outcome in migrated {
+            outcome.expect("every store starts");
+        }
+        let applied: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&stores[0].pool).await.unwrap();
+        assert_eq!(applied, SQLITE_MIGRATIONS.migrations.len() as i64);
+        assert!(!stores[2].is_blacklisted("nothing").await.unwrap());
     }
 
     #[tokio::test]
