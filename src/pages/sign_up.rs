@@ -67,7 +67,7 @@ pub fn SignUpPage() -> impl IntoView {
     view! {
         <section class="card">
             <h1>"Create your account"</h1>
-            <p class="lead">"We will send a link to your e-mail address to activate it."</p>
+            <p class="lead">"If this site asks you to confirm your e-mail address, we will send you a link to activate your account."</p>
             <form on:submit=on_submit novalidate>
                 <Alert messages=form.general()/>
                 <Field label="Username" name="username" value=username errors=form.field("username") autocomplete="username" required=true/>
