@@ -80,3 +80,14 @@ measure_bare() {
   read -r bare_rps _ _ _ < <(summary bare)
   read -r bare_post_rps _ _ _ < <(summary bare_post)
 }
+# measure_bare_again NAME: the bare handler's GET again (→ $work/NAME.txt), just before the
+# runs judged against it: over a run of several minutes the machine's speed drifts, and the
+# ceiling measured next to a run is the one it shares its conditions with.
+measure_bare_again() {
+  echo "==> the bare handler again, beside the runs that follow"
+  local port; port=$(free_port)
+  target/release/examples/bare "127.0.0.1:$port" & local bare=$!
+  wait_for "http://127.0.0.1:$port/"
+  wrk_run "$1" "http://127.0.0.1:$port/" "$work/get.lua"
+  kill $bare; wait $bare 2>/dev/null || true
+}
