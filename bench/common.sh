@@ -68,15 +68,13 @@ ceiling_rows() {
 # The ceiling: a bare actix-web handler, measured first in the same run → $bare_rps.
 measure_bare() {
   echo "==> ceiling: bare actix-web handler"
-  local port; port=$(free_port)
-  target/release/examples/bare "127.0.0.1:$port" & local bare=$!
-  wait_for "http://127.0.0.1:$port/"
+  start_bare
   printf 'wrk.method = "GET"\n' > "$work/get.lua"
-  wrk_run bare "http://127.0.0.1:$port/" "$work/get.lua"
+  wrk_run bare "$bare_url" "$work/get.lua"
   # The same handler after reading a POST of `jwt/verify/`'s size (an access token is 286
   # characters for a one-digit user id): the ceiling for a request of that shape.
-  ACCESS=$(printf 'x%.0s' $(seq 286)) wrk_run bare_post "http://127.0.0.1:$port/" bench/verify.lua
-  kill $bare; wait $bare 2>/dev/null || true
+  ACCESS=$(printf 'x%.0s' $(seq 286)) wrk_run bare_post "$bare_url" bench/verify.lua
+  stop_bare
   read -r bare_rps _ _ _ < <(summary bare)
   read -r bare_post_rps _ _ _ < <(summary bare_post)
 }
@@ -85,9 +83,15 @@ measure_bare() {
 # ceiling measured next to a run is the one it shares its conditions with.
 measure_bare_again() {
   echo "==> the bare handler again, beside the runs that follow"
-  local port; port=$(free_port)
-  target/release/examples/bare "127.0.0.1:$port" & local bare=$!
-  wait_for "http://127.0.0.1:$port/"
-  wrk_run "$1" "http://127.0.0.1:$port/" "$work/get.lua"
-  kill $bare; wait $bare 2>/dev/null || true
+  start_bare
+  wrk_run "$1" "$bare_url" "$work/get.lua"
+  stop_bare
 }
+# The bare handler on a free port (→ $bare_url), until stop_bare.
+start_bare() {
+  local port; port=$(free_port)
+  target/release/examples/bare "127.0.0.1:$port" & bare_pid=$!
+  bare_url="http://127.0.0.1:$port/"
+  wait_for "$bare_url"
+}
+stop_bare() { kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true; }
