@@ -13,6 +13,7 @@ pub mod drf_tokens;
 pub mod layout;
 pub mod links;
 pub mod mfa;
+pub mod migrations;
 pub mod outbox;
 pub mod passkeys;
 pub mod pool;
@@ -30,13 +31,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::Migrator;
 use sqlx::{Connection, Executor};
 
 use statement::WriteTurn;
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -203,17 +200,18 @@ impl Store {
     /// a savepoint). Without it, both would find the first migration missing, and the second
     /// to apply it would fail on the tables the first had made.
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        let steps = migrations::migrator(self.backend).await.context("Failed to read the built-in migrations")?;
         let mut connection = self.pool.acquire().await.context("Failed to open a connection to migrate")?;
         let applied = match self.backend {
             Backend::Sqlite => {
                 let mut turn = connection.begin_with("BEGIN IMMEDIATE").await?;
-                let applied = SQLITE_MIGRATIONS.run(&mut *turn).await;
+                let applied = steps.run(&mut *turn).await;
                 if applied.is_ok() {
                     turn.commit().await?;
                 }
                 applied
             }
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut *connection).await,
+            Backend::Postgres => steps.run(&mut *connection).await,
         };
         applied.context("Failed to apply the database migrations")
     }
@@ -279,7 +277,7 @@ mod tests {
         }
         let applied: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&stores[0].pool).await.unwrap();
-        assert_eq!(applied, SQLITE_MIGRATIONS.migrations.len() as i64);
+        assert_eq!(applied, migrations::migrator(Backend::Sqlite).await.unwrap().iter().count() as i64);
         assert!(!stores[2].is_blacklisted("nothing").await.unwrap());
     }
 
@@ -287,10 +285,7 @@ mod tests {
     async fn spent_tokens_recorded_before_refresh_chains_still_revoke_their_descendants() {
         let dir = tempfile::tempdir().unwrap();
         let store = test_store(dir.path(), false).await;
-        let before_chains = Migrator {
-            migrations: std::borrow::Cow::Owned(SQLITE_MIGRATIONS.migrations[..4].to_vec()),
-            ..Migrator::DEFAULT
-        };
+        let before_chains = migrations::first_sqlite_steps(4).await;
         before_chains.run(&mut *store.pool.acquire().await.unwrap()).await.unwrap();
         // A login's token `a` was rotated to `b`, and `b` to the live `c`, as the old table held it.
         sqlx::query(
