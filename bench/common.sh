@@ -57,12 +57,16 @@ start_builder() {
 }
 stop_builder() { [ -z "$builder" ] || kill -- "-$builder" 2>/dev/null || true; builder=; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b; else print "" }'; }
-# ceiling_rows EMPTY: the bare handler's two table rows (GET, and a POST of `jwt/verify/`'s
-# size), each followed by EMPTY (the table's remaining empty cells, as " | |").
+# ceiling_rows GAP: the bare handler's two table rows (GET, and a POST of `jwt/verify/`'s
+# size), with their latencies: GAP is the table's empty cells between the ratio to bare and
+# p50 (as " |"). A tail the bare handler has too is the machine's, not the server's.
 ceiling_rows() {
-  printf '| bare actix-web handler | %s | 100%% |%s\n' "$bare_rps" "$1"
-  printf '| bare actix-web handler, a POST of `jwt/verify/`'"'"'s size (body read) | %s | %s |%s\n' \
-    "$bare_post_rps" "$(ratio "$bare_post_rps" "$bare_rps")" "$1"
+  local rps p50 p99 bad
+  read -r rps p50 p99 bad < <(summary bare)
+  printf '| bare actix-web handler | %s | 100%% |%s %s | %s | %s |\n' "$bare_rps" "$1" "$p50" "$p99" "${bad:-0}"
+  read -r rps p50 p99 bad < <(summary bare_post)
+  printf '| bare actix-web handler, a POST of `jwt/verify/`'"'"'s size (body read) | %s | %s |%s %s | %s | %s |\n' \
+    "$bare_post_rps" "$(ratio "$bare_post_rps" "$bare_rps")" "$1" "$p50" "$p99" "${bad:-0}"
 }
 
 # The ceiling: a bare actix-web handler, measured first in the same run → $bare_rps.

@@ -172,7 +172,7 @@ stop_builder
   fi
   echo "| run (PostgreSQL, default configuration) | requests/s | ratio to bare | ratio to pgbench | p50 ms | p99 ms | non-2xx |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
-  ceiling_rows ' | | | |'
+  ceiling_rows ' |'
   printf '| pgbench: the account by primary key (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_me" "$pg_me8" "$pg_me_ms" "$pg_me8_ms"
   printf '| pgbench: one of %s accounts by primary key (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$many" "$pg_many" "$pg_many8" "$pg_many_ms" "$pg_many8_ms"
   printf '| pgbench: a refresh'"'"'s three statements (16 / 8 clients) | %s / %s | | | %s / %s (mean) | | |\n' "$pg_refresh" "$pg_refresh8" "$pg_refresh_ms" "$pg_refresh8_ms"
