@@ -61,12 +61,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a /
 # size), with their latencies: GAP is the table's empty cells between the ratio to bare and
 # p50 (as " |"). A tail the bare handler has too is the machine's, not the server's.
 ceiling_rows() {
+  ceiling_row 'bare actix-web handler' bare "$1"
+  ceiling_row 'bare actix-web handler, a POST of `jwt/verify/`'"'"'s size (body read)' bare_post "$1"
+}
+ceiling_row() {
   local rps p50 p99 bad
-  read -r rps p50 p99 bad < <(summary bare)
-  printf '| bare actix-web handler | %s | 100%% |%s %s | %s | %s |\n' "$bare_rps" "$1" "$p50" "$p99" "${bad:-0}"
-  read -r rps p50 p99 bad < <(summary bare_post)
-  printf '| bare actix-web handler, a POST of `jwt/verify/`'"'"'s size (body read) | %s | %s |%s %s | %s | %s |\n' \
-    "$bare_post_rps" "$(ratio "$bare_post_rps" "$bare_rps")" "$1" "$p50" "$p99" "${bad:-0}"
+  read -r rps p50 p99 bad < <(summary "$2")
+  printf '| %s | %s | %s |%s %s | %s | %s |\n' "$1" "$rps" "$(ratio "$rps" "$bare_rps")" "$3" "$p50" "$p99" "$bad"
 }
 
 # The ceiling: a bare actix-web handler, measured first in the same run → $bare_rps.
