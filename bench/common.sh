@@ -92,10 +92,11 @@ measure_bare_again() {
   wrk_run "$1" "$bare_url" "$work/get.lua"
   stop_bare
 }
-# The bare handler on a free port (→ $bare_url), until stop_bare.
+# The bare handler on a free port (→ $bare_url), until stop_bare; with a number, that many
+# worker threads instead of actix-web's default (one per core).
 start_bare() {
   local port; port=$(free_port)
-  target/release/examples/bare "127.0.0.1:$port" & bare_pid=$!
+  target/release/examples/bare "127.0.0.1:$port" "$@" & bare_pid=$!
   bare_url="http://127.0.0.1:$port/"
   wait_for "$bare_url"
 }

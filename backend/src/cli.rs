@@ -123,6 +123,7 @@ pub fn main() -> ExitCode {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let bind = settings.bind.clone();
+    let workers = settings.workers;
     let frontend = settings.frontend_url.clone();
     let outbox = (settings.email_backend == crate::configuration::EmailBackend::Outbox)
         .then(|| settings.email_outbox_dir.clone());
@@ -133,6 +134,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         bind = %bind,
         port = application.port(),
         frontend = %frontend,
+        workers,
         ready_ms = started.elapsed().as_millis() as u64,
         "Gatehouse is listening"
     );

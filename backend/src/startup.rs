@@ -43,6 +43,7 @@ impl Application {
             features.username_reset_confirm_url.as_str(),
             features.email_revert_url.as_str(),
         ]));
+        let workers = settings.workers;
         let hsts = (settings.hsts_seconds > 0).then(|| format!("max-age={}; includeSubDomains", settings.hsts_seconds));
         let state = web::Data::new(AppState::new(settings, store)?);
         let languages = web::Data::new(state.languages.clone());
@@ -87,6 +88,7 @@ impl Application {
                 .app_data(trusted.clone())
                 .configure(routes::configure)
         })
+        .workers(workers)
         .listen(listener)
         .context("Failed to start listening")?
         .run();

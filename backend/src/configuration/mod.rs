@@ -103,6 +103,8 @@ pub struct Settings {
     pub database_connect_timeout: Duration,
     /// How long a request's body may take to arrive, once its head has.
     pub request_body_timeout: Duration,
+    /// The server's worker threads, each running its own event loop (`WORKERS`).
+    pub workers: usize,
     /// `Strict-Transport-Security`'s max-age on every answer, when the server is reached over
     /// TLS without a proxy that sets it; 0 sends none.
     pub hsts_seconds: i64,
@@ -310,6 +312,7 @@ impl Settings {
             database_max_connections,
             database_connect_timeout,
             request_body_timeout: source.duration_seconds("REQUEST_BODY_TIMEOUT", 5)?,
+            workers: source.integer("WORKERS", cores() as i64, 1, "threads")? as usize,
             hsts_seconds: source.integer("HSTS_SECONDS", 0, 0, "seconds")?,
             secret_key,
             environment,
@@ -331,6 +334,13 @@ impl Settings {
             webhooks,
         })
     }
+}
+
+/// The cores this process may use (a container's CPU quota counts), as actix-web counts them
+/// for its default number of workers: one worker per core keeps every core busy without
+/// preempting a request that holds SQLite's write turn (BENCHMARKS.md, "Worker threads").
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 fn environment(source: &Source) -> anyhow::Result<Environment> {

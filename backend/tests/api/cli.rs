@@ -167,9 +167,20 @@ fn a_misconfigured_identity_provider_stops_start_up_naming_it() {
 /// Starts `gatehouse serve` with no configuration in `dir` on a free port; returns the process,
 /// its log from the line after the one that names the port, and the port.
 fn serve_in(dir: &std::path::Path) -> (std::process::Child, BufReader<std::process::ChildStdout>, String) {
+    let (child, stdout, listening) = serve_in_with(dir, &[]);
+    let port = listening.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
+    (child, stdout, port)
+}
+
+/// [`serve_in`] with `settings` besides; returns the line that says where it listens.
+fn serve_in_with(
+    dir: &std::path::Path,
+    settings: &[(&str, &str)],
+) -> (std::process::Child, BufReader<std::process::ChildStdout>, String) {
     let mut child = clean_command(dir)
         .env("GATEHOUSE_BIND", "127.0.0.1:0")
         .env("NO_COLOR", "1")
+        .envs(settings.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -178,8 +189,7 @@ fn serve_in(dir: &std::path::Path) -> (std::process::Child, BufReader<std::proce
     let mut line = String::new();
     while stdout.read_line(&mut line).unwrap() > 0 {
         if line.contains("Gatehouse is listening") {
-            let port = line.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
-            return (child, stdout, port);
+            return (child, stdout, line);
         }
         line.clear();
     }
@@ -309,6 +319,40 @@ fn production_refuses_e_mail_that_reaches_no_one_and_plain_http_links() {
     for frontend in ["https://accounts.example.com", "http://localhost:8000", "http://127.0.0.1:8000/app"] {
         let output = run("smtp", frontend);
         assert!(output.status.success(), "{frontend}: {}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+#[tokio::test]
+async fn gatehouse_workers_sets_how_many_threads_serve_requests_and_start_up_says_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _log, listening) = serve_in_with(dir.path(), &[("GATEHOUSE_WORKERS", "3")]);
+    assert!(listening.contains("workers=3"), "{listening}");
+    let port = listening.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
+    let answer = reqwest::get(format!("http://127.0.0.1:{port}/auth/")).await.unwrap();
+    assert_eq!(answer.status(), 200);
+    // Every worker has started once one has answered: the server starts them all before it
+    // accepts a connection. Linux names each thread in /proc (cut to 15 bytes).
+    let workers = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.unwrap().path().join("comm")).ok())
+        .filter(|name| name.starts_with("actix-server wo"))
+        .count();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(workers, 3);
+}
+
+#[test]
+fn gatehouse_workers_below_one_stops_start_up_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    for value in ["0", "many"] {
+        let output = clean_command(dir.path()).env("GATEHOUSE_WORKERS", value).arg("migrate").output().unwrap();
+        assert!(!output.status.success(), "{value} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("GATEHOUSE_WORKERS: expected a whole number of threads above 0, got \"{value}\"")),
+            "{stderr}"
+        );
     }
 }
 
