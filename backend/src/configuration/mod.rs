@@ -336,9 +336,9 @@ impl Settings {
     }
 }
 
-/// The cores this process may use (a container's CPU quota counts), as actix-web counts them
-/// for its default number of workers: one worker per core keeps every core busy without
-/// preempting a request that holds SQLite's write turn (BENCHMARKS.md, "Worker threads").
+/// The cores this process may use (a container's CPU quota counts), actix-web's default number
+/// of workers. More workers served reads faster beside a local client and refreshes slower,
+/// with twice refresh's p99 (BENCHMARKS.md, "Worker threads").
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
