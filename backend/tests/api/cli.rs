@@ -168,8 +168,13 @@ fn a_misconfigured_identity_provider_stops_start_up_naming_it() {
 /// its log from the line after the one that names the port, and the port.
 fn serve_in(dir: &std::path::Path) -> (std::process::Child, BufReader<std::process::ChildStdout>, String) {
     let (child, stdout, listening) = serve_in_with(dir, &[]);
-    let port = listening.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap().to_owned();
+    let port = port_in(&listening).to_owned();
     (child, stdout, port)
+}
+
+/// The port named in the line that says where the server listens.
+fn port_in(listening: &str) -> &str {
+    listening.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap()
 }
 
 /// [`serve_in`] with `settings` besides; returns the line that says where it listens.
@@ -327,8 +332,7 @@ async fn gatehouse_workers_sets_how_many_threads_serve_requests_and_start_up_say
     let dir = tempfile::tempdir().unwrap();
     let (mut child, _log, listening) = serve_in_with(dir.path(), &[("GATEHOUSE_WORKERS", "3")]);
     assert!(listening.contains("workers=3"), "{listening}");
-    let port = listening.split("port=").nth(1).and_then(|rest| rest.split_whitespace().next()).unwrap();
-    let answer = reqwest::get(format!("http://127.0.0.1:{port}/auth/")).await.unwrap();
+    let answer = reqwest::get(format!("http://127.0.0.1:{}/auth/", port_in(&listening))).await.unwrap();
     assert_eq!(answer.status(), 200);
     // Every worker has started once one has answered: the server starts them all before it
     // accepts a connection. Linux names each thread in /proc (cut to 15 bytes).
